@@ -1,0 +1,1 @@
+"""The dmreports command line: thin commands over ingest/, search/ and web/."""

@@ -1,0 +1,1 @@
+"""Reading DM monthly reports (PDF and HTML) into one structured model."""

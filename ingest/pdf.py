@@ -1,0 +1,506 @@
+"""The PDF reader: text runs with fonts and positions -> Layout blocks.
+
+Text, fonts and positions come from PDFium's text objects (pypdfium2), which
+is cheap; pdfplumber is opened only for pages that carry ruling lines, to
+extract their tables cell by cell. Running headers, footers and page numbers
+are dropped, wrapped lines joined into paragraphs (also across page breaks),
+and list items recognised by their bullet glyph and indent.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from .blocks import Block, Cell, Layout, Span
+from .models import IngestError
+from .text import ends_sentence, hyphenated_words, join_lines, squash
+
+NO_TEXT_LAYER = "no text layer (scanned?); OCR is not supported"
+# Lines in this top/bottom share of a page are candidates for running headers and footers.
+MARGIN_SHARE = 0.09
+# A margin line repeated on at least this share of pages is page furniture.
+REPEAT_SHARE = 0.5
+BULLETS = "•◦▪▫●○■□‣⁃–—-*·"
+# Runs further apart than this many font sizes on one line are separate cells.
+CELL_GAP = 1.5
+# A vertical gap this many times the usual line step starts a new paragraph.
+PARAGRAPH_GAP = 1.35
+# Ruling segments a page needs before pdfplumber is asked for its tables.
+MIN_RULINGS = 4
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IGNORECASE)
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
+
+
+@dataclass
+class Run:
+    """One PDF text object: text in one font at one position (PDF points, y up)."""
+
+    text: str
+    x0: float
+    x1: float
+    bottom: float
+    top: float
+    size: float
+    bold: bool
+    italic: bool
+
+
+@dataclass
+class Line:
+    """Runs sharing a baseline, left to right."""
+
+    runs: list[Run]
+    page: int
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        out = ""
+        for prev, run in zip([None, *self.runs], self.runs, strict=False):
+            if prev is not None and run.x0 - prev.x1 > 0.15 * run.size and not out.endswith(" "):
+                out += " "
+            out += run.text
+        return squash(out)
+
+    @property
+    def x0(self) -> float:
+        return self.runs[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.runs[-1].x1
+
+    @property
+    def top(self) -> float:
+        return max(r.top for r in self.runs)
+
+    @property
+    def bottom(self) -> float:
+        return min(r.bottom for r in self.runs)
+
+    @property
+    def size(self) -> float:
+        weights: Counter[float] = Counter()
+        for run in self.runs:
+            weights[round(run.size, 1)] += len(run.text.strip()) or 1
+        return weights.most_common(1)[0][0]
+
+    @property
+    def bold(self) -> bool:
+        return all(r.bold for r in self.runs if r.text.strip())
+
+    @property
+    def italic(self) -> bool:
+        return all(r.italic for r in self.runs if r.text.strip())
+
+
+def _text_of(obj, textpage) -> str:
+    length = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+    if length <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(length)
+    pdfium_c.FPDFTextObj_GetText(obj, textpage, buffer, length)
+    return buffer.raw[: length - 2].decode("utf-16-le", errors="replace")
+
+
+_font_cache: dict[int, tuple[bool, bool]] = {}
+
+
+def _font_style(font) -> tuple[bool, bool]:
+    """(bold, italic) of a PDFium font handle, from its name, weight and angle."""
+    key = ctypes.cast(font, ctypes.c_void_p).value or 0
+    if key in _font_cache:
+        return _font_cache[key]
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+    name = ""
+    if length > 1:
+        buffer = ctypes.create_string_buffer(length)
+        pdfium_c.FPDFFont_GetBaseFontName(font, buffer, length)
+        name = buffer.value.decode("latin-1").split("+")[-1]
+    angle = ctypes.c_int(0)
+    pdfium_c.FPDFFont_GetItalicAngle(font, ctypes.byref(angle))
+    weight = pdfium_c.FPDFFont_GetWeight(font)
+    style = (
+        bool(_BOLD.search(name)) or weight >= 600,
+        bool(_ITALIC.search(name)) or angle.value != 0,
+    )
+    _font_cache[key] = style
+    return style
+
+
+def _runs(page, textpage) -> list[Run]:
+    """The text objects of a page as runs."""
+    runs = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    size = ctypes.c_float()
+    count = pdfium_c.FPDFPage_CountObjects(page)
+    for index in range(count):
+        obj = pdfium_c.FPDFPage_GetObject(page, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            continue
+        text = _text_of(obj, textpage)
+        if not text.strip():
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(
+            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+        )
+        pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        bold, italic = _font_style(font)
+        runs.append(
+            Run(text, left.value, right.value, bottom.value, top.value, size.value, bold, italic)
+        )
+    return runs
+
+
+def _lines(runs: list[Run], page: int) -> list[Line]:
+    """Group runs into lines by vertical overlap, top to bottom, left to right."""
+    lines: list[Line] = []
+    for run in sorted(runs, key=lambda r: (-round(r.bottom + (r.top - r.bottom) / 2), r.x0)):
+        middle = (run.top + run.bottom) / 2
+        for line in reversed(lines[-3:]):
+            if line.bottom - 0.5 < middle < line.top + 0.5 and min(
+                abs(middle - (r.top + r.bottom) / 2) for r in line.runs
+            ) < 0.45 * max(run.size, 1):
+                line.runs.append(run)
+                line.runs.sort(key=lambda r: r.x0)
+                break
+        else:
+            lines.append(Line([run], page))
+    return lines
+
+
+def _links(page) -> list[tuple[tuple[float, float, float, float], str]]:
+    """URI link annotations of a page: (rect, uri)."""
+    out = []
+    position = ctypes.c_int(0)
+    link = pdfium_c.FPDF_LINK()
+    rect = pdfium_c.FS_RECTF()
+    while pdfium_c.FPDFLink_Enumerate(page, ctypes.byref(position), ctypes.byref(link)):
+        action = pdfium_c.FPDFLink_GetAction(link)
+        if not action or not pdfium_c.FPDFLink_GetAnnotRect(link, ctypes.byref(rect)):
+            continue
+        length = pdfium_c.FPDFAction_GetURIPath(None, action, None, 0)
+        if length <= 1:
+            continue
+        buffer = ctypes.create_string_buffer(length)
+        pdfium_c.FPDFAction_GetURIPath(None, action, buffer, length)
+        uri = buffer.value.decode("latin-1")
+        out.append(((rect.left, rect.bottom, rect.right, rect.top), uri))
+    return out
+
+
+def _attach_links(lines: list[Line], links) -> None:
+    for (x0, bottom, x1, top), uri in links:
+        for line in lines:
+            if line.bottom < top and bottom < line.top and line.x0 < x1 and x0 < line.x1:
+                line.links.append(uri)
+                break
+
+
+def _rulings(page) -> int:
+    """How many path objects (rules, cell borders) a page draws."""
+    count = pdfium_c.FPDFPage_CountObjects(page)
+    return sum(
+        1
+        for index in range(count)
+        if pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page, index))
+        == pdfium_c.FPDF_PAGEOBJ_PATH
+    )
+
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    lines: list[Line]
+    tables: list[tuple[float, float, Block]] = field(default_factory=list)
+
+
+def read_pdf(path: str, data: bytes) -> Layout:
+    """Read a PDF file's bytes into a Layout."""
+    if b"%%EOF" not in data[-2048:]:
+        raise IngestError(path, "truncated PDF (no end-of-file marker)")
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise IngestError(path, "encrypted PDF (password required)") from None
+        raise IngestError(path, "damaged PDF (cannot be opened)") from None
+    try:
+        return _read(path, data, document)
+    finally:
+        document.close()
+
+
+def _read(path: str, data: bytes, document) -> Layout:
+    page_count = len(document)
+    if page_count == 0:
+        raise IngestError(path, "damaged PDF (no pages)")
+    metadata = {k.lower(): str(v) for k, v in document.get_metadata_dict().items() if v}
+    pages: list[_Page] = []
+    ruled: list[int] = []
+    for number in range(page_count):
+        page = document[number]
+        textpage = page.get_textpage()
+        try:
+            lines = _lines(_runs(page.raw, textpage.raw), number + 1)
+            _attach_links(lines, _links(page.raw))
+            if _rulings(page.raw) >= MIN_RULINGS:
+                ruled.append(number)
+            pages.append(_Page(number + 1, page.get_height(), lines))
+        finally:
+            textpage.close()
+            page.close()
+    if not any(p.lines for p in pages):
+        raise IngestError(path, NO_TEXT_LAYER)
+    _drop_furniture(pages)
+    if ruled:
+        _ruled_tables(data, pages, ruled)
+    blocks = _blocks(pages)
+    return Layout(blocks=tuple(blocks), pages=page_count, metadata=metadata)
+
+
+def _furniture_key(line: Line) -> str:
+    return re.sub(r"\d+", "#", line.text.lower())
+
+
+def _drop_furniture(pages: list[_Page]) -> None:
+    """Remove running headers, footers and page numbers from every page."""
+    counts: Counter[str] = Counter()
+    for page in pages:
+        keys = {_furniture_key(line) for line in _margin_lines(page)}
+        counts.update(keys)
+    repeated = {key for key, n in counts.items() if n >= 2 and n >= REPEAT_SHARE * len(pages)}
+    for page in pages:
+        margin = {id(line) for line in _margin_lines(page)}
+        page.lines = [
+            line
+            for line in page.lines
+            if id(line) not in margin
+            or not (_furniture_key(line) in repeated or _PAGE_NUMBER.match(line.text))
+        ]
+
+
+def _margin_lines(page: _Page) -> list[Line]:
+    band = MARGIN_SHARE * page.height
+    return [line for line in page.lines if line.bottom > page.height - band or line.top < band]
+
+
+def _ruled_tables(data: bytes, pages: list[_Page], numbers: list[int]) -> None:
+    """Tables on ruled pages, cell by cell, replacing the lines they cover."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number in numbers:
+            page = pdf.pages[number]
+            height = float(page.height)
+            for table in page.find_tables():
+                rows = []
+                for row in table.rows:
+                    cells = []
+                    for bbox in row.cells:
+                        cells.append(_plumber_cell(page, bbox) if bbox else Cell())
+                    rows.append(tuple(cells))
+                if not rows:
+                    continue
+                x0, top, x1, bottom = table.bbox
+                block = Block(kind="table", page=number + 1, rows=tuple(rows))
+                target = pages[number]
+                # pdfplumber measures from the top; PDFium from the bottom.
+                y_top, y_bottom = height - top, height - bottom
+                target.lines = [
+                    line
+                    for line in target.lines
+                    if not (
+                        y_bottom - 1 <= (line.top + line.bottom) / 2 <= y_top + 1
+                        and x0 - 1 <= line.x0 <= x1 + 1
+                    )
+                ]
+                target.tables.append((y_top, y_bottom, block))
+
+
+def _plumber_cell(page, bbox) -> Cell:
+    """A table cell's text runs, italic text kept apart."""
+    words = page.crop(bbox, strict=False).extract_words(
+        extra_attrs=["fontname"], keep_blank_chars=False, use_text_flow=True
+    )
+    spans: list[Span] = []
+    lines: list[str] = []
+    for word in words:
+        italic = bool(_ITALIC.search(word["fontname"].split("+")[-1]))
+        bold = bool(_BOLD.search(word["fontname"].split("+")[-1]))
+        text = word["text"]
+        lines.append(text)
+        if spans and (spans[-1].italic, spans[-1].bold) == (italic, bold):
+            spans[-1] = Span(spans[-1].text + " " + text, italic, bold)
+        else:
+            spans.append(Span(text, italic, bold))
+    return Cell(tuple(spans))
+
+
+def _bullet(line: Line) -> tuple[str, float] | None:
+    """(text without the bullet, x of the bullet) if a line starts a list item."""
+    first = line.runs[0]
+    text = line.text
+    if text[:1] in BULLETS and (len(text) > 1 and text[1] == " " or len(first.text.strip()) == 1):
+        if text[:1] in "-–—" and len(first.text.strip()) != 1 and not text.startswith(("- ", "– ")):
+            return None
+        return squash(text[1:]), first.x0
+    return None
+
+
+def _table_from_lines(header: Line, lines: list[Line]) -> tuple[Block, int]:
+    """An unruled table: columns from the header's cells, one row per line."""
+    columns = _cells_of(header)
+    edges = [c[0] for c in columns]
+    rows = [tuple(Cell((Span(text),)) for _, text, _ in columns)]
+    size = header.size
+    used = 0
+    previous = header
+    for line in lines:
+        gap = previous.bottom - line.top
+        if line.size > size + 0.75 or line.x0 < edges[0] - 3 or gap > 2.5 * size:
+            break
+        cells = [[] for _ in edges]
+        for run in line.runs:
+            column = (
+                max(i for i, edge in enumerate(edges) if run.x0 >= edge - 3)
+                if run.x0 >= edges[0] - 3
+                else 0
+            )
+            cells[column].append(Span(run.text.strip(), run.italic, run.bold))
+        rows.append(tuple(Cell(tuple(spans)) for spans in cells))
+        used += 1
+        previous = line
+    return Block(kind="table", page=header.page, rows=tuple(rows)), used
+
+
+def _cells_of(line: Line) -> list[tuple[float, str, bool]]:
+    """Split a line into cells where runs are far apart: (x0, text, bold)."""
+    cells: list[tuple[float, str, bool]] = []
+    previous_x1 = 0.0
+    for run in line.runs:
+        if cells and run.x0 - previous_x1 < CELL_GAP * run.size:
+            x0, text, bold = cells[-1]
+            cells[-1] = (x0, squash(text + " " + run.text), bold and run.bold)
+        else:
+            cells.append((run.x0, squash(run.text), run.bold))
+        previous_x1 = run.x1
+    return cells
+
+
+def _is_table_header(line: Line) -> bool:
+    cells = _cells_of(line)
+    labels = {c[1].lower() for c in cells}
+    return len(cells) >= 2 and "id" in labels and bool(labels & {"description", "title"})
+
+
+def _blocks(pages: list[_Page]) -> list[Block]:
+    """Paragraphs, list items, headings and tables, in reading order."""
+    all_lines = [line for page in pages for line in page.lines]
+    keep_hyphen = hyphenated_words(" ".join(line.text for line in all_lines))
+    bullet_xs = sorted({round(b[1]) for line in all_lines if (b := _bullet(line))})
+    steps = [
+        a.bottom - b.bottom
+        for page in pages
+        for a, b in zip(page.lines, page.lines[1:], strict=False)
+        if 0 < a.bottom - b.bottom < 3 * a.size and abs(a.size - b.size) < 0.5
+    ]
+    step = statistics.median(steps) if steps else 12.0
+
+    blocks: list[Block] = []
+    current: dict | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            text = join_lines(current["lines"], keep_hyphen)
+            if text:
+                blocks.append(
+                    Block(
+                        kind="text",
+                        page=current["page"],
+                        text=text,
+                        size=current["size"],
+                        bold=current["bold"],
+                        italic=current["italic"],
+                        level=current["level"],
+                        links=tuple(current["links"]),
+                    )
+                )
+        current = None
+
+    for page in pages:
+        items: list[tuple[float, object]] = [((ln.top + ln.bottom) / 2, ln) for ln in page.lines]
+        items += [(top, block) for top, _, block in page.tables]
+        items.sort(key=lambda item: -item[0])
+        ordered = [item for _, item in items]
+        index = 0
+        previous: Line | None = None
+        while index < len(ordered):
+            item = ordered[index]
+            index += 1
+            if isinstance(item, Block):
+                close()
+                blocks.append(item)
+                previous = None
+                continue
+            line = item
+            if _is_table_header(line):
+                close()
+                rest = [i for i in ordered[index:] if isinstance(i, Line)]
+                table, used = _table_from_lines(line, rest)
+                blocks.append(table)
+                index += used
+                previous = None
+                continue
+            bullet = _bullet(line)
+            text = bullet[0] if bullet else line.text
+            level = 0
+            if bullet:
+                level = 1 + min(range(len(bullet_xs)), key=lambda i: abs(bullet_xs[i] - bullet[1]))
+            style = (line.size, line.bold)
+            continues = current is not None and not bullet and style == current["style"]
+            if continues and previous is not None:
+                gap = previous.bottom - line.bottom
+                if gap > PARAGRAPH_GAP * step * line.size / max(previous.size, 1):
+                    continues = False
+                if current["level"] and line.x0 < current["x"] - 2:
+                    continues = False
+                if current["level"] == 0 and line.x0 > current["x"] + 2:
+                    continues = False  # an indented first line starts a paragraph
+            elif continues and previous is None:
+                # The first line of a page continues the last paragraph of the previous
+                # page when that one stopped mid-sentence.
+                continues = not ends_sentence(current["lines"][-1])
+            if not continues:
+                close()
+                current = {
+                    "lines": [],
+                    "page": page.number,
+                    "size": line.size,
+                    "bold": line.bold,
+                    "italic": line.italic,
+                    "level": level,
+                    "links": [],
+                    "style": style,
+                    "x": line.runs[1].x0
+                    if bullet and len(line.runs) > 1 and len(line.runs[0].text.strip()) == 1
+                    else line.x0,
+                }
+            current["lines"].append(text)
+            current["links"].extend(line.links)
+            current["bold"] = current["bold"] and line.bold
+            previous = line
+    close()
+    return blocks

@@ -1,0 +1,61 @@
+"""`load_report(path)`: choose a reader by content, not by name, and parse."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from .blocks import Layout
+from .models import IngestError, Report
+from .structure import parse_layout
+
+SNIFF_BYTES = 4096
+_HTML_SIGNS = re.compile(
+    rb"<!doctype\s+html|<html[\s>]|<body[\s>]|<head[\s>]|<h[1-6][\s>]|<p[\s>]", re.IGNORECASE
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """'pdf', 'html' or None, from the first bytes of a file."""
+    head = data[:SNIFF_BYTES]
+    if head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if _HTML_SIGNS.search(head):
+        return "html"
+    return None
+
+
+def read_layout(path: str, data: bytes) -> Layout:
+    """Run the reader that fits the file's content."""
+    if not data:
+        raise IngestError(path, "empty file")
+    kind = sniff(data)
+    if kind == "pdf":
+        from .pdf import read_pdf
+
+        return read_pdf(path, data)
+    if kind == "html":
+        from .html import read_html
+
+        return read_html(path, data)
+    raise IngestError(path, "not a PDF or HTML file")
+
+
+def load_report(path: str | Path) -> Report:
+    """Parse one report file; raises IngestError with a one-line reason."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise IngestError(name, "is a directory") from None
+    except OSError as exc:
+        raise IngestError(name, exc.strerror or str(exc)) from None
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        layout = read_layout(name, data)
+        return parse_layout(layout, source=name, sha256=digest)
+    except IngestError:
+        raise
+    except Exception as exc:  # a reader library failing on a malformed file
+        raise IngestError(name, f"cannot be parsed ({type(exc).__name__}: {exc})") from exc
