@@ -11,7 +11,7 @@ from .models import Milestone
 from .references import normalise_key
 from .text import squash
 
-_ID_START = re.compile(r"^[A-Z][A-Z0-9]*[A-Z]\s*[-_]\s*\d")
+_ID_START = re.compile(r"^[A-Z][A-Z0-9]*[A-Z]\s*[-_]\s*(\d|$)")
 _ID_FRAGMENT = re.compile(r"^[\d\s,-]+$")
 _HEADERS = {
     "id": ("id", "milestone id", "ids", "milestone"),

@@ -33,9 +33,13 @@ BULLETS = "•◦▪▫●○■□‣⁃–—-*·"
 # Runs further apart than this many font sizes on one line are separate cells.
 CELL_GAP = 1.5
 # A vertical gap this many times the usual line step starts a new paragraph.
-PARAGRAPH_GAP = 1.35
+PARAGRAPH_GAP = 1.2
+# Safety factor on the estimated width of a word when deciding whether it would have fitted.
+WORD_FIT_MARGIN = 1.3
 # Ruling segments a page needs before pdfplumber is asked for its tables.
 MIN_RULINGS = 4
+# PDFium reports a hyphen that ends a line as this control character.
+PDFIUM_HYPHEN = "\x02"
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
@@ -62,9 +66,12 @@ class Line:
     runs: list[Run]
     page: int
     links: list[str] = field(default_factory=list)
+    content: str | None = None
 
     @property
     def text(self) -> str:
+        if self.content is not None:
+            return self.content
         out = ""
         for prev, run in zip([None, *self.runs], self.runs, strict=False):
             if prev is not None and run.x0 - prev.x1 > 0.15 * run.size and not out.endswith(" "):
@@ -108,9 +115,10 @@ def _text_of(obj, textpage) -> str:
     length = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
     if length <= 2:
         return ""
-    buffer = ctypes.create_string_buffer(length)
+    buffer = (ctypes.c_ushort * (length // 2))()
     pdfium_c.FPDFTextObj_GetText(obj, textpage, buffer, length)
-    return buffer.raw[: length - 2].decode("utf-16-le", errors="replace")
+    text = bytes(buffer)[: length - 2].decode("utf-16-le", errors="replace")
+    return text.replace(PDFIUM_HYPHEN, "-")
 
 
 _font_cache: dict[int, tuple[bool, bool]] = {}
@@ -180,6 +188,18 @@ def _lines(runs: list[Run], page: int) -> list[Line]:
     return lines
 
 
+def _bounded_text(textpage, line: Line) -> str:
+    """The line's text as PDFium spaces it (from glyph advances, not ink boxes)."""
+    box = (line.x0 - 0.5, line.top, line.x1 + 0.5, line.bottom)
+    length = pdfium_c.FPDFText_GetBoundedText(textpage, *box, None, 0)
+    if length <= 0:
+        return ""
+    buffer = (ctypes.c_ushort * (length + 1))()
+    pdfium_c.FPDFText_GetBoundedText(textpage, *box, buffer, length + 1)
+    text = bytes(buffer)[: 2 * length].decode("utf-16-le", "replace")
+    return squash(" ".join(text.replace(PDFIUM_HYPHEN, "-").split()))
+
+
 def _links(page) -> list[tuple[tuple[float, float, float, float], str]]:
     """URI link annotations of a page: (rect, uri)."""
     out = []
@@ -226,6 +246,11 @@ class _Page:
     lines: list[Line]
     tables: list[tuple[float, float, Block]] = field(default_factory=list)
 
+    @property
+    def right(self) -> float:
+        """The right edge of the text column."""
+        return max((line.x1 for line in self.lines), default=0.0)
+
 
 def read_pdf(path: str, data: bytes) -> Layout:
     """Read a PDF file's bytes into a Layout."""
@@ -256,6 +281,8 @@ def _read(path: str, data: bytes, document) -> Layout:
         textpage = page.get_textpage()
         try:
             lines = _lines(_runs(page.raw, textpage.raw), number + 1)
+            for line in lines:
+                line.content = _bounded_text(textpage.raw, line) or None
             _attach_links(lines, _links(page.raw))
             if _rulings(page.raw) >= MIN_RULINGS:
                 ruled.append(number)
@@ -405,6 +432,16 @@ def _is_table_header(line: Line) -> bool:
     return len(cells) >= 2 and "id" in labels and bool(labels & {"description", "title"})
 
 
+def _would_fit(line: Line, previous: Line, right: float) -> bool:
+    """True when the first word of a line would have fitted at the end of the previous one."""
+    text = line.text
+    if not text:
+        return False
+    per_char = (line.x1 - line.x0) / len(text)
+    word = len(text.split(" ", 1)[0]) + 1
+    return previous.x1 + WORD_FIT_MARGIN * word * per_char < right
+
+
 def _blocks(pages: list[_Page]) -> list[Block]:
     """Paragraphs, list items, headings and tables, in reading order."""
     all_lines = [line for page in pages for line in page.lines]
@@ -417,6 +454,8 @@ def _blocks(pages: list[_Page]) -> list[Block]:
         if 0 < a.bottom - b.bottom < 3 * a.size and abs(a.size - b.size) < 0.5
     ]
     step = statistics.median(steps) if steps else 12.0
+    sizes = Counter(round(line.size, 1) for line in all_lines)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
 
     blocks: list[Block] = []
     current: dict | None = None
@@ -473,11 +512,14 @@ def _blocks(pages: list[_Page]) -> list[Block]:
             continues = current is not None and not bullet and style == current["style"]
             if continues and previous is not None:
                 gap = previous.bottom - line.bottom
-                if gap > PARAGRAPH_GAP * step * line.size / max(previous.size, 1):
+                if gap > PARAGRAPH_GAP * step * max(line.size, body) / body:
                     continues = False
-                if current["level"] and line.x0 < current["x"] - 2:
-                    continues = False
-                if current["level"] == 0 and line.x0 > current["x"] + 2:
+                if current["level"] and line.x0 <= current["bullet_x"] + 1:
+                    continues = False  # back at (or left of) the bullet: not a wrapped line
+                if ends_sentence(previous.text) and _would_fit(line, previous, page.right):
+                    continues = False  # the writer broke the line: a paragraph ends there
+                centred = abs((line.x0 + line.x1) - (previous.x0 + previous.x1)) < 4
+                if current["level"] == 0 and line.x0 > current["x"] + 2 and not centred:
                     continues = False  # an indented first line starts a paragraph
             elif continues and previous is None:
                 # The first line of a page continues the last paragraph of the previous
@@ -494,9 +536,8 @@ def _blocks(pages: list[_Page]) -> list[Block]:
                     "level": level,
                     "links": [],
                     "style": style,
-                    "x": line.runs[1].x0
-                    if bullet and len(line.runs) > 1 and len(line.runs[0].text.strip()) == 1
-                    else line.x0,
+                    "x": line.x0,
+                    "bullet_x": bullet[1] if bullet else line.x0,
                 }
             current["lines"].append(text)
             current["links"].extend(line.links)
