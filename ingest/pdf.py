@@ -36,8 +36,10 @@ CELL_GAP = 1.5
 PARAGRAPH_GAP = 1.2
 # Safety factor on the estimated width of a word when deciding whether it would have fitted.
 WORD_FIT_MARGIN = 1.3
-# Ruling segments a page needs before pdfplumber is asked for its tables.
-MIN_RULINGS = 4
+# Vertical and horizontal rules a page needs before pdfplumber is asked for its tables.
+MIN_RULINGS = 2
+# A path thinner than this (points) is a rule rather than a filled area.
+RULE_WIDTH = 2.0
 # PDFium reports a hyphen that ends a line as this control character.
 PDFIUM_HYPHEN = "\x02"
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IGNORECASE)
@@ -228,15 +230,27 @@ def _attach_links(lines: list[Line], links) -> None:
                 break
 
 
-def _rulings(page) -> int:
-    """How many path objects (rules, cell borders) a page draws."""
+def _rulings(page) -> list[tuple[float, float, float, float]]:
+    """Bounds (x0, bottom, x1, top) of the paths a page draws: rules, borders, shading."""
+    out = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     count = pdfium_c.FPDFPage_CountObjects(page)
-    return sum(
-        1
-        for index in range(count)
-        if pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page, index))
-        == pdfium_c.FPDF_PAGEOBJ_PATH
-    )
+    for index in range(count):
+        obj = pdfium_c.FPDFPage_GetObject(page, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(
+            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+        )
+        out.append((left.value, bottom.value, right.value, top.value))
+    return out
+
+
+def _is_ruled(rects: list[tuple[float, float, float, float]]) -> bool:
+    """True when the paths include a grid: several vertical and horizontal rules."""
+    vertical = sum(1 for x0, b, x1, t in rects if x1 - x0 <= RULE_WIDTH and t - b > RULE_WIDTH)
+    horizontal = sum(1 for x0, b, x1, t in rects if t - b <= RULE_WIDTH and x1 - x0 > RULE_WIDTH)
+    return vertical >= MIN_RULINGS and horizontal >= MIN_RULINGS
 
 
 @dataclass
@@ -244,6 +258,8 @@ class _Page:
     number: int
     height: float
     lines: list[Line]
+    runs: list[Run] = field(default_factory=list)
+    rulings: list[tuple[float, float, float, float]] = field(default_factory=list)
     tables: list[tuple[float, float, Block]] = field(default_factory=list)
 
     @property
@@ -275,26 +291,26 @@ def _read(path: str, data: bytes, document) -> Layout:
         raise IngestError(path, "damaged PDF (no pages)")
     metadata = {k.lower(): str(v) for k, v in document.get_metadata_dict().items() if v}
     pages: list[_Page] = []
-    ruled: list[int] = []
     for number in range(page_count):
         page = document[number]
         textpage = page.get_textpage()
         try:
-            lines = _lines(_runs(page.raw, textpage.raw), number + 1)
+            runs = _runs(page.raw, textpage.raw)
+            lines = _lines(runs, number + 1)
             for line in lines:
                 line.content = _bounded_text(textpage.raw, line) or None
             _attach_links(lines, _links(page.raw))
-            if _rulings(page.raw) >= MIN_RULINGS:
-                ruled.append(number)
-            pages.append(_Page(number + 1, page.get_height(), lines))
+            rulings = _rulings(page.raw)
+            pages.append(_Page(number + 1, page.get_height(), lines, runs, rulings))
         finally:
             textpage.close()
             page.close()
     if not any(p.lines for p in pages):
         raise IngestError(path, NO_TEXT_LAYER)
     _drop_furniture(pages)
+    ruled = [page for page in pages if _is_ruled(page.rulings)]
     if ruled:
-        _ruled_tables(data, pages, ruled)
+        _ruled_tables(data, ruled)
     blocks = _blocks(pages)
     return Layout(blocks=tuple(blocks), pages=page_count, metadata=metadata)
 
@@ -325,26 +341,46 @@ def _margin_lines(page: _Page) -> list[Line]:
     return [line for line in page.lines if line.bottom > page.height - band or line.top < band]
 
 
-def _ruled_tables(data: bytes, pages: list[_Page], numbers: list[int]) -> None:
-    """Tables on ruled pages, cell by cell, replacing the lines they cover."""
+def _ruled_tables(data: bytes, ruled: list[_Page]) -> None:
+    """Tables on ruled pages, replacing the lines they cover.
+
+    pdfplumber finds the cells from the rules PDFium saw (so it never has to
+    parse the page's text); the text runs PDFium read are put into those cells.
+    """
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for number in numbers:
-            page = pdf.pages[number]
+        for target in ruled:
+            page = pdf.pages[target.number - 1]
             height = float(page.height)
-            for table in page.find_tables():
-                rows = []
-                for row in table.rows:
-                    cells = []
-                    for bbox in row.cells:
-                        cells.append(_plumber_cell(page, bbox) if bbox else Cell())
-                    rows.append(tuple(cells))
-                if not rows:
+            rects = [
+                {
+                    "object_type": "rect",
+                    "x0": x0,
+                    "x1": x1,
+                    "top": height - top,
+                    "bottom": height - bottom,
+                    "y0": bottom,
+                    "y1": top,
+                    "doctop": height - top,
+                    "width": x1 - x0,
+                    "height": top - bottom,
+                }
+                for x0, bottom, x1, top in target.rulings
+            ]
+            settings = {
+                "vertical_strategy": "explicit",
+                "horizontal_strategy": "explicit",
+                "explicit_vertical_lines": rects,
+                "explicit_horizontal_lines": rects,
+            }
+            for table in page.find_tables(settings):
+                rows = tuple(
+                    tuple(_cell(target.runs, height, bbox) for bbox in row.cells)
+                    for row in table.rows
+                )
+                if not any(cell.text for row in rows for cell in row):
                     continue
                 x0, top, x1, bottom = table.bbox
-                block = Block(kind="table", page=number + 1, rows=tuple(rows))
-                target = pages[number]
-                # pdfplumber measures from the top; PDFium from the bottom.
-                y_top, y_bottom = height - top, height - bottom
+                y_top, y_bottom = height - top, height - bottom  # PDFium measures from the bottom
                 target.lines = [
                     line
                     for line in target.lines
@@ -353,25 +389,28 @@ def _ruled_tables(data: bytes, pages: list[_Page], numbers: list[int]) -> None:
                         and x0 - 1 <= line.x0 <= x1 + 1
                     )
                 ]
-                target.tables.append((y_top, y_bottom, block))
+                target.tables.append((y_top, y_bottom, Block("table", target.number, rows=rows)))
 
 
-def _plumber_cell(page, bbox) -> Cell:
-    """A table cell's text runs, italic text kept apart."""
-    words = page.crop(bbox, strict=False).extract_words(
-        extra_attrs=["fontname"], keep_blank_chars=False, use_text_flow=True
-    )
+def _cell(runs: list[Run], height: float, bbox) -> Cell:
+    """The runs whose centre lies inside a cell, as spans in reading order."""
+    if bbox is None:
+        return Cell()
+    x0, top, x1, bottom = bbox
+    y_top, y_bottom = height - top, height - bottom
+    inside = [
+        run
+        for run in runs
+        if x0 <= (run.x0 + run.x1) / 2 <= x1 and y_bottom <= (run.top + run.bottom) / 2 <= y_top
+    ]
     spans: list[Span] = []
-    lines: list[str] = []
-    for word in words:
-        italic = bool(_ITALIC.search(word["fontname"].split("+")[-1]))
-        bold = bool(_BOLD.search(word["fontname"].split("+")[-1]))
-        text = word["text"]
-        lines.append(text)
-        if spans and (spans[-1].italic, spans[-1].bold) == (italic, bold):
-            spans[-1] = Span(spans[-1].text + " " + text, italic, bold)
-        else:
-            spans.append(Span(text, italic, bold))
+    for line in _lines(inside, 0):
+        for run in line.runs:
+            text = run.text.strip()
+            if spans and (spans[-1].italic, spans[-1].bold) == (run.italic, run.bold):
+                spans[-1] = Span(spans[-1].text + " " + text, run.italic, run.bold)
+            else:
+                spans.append(Span(text, run.italic, run.bold))
     return Cell(tuple(spans))
 
 
