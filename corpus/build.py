@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -50,7 +51,12 @@ JIRA_KEY_RE = re.compile(r"[A-Z][A-Z0-9]*-\d+")
 
 # --- seed syntax -----------------------------------------------------------------
 
-TOP_PARTS = ("High-level Summary", "Risk Management", "Milestone Summary", "Detailed Project Progress")
+TOP_PARTS = (
+    "High-level Summary",
+    "Risk Management",
+    "Milestone Summary",
+    "Detailed Project Progress",
+)
 PART_HEADINGS = ("Current accomplishments", "Planned activities", "Recruitment update")
 TABLE_HEADING = "Delayed Milestones"
 WBS_THIRD_LEVEL_RE = re.compile(r"1\.02C\.\d\d(?:\.\d\d)*: \S.*")
@@ -284,12 +290,11 @@ def _parse_table(lines: list[str]) -> MilestoneTable:
 def read_seed(path: Path) -> Document:
     """Parse a seed text file into a Document, restoring what extraction lost."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
-    title, month, *rest = (line for line in lines if line.strip())
-    body_start = lines.index(month) + 1
+    title_at, month_at = [number for number, line in enumerate(lines) if line.strip()][:2]
     nodes: list[Node] = []
     table_lines: list[str] = []
     after_blank = False
-    for line in lines[body_start:]:
+    for line in lines[month_at + 1 :]:
         if not line.strip():
             after_blank = True
             continue
@@ -313,7 +318,7 @@ def read_seed(path: Path) -> Document:
         after_blank = False
     if table_lines:
         nodes.append(_parse_table(table_lines))
-    return Document(title=title, month=month, nodes=nodes)
+    return Document(title=lines[title_at], month=lines[month_at], nodes=nodes)
 
 
 # --- PDF -------------------------------------------------------------------------
@@ -321,18 +326,20 @@ def read_seed(path: Path) -> Document:
 PDF_TITLE = "LSST Data Management Monthly Report {month}"
 PDF_AUTHOR = "LSST Data Management"
 PDF_SUBJECT = "Monthly status report of the LSST Data Management subsystem"
-PDF_CREATOR = "Microsoft Word"
+PDF_CREATOR = "dmreports corpus/build.py"
 # Bundled with reportlab, so the build is the same on every machine; covers ć and •.
 FALLBACK_FONT = "Vera"
-FALLBACK_FONT_FILES = {
-    "Vera": "Vera.ttf",
-    "VeraBd": "VeraBd.ttf",
-    "VeraIt": "VeraIt.ttf",
-    "VeraBI": "VeraBI.ttf",
+FALLBACK_FONT_FAMILY = {  # reportlab family role: (font name, file in reportlab/fonts)
+    "normal": (FALLBACK_FONT, "Vera.ttf"),
+    "bold": ("VeraBd", "VeraBd.ttf"),
+    "italic": ("VeraIt", "VeraIt.ttf"),
+    "boldItalic": ("VeraBI", "VeraBI.ttf"),
 }
 # Characters the standard PDF fonts can show: the rest are set in FALLBACK_FONT.
 STANDARD_FONT_ENCODING = "cp1252"
 CODE_FONT = "Courier"
+LEADING_RATIO = 1.25  # line height / font size of titles and headings
+TABLE_LEADING_RATIO = 1.2
 FRAME_TOLERANCE = 4.0  # pt around the body frame when reading its text back
 TABLE_COLUMN_GAP = 2.0  # slack (pt) beyond the widest forced line of a narrow column
 # Where the original's narrow ID cells wrapped long IDs (the seed shows "DMTC-7400-209 0").
@@ -400,8 +407,8 @@ MAIN = PdfStyle(
     heading_sizes=(16, 14, 12, 11),
     heading_space_before=10,
     heading_space_after=6,
-    bullet_glyphs=("•", "‣"),
-    bullet_font=FALLBACK_FONT,
+    bullet_glyphs=("•", "–"),
+    bullet_font=FALLBACK_FONT,  # a TrueType "•" extracts as "•" (Helvetica's does not)
     bullet_indents=(18, 36),
     bullet_gap=12,
     bullet_space_after=3,
@@ -451,11 +458,10 @@ def _register_fonts() -> None:
     """Register the fallback TrueType family shipped with reportlab."""
     if FALLBACK_FONT in pdfmetrics.getRegisteredFontNames():
         return
-    for name, filename in FALLBACK_FONT_FILES.items():
+    for name, filename in FALLBACK_FONT_FAMILY.values():
         pdfmetrics.registerFont(TTFont(name, filename))
-    pdfmetrics.registerFontFamily(
-        FALLBACK_FONT, normal="Vera", bold="VeraBd", italic="VeraIt", boldItalic="VeraBI"
-    )
+    roles = {role: name for role, (name, _) in FALLBACK_FONT_FAMILY.items()}
+    pdfmetrics.registerFontFamily(FALLBACK_FONT, **roles)
 
 
 def _markup_text(text: str) -> str:
@@ -520,7 +526,7 @@ def _paragraph_styles(style: PdfStyle) -> _ParagraphStyles:
             parent=body,
             fontName=style.heading_font,
             fontSize=size,
-            leading=size * 1.25,
+            leading=size * LEADING_RATIO,
             spaceBefore=style.heading_space_before,
             spaceAfter=style.heading_space_after,
             keepWithNext=True,
@@ -543,7 +549,7 @@ def _paragraph_styles(style: PdfStyle) -> _ParagraphStyles:
         "cell",
         parent=body,
         fontSize=style.table_font_size,
-        leading=style.table_font_size * 1.2,
+        leading=style.table_font_size * TABLE_LEADING_RATIO,
         spaceAfter=0,
     )
     return _ParagraphStyles(
@@ -553,7 +559,7 @@ def _paragraph_styles(style: PdfStyle) -> _ParagraphStyles:
             parent=body,
             fontName=style.title_font,
             fontSize=style.title_size,
-            leading=style.title_size * 1.25,
+            leading=style.title_size * LEADING_RATIO,
             alignment=style.title_alignment,
             spaceAfter=style.title_size / 2,
         ),
@@ -561,7 +567,7 @@ def _paragraph_styles(style: PdfStyle) -> _ParagraphStyles:
             "month",
             parent=body,
             fontSize=style.month_size,
-            leading=style.month_size * 1.25,
+            leading=style.month_size * LEADING_RATIO,
             alignment=style.title_alignment,
             spaceAfter=style.title_size,
         ),
@@ -591,10 +597,13 @@ def _narrow_column_width(lines: list[str], style: PdfStyle, font: str) -> float:
     return widest + 2 * style.table_padding + TABLE_COLUMN_GAP
 
 
-def _milestone_table(table: MilestoneTable, style: PdfStyle, styles: _ParagraphStyles):
+def _milestone_table(
+    table: MilestoneTable, style: PdfStyle, styles: _ParagraphStyles
+) -> platypus.Table:
     """A reportlab Table for the milestone table."""
     milestones = [row for row in table.rows if isinstance(row, MilestoneRow)]
-    id_lines = [line for row in milestones for line in _id_cell_lines(row.ids) if len(row.ids) == 1]
+    # Cells listing several IDs wrap at their commas; single IDs set the column width.
+    id_lines = [line for row in milestones if len(row.ids) == 1 for line in _id_cell_lines(row.ids)]
     date_lines = [line for row in milestones for line in _date_cell_lines(row.due)]
     frame_width = style.page_size[0] - style.margin_left - style.margin_right
     id_width = _narrow_column_width(id_lines, style, style.body_font)
@@ -611,9 +620,8 @@ def _milestone_table(table: MilestoneTable, style: PdfStyle, styles: _ParagraphS
             data.append([cell([row.name], styles.cell_bold), "", ""])
             commands.append(("SPAN", (0, index), (-1, index)))
             if style.table_group_shading:
-                commands.append(
-                    ("BACKGROUND", (0, index), (-1, index), colors.HexColor(style.table_group_shading))
-                )
+                shade = colors.HexColor(style.table_group_shading)
+                commands.append(("BACKGROUND", (0, index), (-1, index), shade))
         else:
             description = f"{_markup_text(row.title)} <i>{_markup_text(row.note)}</i>"
             data.append(
@@ -647,7 +655,8 @@ def _pdf_story(doc: Document, style: PdfStyle) -> list[platypus.Flowable]:
     ]
     for node in doc.nodes:
         if isinstance(node, Heading):
-            story.append(platypus.Paragraph(_markup_text(node.text), styles.headings[node.level - 1]))
+            heading_style = styles.headings[node.level - 1]
+            story.append(platypus.Paragraph(_markup_text(node.text), heading_style))
         elif isinstance(node, Paragraph):
             story.append(platypus.Paragraph(_markup_runs(node.runs, style), styles.body))
         elif isinstance(node, Bullet):
@@ -663,16 +672,15 @@ def _pdf_story(doc: Document, style: PdfStyle) -> list[platypus.Flowable]:
     return story
 
 
-def _decorate_page(canvas, template, *, style: PdfStyle, month: str, first: bool) -> None:
+def _decorate_page(canvas, _template, *, style: PdfStyle, month: str, first: bool) -> None:
     """Draw the running header (not on the first page) and the page-number footer."""
     width, height = style.page_size
     canvas.saveState()
     canvas.setFont(style.chrome_font, style.chrome_size)
     canvas.setFillColor(colors.HexColor(style.chrome_color))
     if style.running_header and not first:
-        canvas.drawString(
-            style.margin_left, height - style.chrome_offset, style.running_header.format(month=month)
-        )
+        header = style.running_header.format(month=month)
+        canvas.drawString(style.margin_left, height - style.chrome_offset, header)
     if style.footer:
         canvas.drawCentredString(
             width / 2, style.chrome_offset, style.footer.format(page=canvas.getPageNumber())
@@ -746,14 +754,21 @@ def pdf_link_uris(path: Path) -> set[str]:
         return {link["uri"] for page in pdf.pages for link in page.hyperlinks}
 
 
-def sentences_across_pages(path: Path, style: PdfStyle = MAIN) -> list[tuple[int, str, str]]:
-    """(page, its last body line, next page's first body line) where the text runs on."""
+def sentences_across_pages(
+    path: Path, doc: Document, style: PdfStyle = MAIN
+) -> list[tuple[int, str, str]]:
+    """(page, its last body line, next page's first line) for each paragraph split by a page."""
+    texts = [node.text for node in doc.nodes if isinstance(node, Paragraph | Bullet)]
+    glyphs = "".join(style.bullet_glyphs)
     pages = pdf_body_lines(path, style)
-    return [
-        (number, lines[-1], following[0])
-        for number, (lines, following) in enumerate(zip(pages, pages[1:]), start=1)
-        if lines and following and not lines[-1].endswith(TERMINAL_PUNCTUATION)
-    ]
+    found = []
+    for number, (lines, following) in enumerate(zip(pages, pages[1:], strict=False), start=1):
+        tail, head = lines[-1].lstrip(glyphs).strip(), following[0]
+        if not tail.endswith(TERMINAL_PUNCTUATION) and any(
+            f"{tail} {head}" in text for text in texts
+        ):
+            found.append((number, tail, head))
+    return found
 
 
 # --- HTML ------------------------------------------------------------------------
@@ -774,7 +789,9 @@ header.site nav { display: inline-block; margin-left: 2em; }
 main { max-width: 52em; margin: 2em auto; padding: 0 1em; }
 p.subtitle { font-size: 1.3em; color: #555; }
 table.milestones { border-collapse: collapse; width: 100%; }
-table.milestones th, table.milestones td { border: 1px solid #999; padding: 0.3em; vertical-align: top; }
+table.milestones th, table.milestones td {
+  border: 1px solid #999; padding: 0.3em; vertical-align: top;
+}
 table.milestones tr.group th { background: #e6e6e6; text-align: left; }
 """
 
@@ -814,32 +831,43 @@ def _html_table(table: MilestoneTable) -> list[str]:
     return out
 
 
-def _html_body(nodes: list[Node]) -> list[str]:
-    """HTML lines for the body nodes, nesting level-2 bullets inside their parent item."""
-    out: list[str] = []
-    open_levels = 0  # lists currently open
-    for node in nodes:
-        level = node.level if isinstance(node, Bullet) else 0
-        if level > open_levels + 1:
-            raise ValueError(f"nested bullet without a parent item: {node.text!r}")
-        while open_levels > level:
-            out.append("</li></ul>")
-            open_levels -= 1
-        if isinstance(node, Bullet):
-            if open_levels == level:
-                out.append("</li>")
-            else:
-                out.append("<ul>")
-                open_levels = level
-            out.append(f"<li>{_html_runs(node.runs)}")
-        elif isinstance(node, Heading):
-            tag = HTML_HEADING_TAGS[node.level]
-            out.append(f"<{tag}>{html.escape(node.text)}</{tag}>")
-        elif isinstance(node, Paragraph):
-            out.append(f"<p>{_html_runs(node.runs)}</p>")
+def _html_list(bullets: list[Bullet]) -> list[str]:
+    """HTML lines for a run of bullets, nesting level-2 items inside their parent item."""
+    items: list[tuple[Bullet, list[Bullet]]] = []
+    for bullet in bullets:
+        if bullet.level == 1:
+            items.append((bullet, []))
+        elif items:
+            items[-1][1].append(bullet)
         else:
-            out += _html_table(node)
-    out += ["</li></ul>"] * open_levels
+            raise ValueError(f"nested bullet without a parent item: {bullet.text!r}")
+    out = ["<ul>"]
+    for item, children in items:
+        if children:
+            out += [f"<li>{_html_runs(item.runs)}", "<ul>"]
+            out += [f"<li>{_html_runs(child.runs)}</li>" for child in children]
+            out.append("</ul></li>")
+        else:
+            out.append(f"<li>{_html_runs(item.runs)}</li>")
+    out.append("</ul>")
+    return out
+
+
+def _html_body(nodes: list[Node]) -> list[str]:
+    """HTML lines for the body nodes."""
+    out: list[str] = []
+    for is_list, group in itertools.groupby(nodes, key=lambda node: isinstance(node, Bullet)):
+        if is_list:
+            out += _html_list(list(group))
+            continue
+        for node in group:
+            if isinstance(node, Heading):
+                tag = HTML_HEADING_TAGS[node.level]
+                out.append(f"<{tag}>{html.escape(node.text)}</{tag}>")
+            elif isinstance(node, Paragraph):
+                out.append(f"<p>{_html_runs(node.runs)}</p>")
+            else:
+                out += _html_table(node)
     return out
 
 
@@ -878,9 +906,8 @@ def render_html(doc: Document, path: Path) -> None:
 # --- build -----------------------------------------------------------------------
 
 
-def build(out_dir: Path = CORPUS_DIR, seed: Path = SEED_PATH) -> tuple[Path, Path]:
-    """Render the seed into out_dir as PDF (MAIN style) and HTML; return both paths."""
-    doc = read_seed(seed)
+def build(doc: Document, out_dir: Path) -> tuple[Path, Path]:
+    """Render a report into out_dir as PDF (MAIN style) and HTML; return both paths."""
     pdf_path = Path(out_dir) / f"{REPORT_NAME}.pdf"
     html_path = Path(out_dir) / f"{REPORT_NAME}.html"
     render_pdf(doc, pdf_path)
@@ -891,11 +918,12 @@ def build(out_dir: Path = CORPUS_DIR, seed: Path = SEED_PATH) -> tuple[Path, Pat
 def main() -> None:
     """Rebuild the committed corpus files and report the page breaks sentences run across."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    pdf_path, html_path = build()
+    doc = read_seed(SEED_PATH)
+    pdf_path, html_path = build(doc, CORPUS_DIR)
     pages = len(pdf_page_texts(pdf_path))
     print(f"wrote {pdf_path.relative_to(CORPUS_DIR.parent)} ({pages} pages)")
     print(f"wrote {html_path.relative_to(CORPUS_DIR.parent)}")
-    runs_on = sentences_across_pages(pdf_path)
+    runs_on = sentences_across_pages(pdf_path, doc)
     for page, tail, head in runs_on:
         print(f"page {page} -> {page + 1}: {tail!r} / {head!r}")
     if not runs_on:

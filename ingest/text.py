@@ -7,6 +7,7 @@ import re
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "vs.", "cf.", "approx.", "Dr.", "Mr.", "Ms.")
+_CITATION = re.compile(r"^[\[(][A-Za-z0-9_ ,\-]+[\])][.:;]?(\s+|$)")
 TERMINAL = (".", ":", ";", "!", "?", ")", "]", '"', "”", "’")
 
 
@@ -70,4 +71,13 @@ def sentences(text: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         pieces.append(tail)
-    return pieces
+    merged: list[str] = []
+    for piece in pieces:
+        citation = _CITATION.match(piece)
+        if merged and citation:
+            # '[DM-1, DM-2]' after a sentence cites that sentence.
+            merged[-1] += " " + citation[0].strip()
+            piece = piece[citation.end() :].strip()
+        if piece:
+            merged.append(piece)
+    return merged

@@ -1,0 +1,143 @@
+"""The small pure pieces of ingest/: WBS codes, identifiers, dates, text repair."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import wbs
+from ingest.blocks import Block, Cell, Span
+from ingest.dates import expected_completion, parse_date, parse_month
+from ingest.milestones import parse_table
+from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
+from ingest.text import join_lines, sentences
+
+
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("1.02C.03: Alert Production", ("1.02C.03", "Alert Production")),
+        ("02C.03.04 – Image Differencing Pipeline", ("1.02C.03.04", "Image Differencing Pipeline")),
+        ("02C.05.00", ("1.02C.05.00", None)),
+        ("02C.06.02.03 Query Services", ("1.02C.06.02.03", "Query Services")),
+        ("Planned activities", None),
+    ],
+)
+def test_wbs_headings(heading, expected):
+    assert wbs.split_heading(heading) == expected
+
+
+def test_wbs_canonical_and_ancestors():
+    assert wbs.canonical("02C.03.04") == "1.02C.03.04"
+    assert wbs.canonical("1.02C.06") == "1.02C.06"
+    assert wbs.ancestors("1.02C.03.04") == ["1.02C", "1.02C.03", "1.02C.03.04"]
+
+
+def test_identifiers_normalised():
+    found = find_identifiers("HiPS map visualization in Firefly (DM_12305, DM-12551).")
+    assert [i.key for i in found] == ["DM-12305", "DM-12551"]
+    assert normalise_key("DMTC-7400-242 0") == "DMTC-7400-2420"
+    assert [i.key for i in find_identifiers("UTF-8 and ISO-8601 and CC-IN2P3")] == []
+
+
+@pytest.mark.parametrize(
+    "key, kind, url",
+    [
+        ("DM-12256", "jira", "https://rubinobs.atlassian.net/browse/DM-12256"),
+        ("DLP-472", "milestone", "/milestones/DLP-472"),
+        ("LDM-503-2", "milestone", "/milestones/LDM-503-2"),
+        ("LDM-503", "document", "https://ls.st/LDM-503"),
+        ("LSE-299", "document", "https://ls.st/LSE-299"),
+        ("LPM-121", "document", "https://ls.st/LPM-121"),
+        ("DMTN-057", "technote", "https://dmtn-057.lsst.io"),
+        ("SQR-017", "technote", "https://sqr-017.lsst.io"),
+        ("ITTN-010", "technote", "https://ittn-010.lsst.io"),
+        ("RFC-345", "jira", "https://rubinobs.atlassian.net/browse/RFC-345"),
+    ],
+)
+def test_identifier_kinds_and_links(key, kind, url):
+    assert kind_of(key) == kind
+    assert url_of(key) == url
+
+
+def test_milestone_belongs_to_document():
+    assert parent_document("LDM-503-2") == "LDM-503"
+    assert parent_document("DLP-472") is None
+
+
+def test_dates():
+    assert parse_date("2017-\n05-31") == "2017-05-31"
+    assert parse_date("November 30, 2017") == "2017-11-30"
+    assert parse_date("not a date") is None
+    assert parse_month("October 2017") == "2017-10"
+    assert parse_month("lsst-dm-monthly-report-2017-10") == "2017-10"
+    assert expected_completion("Expected completion date is November 30, 2017.") == "2017-11-30"
+    assert expected_completion("Delayed due to vendor delay.") is None
+
+
+def test_join_lines_repairs_hyphenation():
+    lines = [
+        "the end-to-",
+        "end system is a well-",
+        "tested con-",
+        "struction by DMTC-",
+        "7400-2420",
+    ]
+    assert join_lines(lines, {"end-to-end"}) == (
+        "the end-to-end system is a welltested construction by DMTC-7400-2420"
+    )
+
+
+def test_sentences_keep_citations():
+    text = "Done (e.g. the task). It is in the pipeline. [DM-12256, DM-12257] Next one."
+    assert sentences(text) == [
+        "Done (e.g. the task).",
+        "It is in the pipeline. [DM-12256, DM-12257]",
+        "Next one.",
+    ]
+
+
+def _row(*cells):
+    return tuple(Cell(tuple(Span(t, italic=i) for t, i in cell)) for cell in cells)
+
+
+def test_milestone_rows_rejoined_when_unruled():
+    rows = (
+        _row([("ID", False)], [("Description", False)], [("Due Date", False)]),
+        _row([("International Communications & Base Site", False)], [], []),
+        _row(
+            [("DMTC-", False)],
+            [("REUNA DWDM", False), ("Delayed. Expected", True)],
+            [("2017-", False)],
+        ),
+        _row([("7400-2420", False)], [("completion November 10, 2017", True)], [("07-31", False)]),
+        _row([("DLP-538,", False)], [("Assorted ICDs", False)], [("2017-05-31", False)]),
+        _row([("DLP-539", False)], [], []),
+    )
+    found = parse_table(Block(kind="table", page=2, rows=rows), "Delayed Milestones")
+    assert [(m.id, m.title, m.note, m.due, m.expected_completion, m.group) for m in found] == [
+        (
+            "DMTC-7400-2420",
+            "REUNA DWDM",
+            "Delayed. Expected completion November 10, 2017",
+            "2017-07-31",
+            "2017-11-10",
+            "International Communications & Base Site",
+        ),
+        (
+            "DLP-538",
+            "Assorted ICDs",
+            "",
+            "2017-05-31",
+            None,
+            "International Communications & Base Site",
+        ),
+        (
+            "DLP-539",
+            "Assorted ICDs",
+            "",
+            "2017-05-31",
+            None,
+            "International Communications & Base Site",
+        ),
+    ]
+    assert {m.status for m in found} == {"delayed"}
