@@ -268,7 +268,7 @@ class _Page:
         return max((line.x1 for line in self.lines), default=0.0)
 
 
-def read_pdf(path: str, data: bytes) -> Layout:
+def read_pdf(path: str, data: bytes, max_pages: int | None = None) -> Layout:
     """Read a PDF file's bytes into a Layout."""
     if b"%%EOF" not in data[-2048:]:
         raise IngestError(path, "truncated PDF (no end-of-file marker)")
@@ -280,6 +280,8 @@ def read_pdf(path: str, data: bytes) -> Layout:
             raise IngestError(path, "encrypted PDF (password required)") from None
         raise IngestError(path, "damaged PDF (cannot be opened)") from None
     try:
+        if max_pages is not None and len(document) > max_pages:
+            raise IngestError(path, f"too many pages ({len(document)}, limit {max_pages})")
         return _read(path, data, document)
     finally:
         document.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .blocks import Layout
@@ -11,6 +12,23 @@ from .models import IngestError, Report
 from .structure import parse_layout
 
 SNIFF_BYTES = 4096
+DEFAULT_SECONDS = 120.0
+DEFAULT_PAGES = 1000
+DEFAULT_MEGABYTES = 200.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits: parse time (enforced by the worker pool), pages and size."""
+
+    seconds: float = DEFAULT_SECONDS
+    pages: int = DEFAULT_PAGES
+    megabytes: float = DEFAULT_MEGABYTES
+
+
+DEFAULT_LIMITS = Limits()
+
+
 _HTML_SIGNS = re.compile(
     rb"<!doctype\s+html|<html[\s>]|<body[\s>]|<head[\s>]|<h[1-6][\s>]|<p[\s>]", re.IGNORECASE
 )
@@ -26,7 +44,7 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def read_layout(path: str, data: bytes) -> Layout:
+def read_layout(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Layout:
     """Run the reader that fits the file's content."""
     if not data:
         raise IngestError(path, "empty file")
@@ -34,7 +52,7 @@ def read_layout(path: str, data: bytes) -> Layout:
     if kind == "pdf":
         from .pdf import read_pdf
 
-        return read_pdf(path, data)
+        return read_pdf(path, data, max_pages=limits.pages)
     if kind == "html":
         from .html import read_html
 
@@ -42,10 +60,15 @@ def read_layout(path: str, data: bytes) -> Layout:
     raise IngestError(path, "not a PDF or HTML file")
 
 
-def load_report(path: str | Path) -> Report:
+def load_report(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Parse one report file; raises IngestError with a one-line reason."""
     name = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > limits.megabytes * 1e6:
+            raise IngestError(
+                name, f"file too large ({size / 1e6:.1f} MB, limit {limits.megabytes:g} MB)"
+            )
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise IngestError(name, "is a directory") from None
@@ -53,7 +76,7 @@ def load_report(path: str | Path) -> Report:
         raise IngestError(name, exc.strerror or str(exc)) from None
     digest = hashlib.sha256(data).hexdigest()
     try:
-        layout = read_layout(name, data)
+        layout = read_layout(name, data, limits)
         return parse_layout(layout, source=name, sha256=digest)
     except IngestError:
         raise

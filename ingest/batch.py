@@ -1,0 +1,144 @@
+"""Parsing many files in worker processes, each file under a time limit.
+
+Workers live for the whole batch (their start-up, imports included, is paid
+once). The parent hands each idle worker one path at a time and watches the
+clock: a worker whose file runs past the limit is killed and replaced, the
+file reported, and the batch goes on. A worker that dies (a crash inside a
+PDF library) is reported the same way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from .models import IngestError, Report
+from .pipeline import DEFAULT_LIMITS, Limits, load_report
+
+# Worker processes are started by a fork server: safe beside threads (a progress
+# bar) in the parent, and cheap to replace after a kill.
+START_METHOD = "forkserver"
+# What a worker sends once its imports are done and it can take files.
+READY = "ready"
+# How long to wait for a killed worker to go away.
+KILL_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one file: a report, or a one-line reason it failed."""
+
+    path: str
+    report: Report | None
+    error: str | None
+    seconds: float
+
+
+def default_jobs() -> int:
+    """The number of worker processes to use by default: one per CPU."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def parse_one(path: str, limits: Limits) -> Outcome:
+    """Parse one file in this process (no time limit)."""
+    start = time.perf_counter()
+    try:
+        report = load_report(path, limits)
+    except IngestError as exc:
+        return Outcome(path, None, exc.reason, time.perf_counter() - start)
+    return Outcome(path, report, None, time.perf_counter() - start)
+
+
+def _work(conn: Connection, limits: Limits) -> None:
+    """A worker's loop: say it is ready, then parse each path it is sent."""
+    conn.send(READY)
+    while True:
+        try:
+            path = conn.recv()
+        except EOFError:
+            return
+        if path is None:
+            return
+        conn.send(parse_one(path, limits))
+
+
+class _Worker:
+    def __init__(self, context, limits: Limits) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(child, limits), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.path: str | None = None
+        self.started = 0.0
+
+    def give(self, path: str) -> None:
+        self.path, self.started = path, time.perf_counter()
+        self.conn.send(path)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(KILL_GRACE)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(KILL_GRACE)
+        if self.process.is_alive():
+            self.kill()
+
+
+def parse_many(
+    paths: Iterable[str], jobs: int, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Outcome]:
+    """Parse files in `jobs` worker processes; yields outcomes as files finish."""
+    pending = list(paths)
+    pending.reverse()
+    if not pending:
+        return
+    context = multiprocessing.get_context(START_METHOD)
+    workers = [_Worker(context, limits) for _ in range(max(1, min(jobs, len(pending))))]
+    try:
+        while pending or any(w.path for w in workers):
+            for worker in workers:
+                if worker.ready and worker.path is None and pending:
+                    worker.give(pending.pop())
+            waiting = [w for w in workers if w.path or not w.ready]
+            deadlines = [w.started + limits.seconds for w in waiting if w.path]
+            timeout = max(0.0, min(deadlines) - time.perf_counter()) if deadlines else None
+            ready = wait([w.conn for w in waiting], timeout=timeout)
+            for index, worker in enumerate(workers):
+                elapsed = time.perf_counter() - worker.started
+                if worker.conn in ready:
+                    try:
+                        message = worker.conn.recv()
+                    except (EOFError, OSError):
+                        if worker.path is None:
+                            raise RuntimeError("parser worker processes cannot start") from None
+                        code = worker.process.exitcode
+                        reason = f"parser crashed (exit code {code})"
+                        yield Outcome(worker.path, None, reason, elapsed)
+                        worker.kill()
+                        workers[index] = _Worker(context, limits)
+                        continue
+                    if message == READY:
+                        worker.ready = True
+                        continue
+                    worker.path = None
+                    yield message
+                elif worker.path and elapsed >= limits.seconds:
+                    path = worker.path
+                    worker.kill()
+                    workers[index] = _Worker(context, limits)
+                    reason = f"parse exceeded the time limit ({limits.seconds:g} s)"
+                    yield Outcome(path, None, reason, elapsed)
+    finally:
+        for worker in workers:
+            worker.stop()
