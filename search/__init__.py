@@ -1,0 +1,48 @@
+"""The report index: Whoosh behind the project's own types (the only user of Whoosh)."""
+
+from .errors import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexMissing,
+    IndexOutdated,
+    QueryError,
+    SearchError,
+)
+from .indexer import Index, IndexWriter
+from .models import (
+    FACETS,
+    MAX_PER_PAGE,
+    SORTS,
+    Doc,
+    Facet,
+    FacetValue,
+    Hit,
+    MilestoneEntry,
+    ReportInfo,
+    SearchRequest,
+    SearchResult,
+)
+from .query import search
+
+__all__ = [
+    "FACETS",
+    "MAX_PER_PAGE",
+    "SORTS",
+    "Doc",
+    "Facet",
+    "FacetValue",
+    "Hit",
+    "Index",
+    "IndexBusy",
+    "IndexCorrupt",
+    "IndexMissing",
+    "IndexOutdated",
+    "IndexWriter",
+    "MilestoneEntry",
+    "QueryError",
+    "ReportInfo",
+    "SearchError",
+    "SearchRequest",
+    "SearchResult",
+    "search",
+]

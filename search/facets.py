@@ -1,0 +1,176 @@
+"""Facet filters and counts.
+
+Several values of one facet combine with OR, different facets with AND. Each
+facet is counted over the documents matching the query and every other
+facet's selection but not its own, so choosing October still shows the other
+months' counts. Counting is set arithmetic: one document set per facet
+(shared by every facet with nothing selected) intersected with each value's
+posting set, which is read once per index generation and cached.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Callable
+
+from whoosh.query import And, Or, Query, Term
+
+from ingest.models import PARTS, REF_KINDS
+
+from .indexer import Snapshot
+from .models import FACETS, Facet, FacetValue, SearchRequest
+from .schema import KIND_REPORT, SEARCH_KINDS, canonical_wbs, wbs_ancestors, wbs_depth
+
+# The index field behind each facet.
+FACET_FIELDS: dict[str, str] = {
+    "wbs": "wbs",
+    "month": "month",
+    "year": "year",
+    "part": "part",
+    "ref_kind": "ref_kinds",
+    "kind": "kind",
+}
+FACET_LABELS: dict[str, str] = {
+    "wbs": "WBS",
+    "month": "Month",
+    "year": "Year",
+    "part": "Part",
+    "ref_kind": "Reference kind",
+    "kind": "Kind",
+}
+PART_LABELS: dict[str, str] = {
+    "accomplishments": "Current accomplishments",
+    "planned": "Planned activities",
+    "recruitment": "Recruitment update",
+}
+REF_KIND_LABELS: dict[str, str] = {
+    "jira": "JIRA ticket",
+    "milestone": "Milestone",
+    "document": "Document",
+    "technote": "Technote",
+}
+KIND_LABELS: dict[str, str] = {"section": "Section", "milestone": "Milestone"}
+# Third-level element names from the DM project guide, used when no report names one.
+WBS_GUIDE_NAMES: dict[str, str] = {
+    "1.02C.01": "System Management",
+    "1.02C.02": "Systems Engineering",
+    "1.02C.03": "Alert Production",
+    "1.02C.04": "Data Release Production",
+    "1.02C.05": "Science User Interface & Tools",
+    "1.02C.06": "Science Data Archive & Application Services",
+    "1.02C.07": "LSST Data Facility",
+    "1.02C.08": "International Communications & Base Site",
+    "1.02C.09": "Systems Integration & Test",
+    "1.02C.10": "Science Quality and Reliability Engineering",
+}
+# The WBS facet lists this level, and the children of each selected element.
+WBS_FACET_LEVEL = 3
+
+DocsFor = Callable[[Query], set[int]]
+
+
+def facet_filter(name: str, values: tuple[str, ...]) -> Query | None:
+    """Return the filter for one facet's selected values (OR), or None if none."""
+    if not values:
+        return None
+    return Or([Term(FACET_FIELDS[name], v.lower()) for v in values])
+
+
+def count_facets(
+    snap: Snapshot,
+    docs_for: DocsFor,
+    base: Query,
+    filters: dict[str, Query | None],
+    main_docs: set[int],
+    request: SearchRequest,
+) -> dict[str, Facet]:
+    """Count every facet's values; docs_for(filter) returns the query's docs under a filter."""
+    facets = {}
+    for name in FACETS:
+        if filters[name] is None:
+            docs = main_docs
+        else:
+            others = [f for other, f in filters.items() if other != name and f is not None]
+            docs = docs_for(And([base, *others]))
+        postings = _postings(snap, FACET_FIELDS[name])
+        counts = {value: len(docs & ids) for value, ids in postings.items()}
+        selected = request.selected(name)
+        if name == "wbs":
+            values = _wbs_values(counts, selected, wbs_labels(snap))
+        else:
+            values = _flat_values(name, counts, selected)
+        facets[name] = Facet(name, FACET_LABELS[name], tuple(values))
+    return facets
+
+
+def _postings(snap: Snapshot, field: str) -> dict[str, set[int]]:
+    key = ("postings", field)
+    if key not in snap.cache:
+        reader = snap.searcher.reader()
+        snap.cache[key] = {
+            term: set(reader.postings(field, term).all_ids())
+            for term in reader.field_terms(field)
+            if term != KIND_REPORT
+        }
+    return snap.cache[key]
+
+
+def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -> list[FacetValue]:
+    values = {v for v, n in counts.items() if n} | set(selected)
+    if name in ("month", "year"):
+        ordered = sorted(values, reverse=True)
+    else:
+        known = {"part": PARTS, "ref_kind": REF_KINDS, "kind": SEARCH_KINDS}[name]
+        ordered = sorted(values, key=lambda v: (known.index(v) if v in known else len(known), v))
+    return [FacetValue(v, _label(name, v), counts.get(v, 0), v in selected) for v in ordered]
+
+
+def _label(name: str, value: str) -> str:
+    if name == "month":
+        year, month = value.split("-")
+        return f"{calendar.month_name[int(month)]} {year}"
+    labels = {"part": PART_LABELS, "ref_kind": REF_KIND_LABELS, "kind": KIND_LABELS}
+    return labels.get(name, {}).get(value, value)
+
+
+def _wbs_values(
+    counts: dict[str, int], selected: tuple[str, ...], labels: dict[str, str]
+) -> list[FacetValue]:
+    counts = {canonical_wbs(term): n for term, n in counts.items() if n}
+    expanded = {
+        a for code in selected for a in wbs_ancestors(code) if wbs_depth(a) >= WBS_FACET_LEVEL
+    }
+    out: list[FacetValue] = []
+
+    def add_level(parent: str | None, depth: int) -> None:
+        codes = {c for c in counts.keys() | expanded if wbs_depth(c) == depth}
+        if parent is not None:
+            codes = {c for c in codes if c.startswith(parent + ".")}
+        for code in sorted(codes):
+            label = labels.get(code) or WBS_GUIDE_NAMES.get(code) or code
+            out.append(FacetValue(code, label, counts.get(code, 0), code in selected, parent))
+            if code in expanded:
+                add_level(code, depth + 1)
+
+    add_level(None, WBS_FACET_LEVEL)
+    # An element above the facet's level (`1.02C`) is listed on its own, first.
+    above = [
+        FacetValue(c, labels.get(c, c), counts.get(c, 0), True)
+        for c in selected
+        if c not in expanded
+    ]
+    return above + out
+
+
+def wbs_labels(snap: Snapshot) -> dict[str, str]:
+    """Return {canonical WBS code: title}, the newest report's title winning."""
+    if "wbs_labels" not in snap.cache:
+        reports = sorted(
+            snap.searcher.documents(kind=KIND_REPORT), key=lambda d: d.get("month") or ""
+        )
+        labels: dict[str, str] = {}
+        for fields in reports:
+            labels.update(json.loads(fields.get("labels") or "{}"))
+        snap.cache["wbs_labels"] = labels
+    return snap.cache["wbs_labels"]

@@ -1,0 +1,355 @@
+"""The index on disk: build, update, swap.
+
+Layout of an index directory:
+
+    LOCK         flock()ed by the one writer; the kernel drops it when the
+                 writer dies, so a killed ingest never leaves a stale lock
+    CURRENT      {"generation": 7, "schema": 1}, replaced with os.replace
+    gen-000007/  the Whoosh index readers use
+    gen-000006/  the previous one, kept for readers that opened it just before the swap
+
+A writer never touches the generation readers use. It hard-links (or copies)
+the current generation's files into a new directory (Whoosh never rewrites a
+file it has written), commits there, fsyncs, and only then points CURRENT at
+it. A writer killed at any moment leaves CURRENT on the old, complete
+generation; the next writer deletes the half-built directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, FileIndex
+from whoosh.searching import Searcher
+
+from ingest.models import Report
+
+from .documents import report_docs, slugify
+from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
+from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
+
+LOCK_FILE = "LOCK"
+POINTER_FILE = "CURRENT"
+GENERATION_PREFIX = "gen-"
+# A reader may lose the race with a writer deleting an old generation; it retries.
+READ_RETRIES = 5
+# Whoosh's temporary TOC files and its own lock never belong to a new generation.
+_NOT_LINKED = re.compile(r"\.toc\.|LOCK")
+
+_held_lock_fds: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    # A forked worker (a parsing pool) must not keep a dead writer's lock alive.
+    for fd in list(_held_lock_fds):
+        with suppress(OSError):
+            os.close(fd)
+    _held_lock_fds.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
+@dataclass
+class Snapshot:
+    """One generation of the index, open for reading; `cache` lives as long as it does."""
+
+    searcher: Searcher
+    generation: int
+    cache: dict = field(default_factory=dict)
+
+
+class Index:
+    """A report index in a directory; readers and one writer at a time."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._caches: dict[int, dict] = {}
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path)!r})"
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, create: bool = False) -> Index:
+        """Open the index at path; with create, make an empty one if there is none."""
+        index = cls(path)
+        if not index.exists():
+            if not create:
+                raise IndexMissing(f"no index at {index.path}")
+            with index.writer():
+                pass
+        index._pointer()
+        return index
+
+    def exists(self) -> bool:
+        """Return whether a generation has been committed at this path."""
+        return (self.path / POINTER_FILE).exists()
+
+    @contextmanager
+    def reading(self) -> Iterator[Snapshot]:
+        """Open the current generation for reading (a consistent snapshot)."""
+        for _ in range(READ_RETRIES):
+            generation = self._pointer()["generation"]
+            try:
+                ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
+                searcher = ix.searcher()
+                break
+            except (FileNotFoundError, EmptyIndexError):
+                continue
+            except WHOOSH_ERRORS as exc:
+                raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        else:
+            raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
+        cache = self._caches.get(generation)
+        if cache is None:
+            cache = {}
+            self._caches = {generation: cache}
+        try:
+            yield Snapshot(searcher, generation, cache)
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        finally:
+            searcher.close()
+
+    @contextmanager
+    def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
+        """Open the one writer: commits and swaps on success, discards on any exception.
+
+        rebuild starts from an empty index (needed after a schema change).
+        Raises IndexBusy at once if another writer holds the lock.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _WriteLock(self.path / LOCK_FILE):
+            current = self._pointer(missing_ok=True, outdated_ok=rebuild)
+            old = current["generation"] if current else 0
+            self._remove_generations(keep={old, self._previous_generation(old)})
+            new_dir = self._gen_dir(old + 1)
+            writer = None
+            try:
+                writer = IndexWriter(
+                    self._start_generation(new_dir, old if current else None, rebuild)
+                )
+                yield writer
+                if current and not rebuild and not writer.changed:
+                    writer.cancel()
+                    shutil.rmtree(new_dir)
+                    return
+                writer.commit()
+                _sync_tree(new_dir)
+            except BaseException:
+                if writer is not None:
+                    writer.cancel()
+                shutil.rmtree(new_dir, ignore_errors=True)
+                raise
+            self._write_pointer(old + 1)
+            self._remove_generations(keep={old + 1, old})
+
+    def add_report(self, report: Report, report_id: str | None = None) -> str:
+        """Add or replace one report in its own commit; return its report id."""
+        with self.writer() as writer:
+            return writer.add_report(report, report_id)
+
+    def remove_report(self, report_id: str) -> None:
+        """Remove one report in its own commit."""
+        with self.writer() as writer:
+            writer.remove_report(report_id)
+
+    def known_files(self) -> dict[str, str]:
+        """Return {source path: sha256} of every indexed report."""
+        with self.reading() as snap:
+            return {d["source"]: d["sha256"] for d in _report_fields(snap.searcher)}
+
+    def report_ids(self) -> dict[str, str]:
+        """Return {source path: report id} of every indexed report."""
+        with self.reading() as snap:
+            return {d["source"]: d["report"] for d in _report_fields(snap.searcher)}
+
+    def _gen_dir(self, generation: int) -> Path:
+        return self.path / f"{GENERATION_PREFIX}{generation:06d}"
+
+    def _generations(self) -> list[int]:
+        found = []
+        for entry in self.path.iterdir():
+            name = entry.name
+            if name.startswith(GENERATION_PREFIX) and name[len(GENERATION_PREFIX) :].isdigit():
+                found.append(int(name[len(GENERATION_PREFIX) :]))
+        return sorted(found)
+
+    def _previous_generation(self, generation: int) -> int:
+        older = [g for g in self._generations() if g < generation]
+        return older[-1] if older else 0
+
+    def _remove_generations(self, keep: set[int]) -> None:
+        for generation in self._generations():
+            if generation not in keep:
+                shutil.rmtree(self._gen_dir(generation), ignore_errors=True)
+
+    def _pointer(self, missing_ok: bool = False, outdated_ok: bool = False) -> dict | None:
+        try:
+            pointer = json.loads((self.path / POINTER_FILE).read_text())
+        except FileNotFoundError:
+            if missing_ok:
+                return None
+            raise IndexMissing(f"no index at {self.path}") from None
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"unreadable {POINTER_FILE} in {self.path}: {exc}") from exc
+        if pointer.get("schema") != SCHEMA_VERSION and not outdated_ok:
+            raise IndexOutdated(
+                f"index at {self.path} has schema {pointer.get('schema')}, this version "
+                f"needs {SCHEMA_VERSION}: rebuild it"
+            )
+        return pointer
+
+    def _write_pointer(self, generation: int) -> None:
+        data = json.dumps({"generation": generation, "schema": SCHEMA_VERSION})
+        tmp = self.path / f"{POINTER_FILE}.tmp"
+        with open(tmp, "w") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path / POINTER_FILE)
+        _fsync_dir(self.path)
+
+    def _start_generation(self, new_dir: Path, base: int | None, rebuild: bool) -> FileIndex:
+        try:
+            if base is None or rebuild:
+                new_dir.mkdir()
+                return FileStorage(str(new_dir)).create_index(SCHEMA)
+            _link_tree(self._gen_dir(base), new_dir)
+            return FileIndex(FileStorage(str(new_dir)), schema=SCHEMA)
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot open index at {self.path}: {exc}") from exc
+
+
+class IndexWriter:
+    """Adds and removes reports inside `Index.writer()`; nothing is visible until commit."""
+
+    def __init__(self, ix: FileIndex):
+        try:
+            with ix.searcher() as searcher:
+                self._sources = {d["report"]: d["source"] for d in _report_fields(searcher)}
+            self._writer = ix.writer()
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot open a writer: {exc}") from exc
+        self._added: set[str] = set()
+        self.changed = False
+
+    def add_report(self, report: Report, report_id: str | None = None) -> str:
+        """Add a report (replacing any with the same id); return the id used."""
+        report_id = report_id or self.assign_id(report)
+        if report_id in self._added:
+            raise SearchError(f"report {report_id} added twice in one write")
+        self.remove_report(report_id)
+        try:
+            for doc in report_docs(report, report_id):
+                self._writer.add_document(**doc)
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
+        self._added.add(report_id)
+        self._sources[report_id] = report.source
+        return report_id
+
+    def remove_report(self, report_id: str) -> None:
+        """Remove every document of a report (no error if it is not indexed)."""
+        try:
+            self._writer.delete_by_term("report", report_id)
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot remove {report_id}: {exc}") from exc
+        self._sources.pop(report_id, None)
+        self.changed = True
+
+    def assign_id(self, report: Report) -> str:
+        """Return the report's stable id: its file's slug, made unique with its sha256."""
+        for report_id, source in self._sources.items():
+            if source == report.source:
+                return report_id
+        base = slugify(Path(report.source).stem) or "report"
+        candidate = base if base not in self._sources else f"{base}-{report.sha256[:8]}"
+        n = 2
+        while candidate in self._sources:
+            candidate = f"{base}-{report.sha256[:8]}-{n}"
+            n += 1
+        return candidate
+
+    def commit(self) -> None:
+        """Write the new segments and table of contents (called by `Index.writer`)."""
+        try:
+            self._writer.commit()
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot commit: {exc}") from exc
+
+    def cancel(self) -> None:
+        """Drop everything added since the writer opened (called by `Index.writer`)."""
+        with suppress(*WHOOSH_ERRORS, OSError):
+            self._writer.cancel()
+
+
+class _WriteLock:
+    """An exclusive, non-blocking flock on a file; held only while the process lives."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> _WriteLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise IndexBusy(
+                f"another writer (pid {holder}) is updating {self.path.parent}"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+        _held_lock_fds.add(fd)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _held_lock_fds.discard(self.fd)
+        os.ftruncate(self.fd, 0)
+        os.close(self.fd)
+
+
+def _report_fields(searcher: Searcher) -> Iterator[dict]:
+    return searcher.documents(kind=KIND_REPORT)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    dst.mkdir()
+    for entry in src.iterdir():
+        if entry.is_file() and not _NOT_LINKED.search(entry.name):
+            try:
+                os.link(entry, dst / entry.name)
+            except OSError:
+                shutil.copy2(entry, dst / entry.name)
+
+
+def _sync_tree(path: Path) -> None:
+    for entry in path.iterdir():
+        if entry.is_file():
+            fd = os.open(entry, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,247 @@
+"""Answer a SearchRequest: parse the query, filter, rank, page, facet, highlight.
+
+Query language: words (all must match), "phrases", AND / OR / NOT, -word,
++word, parentheses, field filters (`wbs:02C.06`, `month:2017-10`,
+`month:[2017-06 TO 2017-10]`, `year:2017`, `part:planned`, `ref:DM-12256`,
+`kind:milestone`, `id:DLP-472`, `status:delayed`) and `*` wildcards. A name
+that is not a field (`foo:bar`) is plain text. A query that cannot be read as
+written is searched as its plain words, and the result says so.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+
+from whoosh.qparser import (
+    AndGroup,
+    FieldAliasPlugin,
+    MultifieldParser,
+    PlusMinusPlugin,
+    WildcardPlugin,
+)
+from whoosh.query import And, Every, MultiTerm, NullQuery, Or, Prefix, Query, Term, Wildcard
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet, ScoreFacet
+
+from .errors import WHOOSH_ERRORS, QueryError
+from .facets import count_facets, facet_filter
+from .indexer import Index
+from .models import FACETS, Hit, SearchRequest, SearchResult
+from .schema import (
+    DEFAULT_FIELDS,
+    QUERY_ALIASES,
+    QUERY_SCHEMA,
+    SEARCH_KINDS,
+    SPELLING_FIELD,
+    STEMMED_FIELDS,
+    TOKEN_RE,
+)
+from .snippets import highlight_terms, make_snippet
+from .spelling import suggest_query
+
+# A wildcard or range may expand to at most this many index terms.
+MAX_WILDCARD_TERMS = 512
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_BINARY_OPERATORS = OPERATORS - {"NOT"}
+
+
+class _StarWildcardPlugin(WildcardPlugin):
+    # Only `*` is a wildcard: a question ends with `?`, and means no pattern.
+    qmarks = ""
+    expr = r"(?P<text>[*])"
+
+
+def _make_parser() -> MultifieldParser:
+    parser = MultifieldParser(list(DEFAULT_FIELDS), QUERY_SCHEMA, group=AndGroup)
+    parser.remove_plugin_class(WildcardPlugin)
+    parser.add_plugin(_StarWildcardPlugin())
+    # A sign counts only at the start of a word: DM-12256 keeps its hyphen.
+    parser.add_plugin(
+        PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=\S)", minusexpr=r"(?<![^\s(])-(?=\S)")
+    )
+    parser.add_plugin(FieldAliasPlugin(QUERY_ALIASES))
+    return parser
+
+
+_PARSER = _make_parser()
+
+
+def parse_query(qstring: str) -> tuple[Query | None, str | None]:
+    """Parse query text; return (query or None for "match everything", notice or None)."""
+    if not qstring.strip():
+        return None, None
+    problem = find_syntax_problem(qstring)
+    if problem is None:
+        try:
+            q = _PARSER.parse(qstring)
+        except WHOOSH_ERRORS + (ValueError, TypeError, IndexError) as exc:
+            problem = f"syntax error: {exc}"
+        else:
+            problem = _error_in(q)
+            if problem is None:
+                return _only_negative(q), None
+    words = " ".join(m.group(0) for m in TOKEN_RE.finditer(qstring) if m.group(0) not in OPERATORS)
+    notice = f"Could not read the query as written ({problem}); searched for its words instead."
+    return (_PARSER.parse(words) if words else NullQuery), notice
+
+
+def find_syntax_problem(qstring: str) -> str | None:
+    """Return why a query string is malformed (unclosed quote, bracket...), or None."""
+    if qstring.count('"') % 2:
+        return "unclosed quote"
+    outside = re.sub(r'"[^"]*"', " ", qstring)
+    depth = 0
+    for ch in outside:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return "unbalanced parentheses"
+    if depth:
+        return "unbalanced parentheses"
+    for rng in re.finditer(r"[\[{][^\]}]*[\]}]?", outside):
+        if not re.fullmatch(r"[\[{]\s*\S*\s+TO\s+\S*\s*[\]}]", rng.group(0)):
+            return "malformed range (use month:[2017-06 TO 2017-10])"
+    if re.search(r"\w:(\s|$)", outside):
+        return "field name without a value"
+    words = outside.split()
+    if words and (words[0] in _BINARY_OPERATORS or words[-1] in OPERATORS):
+        return f"dangling {words[0] if words[0] in _BINARY_OPERATORS else words[-1]}"
+    for a, b in zip(words, words[1:], strict=False):
+        if a in OPERATORS and b in _BINARY_OPERATORS:
+            return f"{a} followed by {b}"
+    return None
+
+
+def _error_in(q: Query) -> str | None:
+    for node in [q, *q.leaves()]:
+        error = getattr(node, "error", None)
+        if error:
+            return str(error)
+    return None
+
+
+def _only_negative(q: Query) -> Query:
+    # Whoosh reads "-butler" alone as nothing; the user means "all but butler".
+    from whoosh.query import Not
+
+    if isinstance(q, Not):
+        return And([Every(), q])
+    return q
+
+
+def check_wildcards(q: Query | None, searcher: Searcher) -> Query | None:
+    """Point wildcards on stemmed fields at the unstemmed vocabulary; enforce the cap.
+
+    Raises QueryError when a wildcard or range expands to more than
+    MAX_WILDCARD_TERMS terms.
+    """
+    if q is None:
+        return None
+    q = q.accept(_unstem_wildcard).normalize()
+    reader = searcher.reader()
+    for leaf in q.leaves():
+        if isinstance(leaf, MultiTerm):
+            n = sum(1 for _ in islice(leaf.expanded_terms(reader), MAX_WILDCARD_TERMS + 1))
+            if n > MAX_WILDCARD_TERMS:
+                raise QueryError(
+                    f"{leaf.field()}:{leaf.text}… matches more than {MAX_WILDCARD_TERMS} "
+                    "terms; make the pattern longer"
+                )
+    return q
+
+
+def _unstem_wildcard(q: Query) -> Query:
+    if isinstance(q, Prefix | Wildcard) and q.fieldname in STEMMED_FIELDS:
+        q.fieldname = SPELLING_FIELD
+    return q
+
+
+def search(index: Index, request: SearchRequest) -> SearchResult:
+    """Run one search request and return a page of hits with facets and hints."""
+    text_q, notice = parse_query(request.q)
+    with index.reading() as snap:
+        searcher = snap.searcher
+        text_q = check_wildcards(text_q, searcher)
+        base = Or([Term("kind", kind) for kind in SEARCH_KINDS])
+        filters = {name: facet_filter(name, request.selected(name)) for name in FACETS}
+        main_filter = And([base, *(f for f in filters.values() if f is not None)])
+        main_docs = _docs(searcher, text_q, main_filter)
+        hits = _page(searcher, text_q, main_docs, request)
+        facets = count_facets(
+            snap, lambda f: _docs(searcher, text_q, f), base, filters, main_docs, request
+        )
+        suggestion = None
+        if request.q and notice is None:
+            suggestion = suggest_query(
+                searcher, request.q, lambda q: _count(searcher, q, main_filter)
+            )
+    total = len(main_docs)
+    return SearchResult(
+        request=request,
+        hits=hits,
+        total=total,
+        pages=(total + request.per_page - 1) // request.per_page,
+        facets=facets,
+        suggestion=suggestion,
+        notice=notice,
+    )
+
+
+def _docs(searcher: Searcher, text_q: Query | None, filter_q: Query) -> set[int]:
+    q = filter_q if text_q is None else And([text_q, filter_q])
+    return set(searcher.docs_for_query(q))
+
+
+def _count(searcher: Searcher, qstring: str, filter_q: Query) -> int:
+    q, notice = parse_query(qstring)
+    if notice is not None:
+        return 0
+    try:
+        q = check_wildcards(q, searcher)
+    except QueryError:
+        return 0
+    return len(_docs(searcher, q, filter_q))
+
+
+def _page(
+    searcher: Searcher, text_q: Query | None, docs: set[int], request: SearchRequest
+) -> tuple[Hit, ...]:
+    start = (request.page - 1) * request.per_page
+    if start >= len(docs):
+        return ()
+    sort = "newest" if request.sort == "relevance" and text_q is None else request.sort
+    sortedby = None
+    if sort != "relevance":
+        sortedby = [FieldFacet("month", reverse=sort == "newest"), ScoreFacet()]
+    results = searcher.search(
+        text_q if text_q is not None else Every(),
+        limit=start + request.per_page,
+        filter=docs,
+        sortedby=sortedby,
+    )
+    terms = highlight_terms(text_q, searcher)
+    return tuple(_hit(hit.fields(), hit.score, terms) for hit in results[start:])
+
+
+def _hit(fields: dict, score: float | None, terms: frozenset[str]) -> Hit:
+    snippet, snippet_text = make_snippet(fields.get("text", ""), terms)
+    return Hit(
+        id=fields["doc_id"],
+        kind=fields["kind"],
+        report=fields["report"],
+        month=fields.get("month"),
+        wbs=fields.get("wbs_code"),
+        wbs_title=fields.get("wbs_title"),
+        part=fields.get("part"),
+        title=fields.get("title", ""),
+        snippet=snippet,
+        snippet_text=snippet_text,
+        score=round(score, 4) if isinstance(score, int | float) else 0.0,
+        page=fields.get("page"),
+        source=fields["source"],
+        references=tuple(fields.get("ref_keys", ())),
+        milestone_id=fields.get("milestone_id"),
+        due=fields.get("due"),
+        group=fields.get("group"),
+        status=fields.get("status"),
+    )

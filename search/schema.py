@@ -1,0 +1,324 @@
+"""The one place index field names and analyzers live.
+
+One Whoosh document per report section, one per milestone row, and one hidden
+`report` document per report holding the parsed report as JSON. Analysis keeps
+identifiers whole: a WBS code (`02C.03.04`, `1.02C.03.04`) becomes one
+canonical token, a key (`DM-12256`, `LDM-503-2`, `DM_12305`) one lowercased
+token; ordinary words are accent-folded, stop-filtered and stemmed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Literal
+
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    IDTokenizer,
+    LowercaseFilter,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.lang.porter import stem
+from whoosh.support.charset import accent_map
+
+# Bump when a field or an analyzer changes: an index built with another
+# version is refused (IndexOutdated) until it is rebuilt.
+SCHEMA_VERSION = 1
+
+# BM25F field boosts: a word in a heading says more than a word in the text.
+TITLE_BOOST = 3.0
+WBS_TITLE_BOOST = 2.0
+
+# Kinds of document; `report` documents carry metadata and never match a search.
+KIND_SECTION = "section"
+KIND_MILESTONE = "milestone"
+KIND_REPORT = "report"
+SEARCH_KINDS: tuple[str, ...] = (KIND_SECTION, KIND_MILESTONE)
+
+# The root every DM WBS code hangs from; a code quoted without it gets it back.
+WBS_ROOT = "1"
+
+_WBS = r"(?:1\.\d{2}[A-Za-z](?:\.\d{2})*|\d{2}[A-Za-z](?:\.\d{2})+)"
+_KEY = r"[A-Za-z]+[-_]\d+(?:-\d+)*"
+_WORD = r"\w+(?:\.\w+)*"
+TOKEN_RE = re.compile(
+    rf"(?<![\w.])(?P<wbs>{_WBS})(?!\w)|(?<![\w-])(?P<key>{_KEY})(?!\w)|(?P<word>{_WORD})"
+)
+_WBS_RE = re.compile(_WBS)
+_KEY_RE = re.compile(_KEY)
+
+TokenKind = Literal["wbs", "key", "word"]
+
+
+def canonical_wbs(code: str) -> str | None:
+    """Return `1.02C.03.04` for `02c.03.04` or `1.02C.03.04`; None if not a WBS code."""
+    code = code.strip()
+    if not _WBS_RE.fullmatch(code):
+        return None
+    parts = code.split(".")
+    if parts[0] != WBS_ROOT:
+        parts.insert(0, WBS_ROOT)
+    parts[1] = parts[1].upper()
+    return ".".join(parts)
+
+
+def wbs_ancestors(code: str) -> list[str]:
+    """Return a canonical code's ancestors and itself, from `1.02C` down."""
+    parts = code.split(".")
+    return [".".join(parts[:n]) for n in range(2, len(parts) + 1)]
+
+
+def wbs_depth(code: str) -> int:
+    """Return the level of a canonical code: `1.02C.03` is level 3."""
+    return code.count(".") + 1
+
+
+def canonical_key(key: str) -> str:
+    """Return a key with `DM_12305`'s underscore read as the hyphen it means."""
+    match = _KEY_RE.fullmatch(key.strip())
+    return key.strip().replace("_", "-", 1) if match else key.strip()
+
+
+def key_parents(key: str) -> list[str]:
+    """Return the parent keys of a key with a numeric suffix: LDM-503 for LDM-503-2."""
+    parts = key.split("-")
+    return ["-".join(parts[:n]) for n in range(len(parts) - 1, 1, -1)]
+
+
+def classify(text: str) -> TokenKind:
+    """Return the kind of a whole token: `wbs`, `key` or `word`."""
+    if _WBS_RE.fullmatch(text):
+        return "wbs"
+    if _KEY_RE.fullmatch(text):
+        return "key"
+    return "word"
+
+
+class ReportTokenizer(Tokenizer):
+    """Split report text into WBS codes, keys and words, marking each token's kind."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        """Yield one reused Token per match (the Whoosh tokenizer protocol)."""
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            matches = [(value, classify(value), 0, len(value))]
+        else:
+            matches = (
+                (m.group(0), m.lastgroup, m.start(), m.end()) for m in TOKEN_RE.finditer(value)
+            )
+        for pos, (text, kind, start, end) in enumerate(matches):
+            t.text = text
+            t.kind = kind
+            t.whole = not tokenize
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = text
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t
+
+
+class KindFilter(Filter):
+    """Keep only tokens of the given kinds (a `wbs:` or `ref:` value is never a word).
+
+    Untokenized text (a wildcard pattern the user aimed at this field) passes.
+    """
+
+    def __init__(self, *kinds: str):
+        self.kinds = frozenset(kinds)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KindFilter) and self.kinds == other.kinds
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        """Yield the tokens whose kind is wanted."""
+        for t in tokens:
+            if t.kind in self.kinds or t.whole:
+                yield t
+
+
+class IdentifierFilter(Filter):
+    """Normalise WBS codes and keys; when indexing, also emit their ancestors.
+
+    expand_wbs: `1.02c.03.04` also indexes `1.02c` and `1.02c.03`.
+    expand_keys: `ldm-503-2` also indexes `ldm-503` (never `dm` for `dm-12256`).
+    The extra tokens share the position of the original, so phrases still work.
+    """
+
+    def __init__(self, expand_wbs: bool = False, expand_keys: bool = False):
+        self.expand_wbs = expand_wbs
+        self.expand_keys = expand_keys
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, IdentifierFilter)
+            and self.expand_wbs == other.expand_wbs
+            and self.expand_keys == other.expand_keys
+        )
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        """Yield each token normalised, then its ancestors in index mode."""
+        for t in tokens:
+            kind = t.kind
+            if kind == "wbs":
+                t.text = canonical_wbs(t.text).lower()
+                extra = wbs_ancestors(t.text)[:-1] if self.expand_wbs else []
+            elif kind == "key":
+                t.text = canonical_key(t.text)
+                extra = key_parents(t.text) if self.expand_keys else []
+            else:
+                extra = []
+            yield t
+            if t.mode == "index":
+                for text in extra:
+                    t.text = text
+                    yield t
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    return stem(word)
+
+
+class WordStemFilter(Filter):
+    """Stem ordinary words (Porter); leave WBS codes, keys and wildcard patterns alone."""
+
+    is_morph = True
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        """Yield each token, its text stemmed if it is a word."""
+        for t in tokens:
+            if t.kind == "word" and not t.whole:
+                t.text = _stem(t.text)
+            yield t
+
+
+def _folding() -> list[Filter]:
+    return [LowercaseFilter(), CharsetFilter(accent_map)]
+
+
+def _chain(*parts):
+    analyzer = parts[0]
+    for part in parts[1:]:
+        analyzer = analyzer | part
+    return analyzer
+
+
+# Body text and headings: keys keep their parents, words are stemmed.
+TEXT_ANALYZER = _chain(
+    ReportTokenizer(),
+    *_folding(),
+    StopFilter(),
+    IdentifierFilter(expand_keys=True),
+    WordStemFilter(),
+)
+# The unstemmed vocabulary behind "did you mean" and wildcards.
+WORDS_ANALYZER = _chain(ReportTokenizer(), *_folding(), StopFilter(), IdentifierFilter())
+# A WBS code and (when indexing) its ancestors; anything else in the value is dropped.
+WBS_ANALYZER = _chain(
+    ReportTokenizer(), LowercaseFilter(), KindFilter("wbs"), IdentifierFilter(expand_wbs=True)
+)
+# Reference keys, with their parents when indexing.
+KEY_ANALYZER = _chain(
+    ReportTokenizer(), LowercaseFilter(), KindFilter("key"), IdentifierFilter(expand_keys=True)
+)
+# One milestone ID, exactly.
+MILESTONE_ANALYZER = _chain(
+    ReportTokenizer(), LowercaseFilter(), KindFilter("key"), IdentifierFilter()
+)
+# One case-insensitive value (month, part, kind, status, milestone ID...).
+EXACT_ANALYZER = IDTokenizer() | LowercaseFilter()
+
+
+def _exact(stored: bool = True, sortable: bool = False) -> ID:
+    return ID(stored=stored, sortable=sortable, analyzer=EXACT_ANALYZER)
+
+
+SCHEMA = Schema(
+    doc_id=ID(stored=True, unique=True),
+    kind=_exact(),
+    report=_exact(),
+    order=NUMERIC(stored=True, sortable=True),
+    month=_exact(sortable=True),
+    year=_exact(),
+    wbs=TEXT(analyzer=WBS_ANALYZER),
+    wbs_code=ID(stored=True),
+    wbs_title=TEXT(analyzer=TEXT_ANALYZER, stored=True, field_boost=WBS_TITLE_BOOST),
+    part=_exact(),
+    title=TEXT(analyzer=TEXT_ANALYZER, stored=True, field_boost=TITLE_BOOST),
+    text=TEXT(analyzer=TEXT_ANALYZER, stored=True),
+    words=TEXT(analyzer=WORDS_ANALYZER, phrase=False),
+    refs=TEXT(analyzer=KEY_ANALYZER),
+    ref_keys=STORED(),
+    ref_kinds=KEYWORD(),
+    source=ID(stored=True),
+    sha256=ID(stored=True),
+    page=STORED(),
+    milestone_id=ID(stored=True, analyzer=MILESTONE_ANALYZER),
+    due=_exact(),
+    expected=STORED(),
+    group=STORED(),
+    status=_exact(),
+    report_title=STORED(),
+    pages=STORED(),
+    report_json=STORED(),
+    labels=STORED(),
+)
+
+# Fields a user may name in a query (`ref:` is an alias); any other `name:` is text.
+QUERY_FIELDS: tuple[str, ...] = (
+    "title",
+    "text",
+    "wbs",
+    "wbs_title",
+    "month",
+    "year",
+    "part",
+    "kind",
+    "refs",
+    "ref_kinds",
+    "milestone_id",
+    "status",
+    "due",
+    "report",
+)
+QUERY_ALIASES: dict[str, list[str]] = {
+    "refs": ["ref"],
+    "ref_kinds": ["ref_kind"],
+    "milestone_id": ["id", "milestone"],
+    "wbs_title": ["element"],
+}
+# Fields a bare word searches (their weights are the schema's field boosts).
+DEFAULT_FIELDS: tuple[str, ...] = ("title", "wbs_title", "text", "wbs", "refs")
+# Stemmed fields whose wildcards expand over the unstemmed `words` vocabulary.
+STEMMED_FIELDS: frozenset[str] = frozenset({"title", "wbs_title", "text"})
+SPELLING_FIELD = "words"
+
+QUERY_SCHEMA = Schema(**{name: SCHEMA[name] for name in QUERY_FIELDS})
+
+
+def analyze(text: str, analyzer=TEXT_ANALYZER, mode: str = "index") -> list[str]:
+    """Return the token texts an analyzer makes of a text (for tests and tools)."""
+    return [t.text for t in analyzer(text, mode=mode)]
