@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ def load_builder():
     """The corpus builder module (corpus/build.py), imported from its file."""
     spec = importlib.util.spec_from_file_location("corpus_build", CORPUS / "build.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(sys.modules[spec.name])
+    module = sys.modules[spec.name]
     return module
 
 
