@@ -20,7 +20,18 @@ from whoosh.qparser import (
     PlusMinusPlugin,
     WildcardPlugin,
 )
-from whoosh.query import And, Every, MultiTerm, NullQuery, Or, Prefix, Query, Term, Wildcard
+from whoosh.query import (
+    And,
+    Every,
+    MultiTerm,
+    Not,
+    NullQuery,
+    Or,
+    Prefix,
+    Query,
+    Term,
+    Wildcard,
+)
 from whoosh.searching import Searcher
 from whoosh.sorting import FieldFacet, ScoreFacet
 
@@ -44,6 +55,8 @@ from .spelling import suggest_query
 MAX_WILDCARD_TERMS = 512
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _BINARY_OPERATORS = OPERATORS - {"NOT"}
+# A minus sign at the start of a word (not inside DM-12256).
+_MINUS_RE = re.compile(r"(?<![^\s(])-(?=\S)")
 
 
 class _StarWildcardPlugin(WildcardPlugin):
@@ -58,7 +71,7 @@ def _make_parser() -> MultifieldParser:
     parser.add_plugin(_StarWildcardPlugin())
     # A sign counts only at the start of a word: DM-12256 keeps its hyphen.
     parser.add_plugin(
-        PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=\S)", minusexpr=r"(?<![^\s(])-(?=\S)")
+        PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=\S)", minusexpr=_MINUS_RE.pattern)
     )
     parser.add_plugin(FieldAliasPlugin(QUERY_ALIASES))
     return parser
@@ -79,11 +92,21 @@ def parse_query(qstring: str) -> tuple[Query | None, str | None]:
             problem = f"syntax error: {exc}"
         else:
             problem = _error_in(q)
+            if problem is None and q is NullQuery and _MINUS_RE.search(qstring):
+                # Whoosh reads "-butler" alone as nothing; the user means "all but butler".
+                q = _PARSER.parse(_MINUS_RE.sub("NOT ", qstring))
+                problem = _error_in(q)
             if problem is None:
                 return _only_negative(q), None
-    words = " ".join(m.group(0) for m in TOKEN_RE.finditer(qstring) if m.group(0) not in OPERATORS)
-    notice = f"Could not read the query as written ({problem}); searched for its words instead."
-    return (_PARSER.parse(words) if words else NullQuery), notice
+    words = " ".join(
+        m.group(0)
+        for m in TOKEN_RE.finditer(qstring)
+        if m.group(0) not in OPERATORS and not qstring.startswith(":", m.end())
+    )
+    notice = (
+        f"Could not read the query as written ({problem}); searched for any of its words instead."
+    )
+    return (_PARSER.parse(" OR ".join(words.split())) if words else NullQuery), notice
 
 
 def find_syntax_problem(qstring: str) -> str | None:
@@ -121,11 +144,17 @@ def _error_in(q: Query) -> str | None:
 
 
 def _only_negative(q: Query) -> Query:
-    # Whoosh reads "-butler" alone as nothing; the user means "all but butler".
-    from whoosh.query import Not
+    """Make "NOT butler" and "-butler -qserv" mean "every document but these".
 
-    if isinstance(q, Not):
-        return And([Every(), q])
+    Whoosh's Every() is replaced by a match on the searchable kinds: And.normalize()
+    would otherwise collapse `And([Every(), Not(...)])` into Every() and drop the NOT.
+    """
+    every = Or([Term("kind", kind) for kind in SEARCH_KINDS])
+    q = q.accept(lambda node: every if isinstance(node, Every) else node)
+    if isinstance(q, Not) or (
+        isinstance(q, And) and q.subqueries and all(isinstance(s, Not) for s in q.subqueries)
+    ):
+        return And([every, q])
     return q
 
 

@@ -31,6 +31,8 @@ def suggest_query(searcher: Searcher, qstring: str, count: Callable[[str], int])
         word = match.group(1)
         correction = None if word in _OPERATORS else _correct(reader, word)
         if correction:
+            if word[0].isupper():
+                correction = correction[0].upper() + correction[1:]
             out.append(qstring[last : match.start(1)] + correction)
             last = match.end(1)
             changed = True
