@@ -8,6 +8,7 @@ from ingest import wbs
 from ingest.blocks import Block, Cell, Span
 from ingest.dates import expected_completion, parse_date, parse_month
 from ingest.milestones import parse_table
+from ingest.pipeline import load_report
 from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
 from ingest.text import join_lines, sentences
 
@@ -141,3 +142,32 @@ def test_milestone_rows_rejoined_when_unruled():
         ),
     ]
     assert {m.status for m in found} == {"delayed"}
+
+
+MONTHLESS_REPORT = """<!doctype html><html><head>{head}</head><body>
+<h1>Data Management Monthly Report</h1>
+<h2>High-level Summary</h2><p>Work went on.</p>
+<h2>1.02C.03: Alert Production</h2>
+<h3>Current accomplishments</h3><ul><li>Source association merged [DM-12256].</li></ul>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "month"),
+    [
+        # The title block names no month: the document title does...
+        ("report.html", "<title>DM Monthly Report November 2017</title>", "2017-11"),
+        ("report.html", '<meta name="subject" content="Status for 2017-09">', "2017-09"),
+        # ...else the file name...
+        ("lsst-dm-monthly-report-2017-12.html", "", "2017-12"),
+        # ...else nothing, and the report says so.
+        ("report.html", "", None),
+    ],
+)
+def test_report_month_falls_back_to_metadata_then_file_name(tmp_path, name, head, month):
+    path = tmp_path / name
+    path.write_text(MONTHLESS_REPORT.format(head=head), encoding="utf-8")
+    report = load_report(path)
+    assert report.month == month
+    assert [s.wbs for s in report.sections] == [None, "1.02C.03"]
+    assert ("report month not found" in report.warnings) == (month is None)
