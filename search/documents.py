@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ingest.models import Milestone, Reference, Report, Section
 
-from .schema import KIND_MILESTONE, KIND_REPORT, KIND_SECTION, canonical_wbs
+from .schema import KIND_MILESTONE, KIND_REPORT, KIND_SECTION, TOKEN_RE, canonical_wbs
 
 
 def report_doc_id(report_id: str) -> str:
@@ -76,7 +76,6 @@ def _section_doc(section: Section, refs: list[Reference]) -> dict:
         "kind": KIND_SECTION,
         "title": section.title,
         "text": section.text,
-        "words": f"{section.title}\n{section.wbs_title or ''}\n{section.text}",
         "page": section.page,
         "ref_keys": keys,
         "refs": " ".join(keys),
@@ -98,7 +97,6 @@ def _milestone_doc(milestone: Milestone) -> dict:
         "milestone_id": milestone.id,
         "title": milestone.title,
         "text": milestone.note,
-        "words": f"{milestone.title}\n{milestone.note}",
         "page": milestone.page,
         "ref_keys": [milestone.id],
         "refs": milestone.id,
@@ -127,7 +125,16 @@ def _report_doc(report: Report, report_id: str, common: dict) -> dict:
         "pages": report.pages,
         "report_json": json.dumps(report.to_dict(), ensure_ascii=False),
         "labels": json.dumps(labels, ensure_ascii=False),
+        "words": vocabulary(report),
     }
+
+
+def vocabulary(report: Report) -> str:
+    """Return each distinct token of the report's titles and texts once, in order."""
+    texts = [t for s in report.sections for t in (s.title, s.wbs_title or "", s.text)]
+    texts += [t for m in report.milestones for t in (m.title, m.note)]
+    tokens = dict.fromkeys(m.group(0) for text in texts for m in TOKEN_RE.finditer(text))
+    return " ".join(tokens)
 
 
 def _section_references(report: Report) -> list[list[Reference]]:

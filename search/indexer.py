@@ -33,8 +33,9 @@ from whoosh.searching import Searcher
 
 from ingest.models import Report
 
-from .documents import report_docs, slugify
+from .documents import report_doc_id, report_docs, slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
+from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
 
 LOCK_FILE = "LOCK"
@@ -173,6 +174,17 @@ class Index:
         with self.reading() as snap:
             return {d["source"]: d["report"] for d in _report_fields(snap.searcher)}
 
+    def report_files(self) -> dict[str, ReportInfo]:
+        """Return {source path: ReportInfo} of every indexed report (report documents only)."""
+        with self.reading() as snap:
+            return {d["source"]: _report_info(d) for d in _report_fields(snap.searcher)}
+
+    def stored_report(self, report_id: str) -> Report | None:
+        """Return a report as it was indexed, or None if no report has that id."""
+        with self.reading() as snap:
+            fields = snap.searcher.document(doc_id=report_doc_id(report_id))
+        return Report.from_dict(json.loads(fields["report_json"])) if fields else None
+
     def _gen_dir(self, generation: int) -> Path:
         return self.path / f"{GENERATION_PREFIX}{generation:06d}"
 
@@ -280,6 +292,19 @@ class IndexWriter:
             n += 1
         return candidate
 
+    def reserve_id(self, source: str, sha256: str, report_id: str | None = None) -> str:
+        """Hold an id for a file whose report is added later in this write; return it.
+
+        report_id keeps a known id, else the file gets the id `assign_id` would
+        give it now; a later `add_report` of that file's report uses the held id.
+        Reserving every file first, in a fixed order, makes ids independent of
+        the order in which parallel parses finish.
+        """
+        if report_id is None:
+            report_id = self.assign_id(Report(None, "", source, sha256, 0))
+        self._sources[report_id] = source
+        return report_id
+
     def commit(self) -> None:
         """Write the new segments and table of contents (called by `Index.writer`)."""
         try:
@@ -324,6 +349,17 @@ class _WriteLock:
 
 def _report_fields(searcher: Searcher) -> Iterator[dict]:
     return searcher.documents(kind=KIND_REPORT)
+
+
+def _report_info(fields: dict) -> ReportInfo:
+    return ReportInfo(
+        id=fields["report"],
+        month=fields.get("month"),
+        title=fields.get("report_title", ""),
+        source=fields["source"],
+        sha256=fields["sha256"],
+        pages=fields.get("pages", 0),
+    )
 
 
 def _link_tree(src: Path, dst: Path) -> None:

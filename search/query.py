@@ -46,7 +46,9 @@ from .schema import (
     SEARCH_KINDS,
     SPELLING_FIELD,
     STEMMED_FIELDS,
+    TEXT_ANALYZER,
     TOKEN_RE,
+    analyze,
 )
 from .snippets import highlight_terms, make_snippet
 from .spelling import suggest_query
@@ -70,9 +72,7 @@ def _make_parser() -> MultifieldParser:
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(_StarWildcardPlugin())
     # A sign counts only at the start of a word: DM-12256 keeps its hyphen.
-    parser.add_plugin(
-        PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=\S)", minusexpr=_MINUS_RE.pattern)
-    )
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=\S)", minusexpr=_MINUS_RE.pattern))
     parser.add_plugin(FieldAliasPlugin(QUERY_ALIASES))
     return parser
 
@@ -159,30 +159,42 @@ def _only_negative(q: Query) -> Query:
 
 
 def check_wildcards(q: Query | None, searcher: Searcher) -> Query | None:
-    """Point wildcards on stemmed fields at the unstemmed vocabulary; enforce the cap.
+    """Expand wildcards on stemmed fields over the unstemmed vocabulary; enforce the cap.
 
-    Raises QueryError when a wildcard or range expands to more than
+    `pipel*` on the text becomes the stems of every indexed word it matches
+    (pipeline, pipelines...), so a pattern longer than a word's stem still finds
+    it. Raises QueryError when a wildcard or range expands to more than
     MAX_WILDCARD_TERMS terms.
     """
     if q is None:
         return None
-    q = q.accept(_unstem_wildcard).normalize()
     reader = searcher.reader()
-    for leaf in q.leaves():
-        if isinstance(leaf, MultiTerm):
-            n = sum(1 for _ in islice(leaf.expanded_terms(reader), MAX_WILDCARD_TERMS + 1))
-            if n > MAX_WILDCARD_TERMS:
-                raise QueryError(
-                    f"{leaf.field()}:{leaf.text}… matches more than {MAX_WILDCARD_TERMS} "
-                    "terms; make the pattern longer"
-                )
-    return q
+
+    def expand(node: Query) -> Query:
+        if isinstance(node, Prefix | Wildcard) and node.fieldname in STEMMED_FIELDS:
+            vocabulary = type(node)(SPELLING_FIELD, node.text)
+            words = [_text(t) for _, t in _capped(vocabulary, reader, node)]
+            stems = sorted({s for w in words for s in analyze(w, TEXT_ANALYZER, mode="query")})
+            return Or([Term(node.fieldname, s) for s in stems]) if stems else NullQuery
+        if isinstance(node, MultiTerm):
+            _capped(node, reader, node)
+        return node
+
+    return q.accept(expand).normalize()
 
 
-def _unstem_wildcard(q: Query) -> Query:
-    if isinstance(q, Prefix | Wildcard) and q.fieldname in STEMMED_FIELDS:
-        q.fieldname = SPELLING_FIELD
-    return q
+def _capped(node: MultiTerm, reader, shown: MultiTerm) -> list[tuple[str, str]]:
+    terms = list(islice(node.expanded_terms(reader), MAX_WILDCARD_TERMS + 1))
+    if len(terms) > MAX_WILDCARD_TERMS:
+        raise QueryError(
+            f"{shown.field()}:{shown.text}… matches more than {MAX_WILDCARD_TERMS} "
+            "terms; make the pattern longer"
+        )
+    return terms
+
+
+def _text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def search(index: Index, request: SearchRequest) -> SearchResult:
