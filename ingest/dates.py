@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 import dateparser
 
@@ -28,6 +29,7 @@ _EXPECTED = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> str | None:
     """Parse a due date as written in a report ('2017-05-31', 'November 30, 2017') to ISO."""
     cleaned = re.sub(r"\s+", "", text) if re.fullmatch(r"[\d\s-]+", text or "") else text
@@ -44,6 +46,7 @@ def parse_date(text: str) -> str | None:
     return parsed.date().isoformat() if parsed else None
 
 
+@lru_cache(maxsize=4096)
 def parse_month(text: str) -> str | None:
     """Find the report month ('October 2017', '2017-10') in a line of text; 'YYYY-MM' or None."""
     if not text:

@@ -15,10 +15,13 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pdfplumber
+import pdfplumber.page
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfminer.pdfpage import PDFPage
 
 from .blocks import Block, Cell, Layout, Span
 from .models import IngestError
@@ -97,29 +100,38 @@ class Line:
     def bottom(self) -> float:
         return min(r.bottom for r in self.runs)
 
-    @property
+    @cached_property
     def size(self) -> float:
         weights: Counter[float] = Counter()
         for run in self.runs:
             weights[round(run.size, 1)] += len(run.text.strip()) or 1
         return weights.most_common(1)[0][0]
 
-    @property
+    @cached_property
     def bold(self) -> bool:
         return all(r.bold for r in self.runs if r.text.strip())
 
-    @property
+    @cached_property
     def italic(self) -> bool:
         return all(r.italic for r in self.runs if r.text.strip())
 
 
+# Buffers reused by every call: most text objects and lines are far shorter.
+_TEXT_BUFFER_CHARS = 4096
+_text_buffer = (ctypes.c_ushort * _TEXT_BUFFER_CHARS)()
+
+
 def _text_of(obj, textpage) -> str:
-    length = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+    """A text object's text; one PDFium call unless it is longer than the shared buffer."""
+    length = pdfium_c.FPDFTextObj_GetText(obj, textpage, _text_buffer, 2 * _TEXT_BUFFER_CHARS)
     if length <= 2:
         return ""
-    buffer = (ctypes.c_ushort * (length // 2))()
-    pdfium_c.FPDFTextObj_GetText(obj, textpage, buffer, length)
-    text = bytes(buffer)[: length - 2].decode("utf-16-le", errors="replace")
+    if length > 2 * _TEXT_BUFFER_CHARS:
+        buffer = (ctypes.c_ushort * (length // 2))()
+        pdfium_c.FPDFTextObj_GetText(obj, textpage, buffer, length)
+    else:
+        buffer = _text_buffer
+    text = ctypes.string_at(buffer, length - 2).decode("utf-16-le", errors="replace")
     return text.replace(PDFIUM_HYPHEN, "-")
 
 
@@ -193,12 +205,16 @@ def _lines(runs: list[Run], page: int) -> list[Line]:
 def _bounded_text(textpage, line: Line) -> str:
     """The line's text as PDFium spaces it (from glyph advances, not ink boxes)."""
     box = (line.x0 - 0.5, line.top, line.x1 + 0.5, line.bottom)
-    length = pdfium_c.FPDFText_GetBoundedText(textpage, *box, None, 0)
+    buffer = _text_buffer
+    length = pdfium_c.FPDFText_GetBoundedText(textpage, *box, buffer, _TEXT_BUFFER_CHARS)
     if length <= 0:
         return ""
-    buffer = (ctypes.c_ushort * (length + 1))()
-    pdfium_c.FPDFText_GetBoundedText(textpage, *box, buffer, length + 1)
-    text = bytes(buffer)[: 2 * length].decode("utf-16-le", "replace")
+    if length >= _TEXT_BUFFER_CHARS:
+        size = pdfium_c.FPDFText_GetBoundedText(textpage, *box, None, 0)
+        buffer = (ctypes.c_ushort * (size + 1))()
+        length = pdfium_c.FPDFText_GetBoundedText(textpage, *box, buffer, size + 1)
+    # With room in the buffer PDFium counts (and writes) a terminating NUL.
+    text = ctypes.string_at(buffer, 2 * length).decode("utf-16-le", "replace").rstrip("\x00")
     return squash(" ".join(text.replace(PDFIUM_HYPHEN, "-").split()))
 
 
@@ -350,8 +366,9 @@ def _ruled_tables(data: bytes, ruled: list[_Page]) -> None:
     parse the page's text); the text runs PDFium read are put into those cells.
     """
     with pdfplumber.open(io.BytesIO(data)) as pdf:
+        pages = _plumber_pages(pdf, {target.number for target in ruled})
         for target in ruled:
-            page = pdf.pages[target.number - 1]
+            page = pages[target.number]
             height = float(page.height)
             rects = [
                 {
@@ -392,6 +409,17 @@ def _ruled_tables(data: bytes, ruled: list[_Page]) -> None:
                     )
                 ]
                 target.tables.append((y_top, y_bottom, Block("table", target.number, rows=rows)))
+
+
+def _plumber_pages(pdf: pdfplumber.PDF, numbers: set[int]) -> dict[int, pdfplumber.page.Page]:
+    """Only the pdfplumber pages wanted: `pdf.pages` would build every page of the file."""
+    pages = {}
+    for number, page in enumerate(PDFPage.create_pages(pdf.doc), start=1):
+        if number in numbers:
+            pages[number] = pdfplumber.page.Page(pdf, page, page_number=number, initial_doctop=0)
+        if number >= max(numbers):
+            break
+    return pages
 
 
 def _cell(runs: list[Run], height: float, bbox) -> Cell:
