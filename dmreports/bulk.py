@@ -1,0 +1,370 @@
+"""Bulk ingest: bring an index in line with folders of report files, in one atomic commit.
+
+A run finds the report files under the given paths, hashes them, and compares
+the hashes with what the index holds for those files: only new and changed
+files are parsed (in worker processes), files gone from the given paths are
+removed, and everything goes into one writer, so readers see the old index or
+the new one and an interrupted run changes nothing. When nothing changed,
+nothing is written at all.
+
+Rules worth knowing (the README repeats them):
+
+- Sources are stored as resolved absolute paths; hidden files and folders
+  (names starting with ".") are skipped.
+- A file that fails (unreadable, damaged, over a limit, or a valid document
+  that is not a monthly report) is reported with its reason and leaves the
+  index as it was for that file: an earlier version stays indexed, even in a
+  full rebuild.
+- Two files that claim the same month are both kept, with a warning naming them.
+- `full` rebuilds the index from scratch from the given paths only. An index
+  built by another version of the schema is rebuilt the same way, with a notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.batch import Outcome, default_jobs, parse_many
+from ingest.pipeline import DEFAULT_LIMITS, Limits
+from ingest.structure import NO_MONTH, NO_STRUCTURE
+from search import Index, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriter, ReportInfo
+
+REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
+HIDDEN_PREFIX = "."
+NOT_A_REPORT = "not a monthly report (no report structure found)"
+
+# Event kinds, in the order a run emits them.
+NOTICE = "notice"
+PLANNED = "planned"
+REMOVED = "removed"
+ADDED = "added"
+UPDATED = "updated"
+FAILED = "failed"
+WARNING = "warning"
+
+
+class BulkError(Exception):
+    """A run that cannot start (a path that does not exist); nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened during a run: a file's fate, a warning, or the plan.
+
+    kind is one of NOTICE, PLANNED (count: files to parse), REMOVED, ADDED,
+    UPDATED, FAILED (message: the reason), WARNING.
+    """
+
+    kind: str
+    path: str | None = None
+    message: str = ""
+    count: int = 0
+
+
+@dataclass
+class IngestSummary:
+    """What a run did; failed holds (path, reason) pairs."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        """Return the closing summary line."""
+        return (
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, "
+            f"unchanged {self.unchanged}, failed {len(self.failed)} in {self.seconds:.2f} s"
+        )
+
+
+EventHandler = Callable[[Event], None]
+
+
+@dataclass
+class _Plan:
+    """What a run will do, from the files found and what the index holds."""
+
+    parse: list[str]
+    unchanged: list[str]
+    remove: dict[str, str]
+
+
+def find_report_files(roots: Iterable[str | os.PathLike]) -> list[str]:
+    """Return the report files under the roots (folders walked, files taken as given).
+
+    Paths are resolved and absolute, without duplicates, sorted. Raises BulkError
+    for a root that does not exist.
+    """
+    found: set[str] = set()
+    for root in resolve_roots(roots):
+        if os.path.isfile(root):
+            found.add(root)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(HIDDEN_PREFIX)]
+            for name in files:
+                if not name.startswith(HIDDEN_PREFIX) and _is_report_name(name):
+                    found.add(str(Path(folder, name).resolve()))
+    return sorted(found)
+
+
+def resolve_roots(roots: Iterable[str | os.PathLike]) -> list[str]:
+    """Return the roots as resolved absolute paths; BulkError for one that does not exist."""
+    out = []
+    for root in roots:
+        path = Path(root).resolve()
+        if not path.exists():
+            raise BulkError(f"{root}: no such file or folder")
+        out.append(str(path))
+    return out
+
+
+def file_sha256(path: str) -> str:
+    """Return the sha256 of a file's content, read in chunks."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def run_ingest(
+    roots: Sequence[str | os.PathLike],
+    index_path: str | os.PathLike,
+    *,
+    full: bool = False,
+    jobs: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    on_event: EventHandler | None = None,
+) -> IngestSummary:
+    """Bring the index at index_path in line with the report files under roots.
+
+    Incremental by sha256 unless full. Raises BulkError (a missing root),
+    IndexBusy (another writer), IndexCorrupt (an unreadable index without full),
+    with the index unchanged.
+    """
+    started = time.perf_counter()
+    emit = on_event or _ignore
+    summary = IngestSummary()
+    run = _Run(Index(index_path), resolve_roots(roots), full, summary, emit)
+    found = find_report_files(run.roots)
+    hashes = run.hash_all(found)
+    indexed = run.read_index()
+    plan = run.plan(found, hashes, indexed)
+    if plan.parse or plan.remove or run.rebuild or not run.index.exists():
+        run.write(found, hashes, indexed, plan, jobs or default_jobs(), limits)
+    else:
+        summary.unchanged = len(plan.unchanged)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _Run:
+    """One ingest run's state: the index, the roots, the summary being filled."""
+
+    def __init__(
+        self,
+        index: Index,
+        roots: list[str],
+        full: bool,
+        summary: IngestSummary,
+        emit: EventHandler,
+    ) -> None:
+        self.index = index
+        self.roots = roots
+        self.rebuild = full
+        self.summary = summary
+        self.emit = emit
+
+    def fail(self, path: str, reason: str) -> None:
+        self.summary.failed.append((path, reason))
+        self.emit(Event(FAILED, path, reason))
+
+    def warn(self, message: str, path: str | None = None) -> None:
+        self.summary.warnings.append(message)
+        self.emit(Event(WARNING, path, message))
+
+    def hash_all(self, found: list[str]) -> dict[str, str]:
+        """Return {path: sha256} of the files that can be read; the others fail here."""
+        hashes = {}
+        for path in found:
+            try:
+                hashes[path] = file_sha256(path)
+            except OSError as exc:
+                self.fail(path, exc.strerror or str(exc))
+        return hashes
+
+    def read_index(self) -> dict[str, ReportInfo] | None:
+        """Return what the index holds by source, {} if none, None if it must be rebuilt."""
+        try:
+            return self.index.report_files()
+        except IndexOutdated as exc:
+            self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))
+        except IndexMissing:
+            return {}
+        except IndexCorrupt as exc:
+            if not self.rebuild:
+                raise IndexCorrupt(f"{exc}; run with --full to rebuild it") from exc
+            self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))
+        self.rebuild = True
+        return None
+
+    def plan(
+        self, found: list[str], hashes: dict[str, str], indexed: dict[str, ReportInfo] | None
+    ) -> _Plan:
+        """Decide which files to parse, which are unchanged, which indexed ones to remove."""
+        indexed = indexed or {}
+        present = set(found)
+        parse, unchanged = [], []
+        for path in found:
+            if path not in hashes:
+                continue
+            info = indexed.get(path)
+            if self.rebuild or info is None or info.sha256 != hashes[path]:
+                parse.append(path)
+            else:
+                unchanged.append(path)
+        remove = {
+            source: info.id
+            for source, info in sorted(indexed.items())
+            if source not in present and (self.rebuild or _under(source, self.roots))
+        }
+        return _Plan(parse, unchanged, remove)
+
+    def write(
+        self,
+        found: list[str],
+        hashes: dict[str, str],
+        indexed: dict[str, ReportInfo] | None,
+        plan: _Plan,
+        jobs: int,
+        limits: Limits,
+    ) -> None:
+        """Remove, parse and add inside one writer; check months once it committed."""
+        readable = indexed is not None
+        with self.index.writer(rebuild=self.rebuild) as writer:
+            if readable:
+                # What the index holds cannot change while this writer holds the lock.
+                indexed = self.read_index() or {}
+                plan = self.plan(found, hashes, indexed)
+            indexed = indexed or {}
+            self.summary.unchanged = len(plan.unchanged)
+            for source, report_id in plan.remove.items():
+                if not self.rebuild:
+                    writer.remove_report(report_id)
+                self.summary.removed += 1
+                self.emit(Event(REMOVED, source))
+            ids = self._reserve_ids(writer, found, hashes, indexed, plan)
+            parsed = self._parse(writer, plan.parse, ids, indexed, jobs, limits)
+            kept = self._carry_over(writer, found, indexed) if self.rebuild else {}
+        if self.rebuild:
+            final = {**kept, **parsed}
+        else:
+            final = {s: i.month for s, i in indexed.items() if s not in plan.remove}
+            final.update(parsed)
+        self._check_months(final, parsed=set(parsed))
+
+    def _reserve_ids(
+        self,
+        writer: IndexWriter,
+        found: list[str],
+        hashes: dict[str, str],
+        indexed: dict[str, ReportInfo],
+        plan: _Plan,
+    ) -> dict[str, str]:
+        # Known files keep their ids; new ones get theirs in path order, not finishing order.
+        ids = {}
+        for path in found:
+            if path in indexed and (path in plan.parse or path not in hashes):
+                ids[path] = writer.reserve_id(path, indexed[path].sha256, indexed[path].id)
+        for path in plan.parse:
+            if path not in ids:
+                ids[path] = writer.reserve_id(path, hashes[path])
+        return ids
+
+    def _parse(
+        self,
+        writer: IndexWriter,
+        paths: list[str],
+        ids: dict[str, str],
+        indexed: dict[str, ReportInfo],
+        jobs: int,
+        limits: Limits,
+    ) -> dict[str, str | None]:
+        """Parse the files and add each report as it arrives; return {path: month} added."""
+        self.emit(Event(PLANNED, count=len(paths)))
+        months: dict[str, str | None] = {}
+        for outcome in parse_many(paths, jobs, limits):
+            if self._take(writer, outcome, ids, indexed):
+                months[outcome.path] = outcome.report.month
+        return months
+
+    def _take(
+        self,
+        writer: IndexWriter,
+        outcome: Outcome,
+        ids: dict[str, str],
+        indexed: dict[str, ReportInfo],
+    ) -> bool:
+        path, report = outcome.path, outcome.report
+        if report is None:
+            self.fail(path, outcome.error or "cannot be parsed")
+            return False
+        if NO_STRUCTURE in report.warnings:
+            self.fail(path, NOT_A_REPORT)
+            return False
+        writer.add_report(report, ids[path])
+        if path in indexed:
+            self.summary.updated += 1
+            self.emit(Event(UPDATED, path))
+        else:
+            self.summary.added += 1
+            self.emit(Event(ADDED, path))
+        if NO_MONTH in report.warnings:
+            self.warn(f"{path}: {NO_MONTH}", path)
+        return True
+
+    def _carry_over(
+        self, writer: IndexWriter, found: list[str], indexed: dict[str, ReportInfo]
+    ) -> dict[str, str | None]:
+        """In a rebuild, put back the indexed version of every found file that failed."""
+        failed = {path for path, _ in self.summary.failed}
+        kept: dict[str, str | None] = {}
+        for path in found:
+            info = indexed.get(path)
+            if path in failed and info is not None:
+                report = self.index.stored_report(info.id)
+                if report is not None:
+                    writer.add_report(report, info.id)
+                    kept[path] = info.month
+        return kept
+
+    def _check_months(self, final: dict[str, str | None], parsed: set[str]) -> None:
+        """Warn about every month that a file parsed in this run shares with another file."""
+        by_month: dict[str, list[str]] = {}
+        for source, month in sorted(final.items()):
+            if month:
+                by_month.setdefault(month, []).append(source)
+        for month, sources in sorted(by_month.items()):
+            if len(sources) > 1 and parsed.intersection(sources):
+                self.warn(
+                    f"{len(sources)} files claim month {month} (all kept): {', '.join(sources)}"
+                )
+
+
+def _is_report_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in REPORT_SUFFIXES
+
+
+def _under(source: str, roots: list[str]) -> bool:
+    return any(source == root or source.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _ignore(event: Event) -> None:
+    return None

@@ -1,0 +1,64 @@
+"""Helpers shared by the bulk-ingest tests: run the CLI, fingerprint an index state."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from search import MAX_PER_PAGE, Index, SearchRequest, search
+from tests.conftest import ROOT
+
+CLI_TIMEOUT = 180
+SUMMARY_PATTERN = (
+    r"added {added}, updated {updated}, removed {removed}, "
+    r"unchanged {unchanged}, failed {failed} in \d+\.\d\d s"
+)
+
+
+def cli(*args: str | os.PathLike, env: dict | None = None, **kwargs) -> subprocess.Popen:
+    """Start `python -m dmreports ARGS` from the project folder (not waited for)."""
+    options = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) | kwargs
+    return subprocess.Popen(
+        [sys.executable, "-m", "dmreports", *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        **options,
+    )
+
+
+def run_cli(*args: str | os.PathLike, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m dmreports ARGS` to the end and return its status and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "dmreports", *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+    )
+
+
+def summary_re(added=0, updated=0, removed=0, unchanged=0, failed=0) -> str:
+    """The regular expression of an ingest's closing summary line with these counts."""
+    counts = dict(added=added, updated=updated, removed=removed, unchanged=unchanged)
+    return SUMMARY_PATTERN.format(**counts, failed=failed)
+
+
+def state(index_dir: Path) -> tuple:
+    """What one search (one index snapshot) sees: every milestone row, and the month counts.
+
+    Returns (total, sorted (doc id, month, due) of the rows, month facet counts).
+    """
+    request = SearchRequest(kind=["milestone"], per_page=MAX_PER_PAGE)
+    result = search(Index.open(index_dir), request)
+    assert result.total <= MAX_PER_PAGE, "too many rows for one page: use fewer reports"
+    rows = tuple(sorted((hit.id, hit.month, hit.due) for hit in result.hits))
+    months = tuple((v.value, v.count) for v in result.facets["month"].values)
+    return result.total, rows, months
+
+
+def generation(index_dir: Path) -> str:
+    """The index's CURRENT pointer, as written."""
+    return (Path(index_dir) / "CURRENT").read_text()
