@@ -264,3 +264,38 @@ def _result_lines(result) -> list[str]:
         if hit.snippet_text:
             lines.append(f"    {' '.join(hit.snippet_text.split())}")
     return lines
+
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_THREADS = 8
+
+
+@main.command()
+@click.option("--index", "index_dir", help="Index folder (default as for ingest).")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="Port."
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Requests served at once.",
+)
+def serve(index_dir: str | None, host: str, port: int, threads: int) -> None:
+    """Serve the search UI and JSON API with waitress (the app only reads the index).
+
+    Example: dmreports serve --index instance/index --host 127.0.0.1 --port 8000
+    """
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    folder = index_path(index_dir)
+    if not Index(folder).exists():
+        click.echo(f"{folder}: no index yet; pages answer 503 until `dmreports ingest`", err=True)
+    app = create_app(folder)
+    click.echo(f"serving {folder} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="dmreports")

@@ -31,6 +31,7 @@ from .schema import (
 
 __all__ = [
     "PART_LABELS",
+    "DM_ROOT",
     "Catalog",
     "MilestoneHistory",
     "MilestoneSummary",
@@ -54,8 +55,9 @@ __all__ = [
 ]
 
 _CACHE_KEY = ("library", "catalog")
-# The label of the DM element every code hangs from (no report names it).
-ROOT_LABELS: dict[str, str] = {"1.02C": "Data Management"}
+# The DM element every code hangs from, and its label (no report names it).
+DM_ROOT = "1.02C"
+ROOT_LABELS: dict[str, str] = {DM_ROOT: "Data Management"}
 
 
 @dataclass(frozen=True)

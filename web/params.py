@@ -1,0 +1,105 @@
+"""Search state <-> URL: read a SearchRequest from query parameters, write links back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+from search import FACETS, QueryError, SearchRequest, library
+from search.models import DEFAULT_PER_PAGE
+
+DEFAULT_SORT = "relevance"
+# Largest page number a link may carry (anything beyond has no hits anyway).
+MAX_PAGE = 100_000
+_NUMBER = re.compile(r"\d{1,7}")
+
+
+def search_request(args: MultiDict) -> SearchRequest:
+    """Build a SearchRequest from query parameters; raises QueryError on a bad value."""
+    facets = {name: [v.strip() for v in args.getlist(name) if v.strip()] for name in FACETS}
+    return SearchRequest(
+        q=args.get("q", ""),
+        sort=args.get("sort") or DEFAULT_SORT,
+        page=_number(args, "page", 1),
+        per_page=_number(args, "per_page", DEFAULT_PER_PAGE),
+        **facets,
+    )
+
+
+def _number(args: Mapping, name: str, default: int) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not _NUMBER.fullmatch(raw) or int(raw) > MAX_PAGE:
+        raise QueryError(f"{name} must be a whole number from 1, not {raw!r}")
+    return int(raw)
+
+
+def state(req: SearchRequest, **changes) -> dict:
+    """Return the request as a dict of URL state, with some values changed."""
+    out = {
+        "q": req.q,
+        "sort": req.sort,
+        "page": req.page,
+        "per_page": req.per_page,
+        **{name: list(req.selected(name)) for name in FACETS},
+    }
+    out.update(changes)
+    return out
+
+
+def query_pairs(values: dict) -> list[tuple[str, str]]:
+    """Return the (name, value) pairs of a state, defaults left out."""
+    pairs: list[tuple[str, str]] = []
+    if values["q"]:
+        pairs.append(("q", values["q"]))
+    for name in FACETS:
+        pairs.extend((name, v) for v in values[name])
+    if values["sort"] != DEFAULT_SORT:
+        pairs.append(("sort", values["sort"]))
+    if values["per_page"] != DEFAULT_PER_PAGE:
+        pairs.append(("per_page", str(values["per_page"])))
+    if values["page"] != 1:
+        pairs.append(("page", str(values["page"])))
+    return pairs
+
+
+def search_url(req: SearchRequest, **changes) -> str:
+    """Return the search page URL for the request with some state changed."""
+    pairs = query_pairs(state(req, **changes))
+    base = url_for("pages.search")
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def toggled(req: SearchRequest, facet: str, value: str) -> list[str]:
+    """Return a facet's selection with value switched on or off.
+
+    Choosing a WBS element drops its selected ancestors and descendants: under
+    OR they would only blur the choice.
+    """
+    current = list(req.selected(facet))
+    if value in current:
+        return [v for v in current if v != value]
+    if facet == "wbs":
+        current = [v for v in current if not _related_wbs(v, value)]
+    return [*current, value]
+
+
+def _related_wbs(a: str, b: str) -> bool:
+    return a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def toggle_url(req: SearchRequest, facet: str, value: str) -> str:
+    """Return the URL that switches one facet value on or off (back to page 1)."""
+    return search_url(req, page=1, **{facet: toggled(req, facet, value)})
+
+
+def wbs_breadcrumb(code: str | None, labels: dict[str, str]) -> list[dict]:
+    """Return [{code, label}] from `1.02C` down to code."""
+    if not code:
+        return []
+    return [{"code": c, "label": library.wbs_label(labels, c)} for c in library.wbs_ancestors(code)]

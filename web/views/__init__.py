@@ -1,0 +1,1 @@
+"""One module per page: each builds the page's view model (plain JSON-ready data)."""

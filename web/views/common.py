@@ -1,0 +1,58 @@
+"""Pieces several pages share: a stored document, a reference, a link to the original file."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from ingest.references import kind_of
+from search import Doc, Index, library
+
+from ..links import KIND_LABELS, outside_url
+from ..render import month_label, part_label
+
+
+def file_url(report: str, source: str, page: int | None) -> str:
+    """Return the link to a report's original file, at a page for PDFs."""
+    url = url_for("pages.original_file", rid=report)
+    if page and source.lower().endswith(".pdf"):
+        url += f"#page={page}"
+    return url
+
+
+def reference_model(key: str) -> dict:
+    """Return an identifier with its kind, outside link and history page."""
+    kind = kind_of(key)
+    return {
+        "key": key,
+        "kind": kind,
+        "kind_label": KIND_LABELS.get(kind, kind),
+        "url": outside_url(key, kind),
+        "ref_url": url_for("pages.ref", key=key),
+    }
+
+
+def doc_model(doc: Doc) -> dict:
+    """Return a stored section as pages show it, with its anchor in the report page."""
+    anchor = doc.id.partition("#")[2]
+    return {
+        "id": doc.id,
+        "anchor": anchor,
+        "report": doc.report,
+        "month": doc.month,
+        "month_label": month_label(doc.month),
+        "wbs": doc.wbs,
+        "wbs_title": doc.wbs_title,
+        "part": doc.part,
+        "part_label": part_label(doc.part),
+        "title": doc.title,
+        "text": doc.text,
+        "page": doc.page,
+        "url": url_for("pages.report", rid=doc.report, _anchor=anchor),
+        "file_url": file_url(doc.report, doc.source, doc.page),
+        "references": [reference_model(k) for k in doc.references],
+    }
+
+
+def report_sources(index: Index) -> dict[str, str]:
+    """Return {report id: stored source path} of every indexed report."""
+    return {info.id: info.source for info in library.reports(index)}
