@@ -42,8 +42,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# BENCH_ARGS=--quick for a run of about a minute; see `python -m bench --help`.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 corpus: setup
 	$(BIN)/python corpus/build.py

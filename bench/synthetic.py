@@ -223,6 +223,7 @@ def render_variant(
     """Render one variant as a PDF into folder; return its path."""
     builder = load_builder()
     path = variant_path(Path(folder), variant)
+    path.parent.mkdir(parents=True, exist_ok=True)
     style = builder.ALT if variant % ALT_EVERY == ALT_EVERY - 1 else builder.MAIN
     builder.render_pdf(synthetic_document(variant, seed, short), path, style=style)
     return path

@@ -1,0 +1,629 @@
+"""The benchmark run: each step measures one thing beside its baseline and records figures."""
+
+from __future__ import annotations
+
+import cProfile
+import dataclasses
+import os
+import pstats
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.batch import default_jobs
+from ingest.models import Report
+from search import Index
+
+from . import extraction, fts, load, processes, queries, synthetic
+from .results import Figure, Results, machine, p50, percentile, write
+
+RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+TMP_PREFIX = "dmreports-bench-"
+
+# Targets from the performance issue.
+TARGET_COLD_RATIO = 10.0
+TARGET_WARM_SECONDS = 2.0
+TARGET_SPEEDUP = 1.7
+TARGET_P50_MS = 20.0
+TARGET_P99_MS = 100.0
+TARGET_P50_GROWTH = 3.0
+TARGET_HTTP_RPS = 200.0
+# The sizes the query targets are stated for.
+TARGET_SIZE = 1200
+GROWTH_FROM = 120
+# Where search() spends its time, under cProfile: (label, module file, function).
+SEARCH_PARTS = (
+    ("opening the index snapshot", "search/indexer.py", "reading"),
+    ("matching doc-id sets (query and facet filters)", "search/query.py", "_docs"),
+    ("facet counting", "search/facets.py", "count_facets"),
+    ("ranking, stored fields and snippets of the page", "search/query.py", "_page"),
+    ("did-you-mean suggestion", "search/spelling.py", "suggest_query"),
+)
+SEARCH_ENTRY = ("search/query.py", "search")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and bounds of a run."""
+
+    reports: int = 120
+    sizes: tuple[int, ...] = (12, 120, 1200)
+    plumber_sample: int = 12
+    rounds: int = 20
+    query_budget: float = 60.0
+    http_clients: int = 8
+    http_seconds: float = 20.0
+    seed: int = synthetic.DEFAULT_SEED
+    render_jobs: int = field(default_factory=default_jobs)
+    output: Path = RESULTS_PATH
+    workdir: Path | None = None
+    short: bool = False
+    mode: str = "full"
+
+    def describe(self) -> dict[str, str]:
+        """The settings as RESULTS.md lists them."""
+        return {
+            "Mode": self.mode,
+            "Reports rendered and ingested": str(self.reports)
+            + (" (short: a few pages each)" if self.short else ""),
+            "Query index sizes": ", ".join(map(str, self.sizes)),
+            "pdfplumber sample": f"{self.plumber_sample} files, scaled to all by pages",
+            "Query rounds": f"1 warm-up + up to {self.rounds} (budget {self.query_budget:g} s "
+            "per engine and size)",
+            "HTTP load": f"{self.http_clients} clients, {self.http_seconds:g} s",
+            "Seed": str(self.seed),
+        }
+
+
+QUICK = Settings(
+    reports=12, sizes=(3, 12, 120), plumber_sample=2, rounds=5, query_budget=10.0,
+    http_seconds=5.0, mode="quick",
+)  # fmt: skip
+
+
+@dataclass
+class Context:
+    """What the steps share: settings, folders, the files and what was learnt about them."""
+
+    settings: Settings
+    results: Results
+    work: Path
+    paths: list[Path] = field(default_factory=list)
+    pages: int = 0
+    reports: list[Report] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    index_path: Path | None = None
+    query_mean: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def corpus(self) -> Path:
+        """The folder of rendered SYNTHETIC reports."""
+        return self.work / "corpus"
+
+
+def run(settings: Settings) -> Results:
+    """Run every step, write RESULTS.md and return the results."""
+    started = time.perf_counter()
+    results = Results(machine=machine(), settings=settings.describe())
+    work = settings.workdir or Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
+    work.mkdir(parents=True, exist_ok=True)
+    ctx = Context(settings, results, work)
+    try:
+        for step in STEPS:
+            step_start = time.perf_counter()
+            step(ctx)
+            for figure in results.figures:
+                figure.section = figure.section or STEP_SECTIONS.get(step.__name__, "")
+            _log(f"{step.__name__} done in {time.perf_counter() - step_start:.1f} s")
+    finally:
+        if settings.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    results.seconds = time.perf_counter() - started
+    write(results, settings.output)
+    _log(f"wrote {settings.output}")
+    return results
+
+
+def _log(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+# --- corpus and extraction baselines -------------------------------------------------
+
+
+def generate(ctx: Context) -> None:
+    """Render the SYNTHETIC corpus."""
+    s = ctx.settings
+    start = time.perf_counter()
+    ctx.paths = synthetic.write_corpus(ctx.corpus, s.reports, s.seed, s.render_jobs, s.short)
+    seconds = time.perf_counter() - start
+    timing = extraction.pdfium_raw_text(ctx.paths)
+    ctx.pages = timing.pages
+    ctx.seconds["pdfium"] = timing.seconds
+    per_file = _pages_per_file(ctx.paths)
+    ctx.results.add(
+        Figure(
+            f"SYNTHETIC corpus: {len(ctx.paths)} reports",
+            ctx.pages,
+            "pages",
+            note=f"{min(per_file)}-{max(per_file)} pages per report; rendered in {seconds:.0f} s "
+            f"with {s.render_jobs} processes (corpus/build.py renderer)",
+        )
+    )
+    ctx.results.add(
+        Figure(
+            "Baseline: pypdfium2 raw text (get_text_range), all pages",
+            timing.seconds,
+            "s",
+            section="Ingest",
+            note=f"{timing.pages / timing.seconds:,.0f} pages/s, one process",
+        )
+    )
+
+
+def _pages_per_file(paths: list[Path]) -> list[int]:
+    import pypdfium2
+
+    out = []
+    for path in paths:
+        pdf = pypdfium2.PdfDocument(str(path))
+        out.append(len(pdf))
+        pdf.close()
+    return out
+
+
+def plumber(ctx: Context) -> None:
+    """pdfplumber extract_words on a sample, scaled to the whole corpus by pages."""
+    picked = extraction.sample(ctx.paths, ctx.settings.plumber_sample)
+    timing = extraction.pdfplumber_words(picked)
+    scaled = timing.per_page * ctx.pages
+    ctx.seconds["plumber"] = scaled
+    ctx.results.add(
+        Figure(
+            "Baseline: pdfplumber extract_words, all pages (scaled from a sample)",
+            scaled,
+            "s",
+            baseline="pypdfium2 raw text",
+            baseline_value=ctx.seconds["pdfium"],
+            note=f"measured on {timing.files} of {len(ctx.paths)} files ({timing.pages} pages, "
+            f"{timing.seconds:.1f} s), scaled by pages",
+        )
+    )
+
+
+def parse_only(ctx: Context) -> None:
+    """load_report() of every file in one process: the parse without the index."""
+    timing, reports, errors = extraction.parse_all(ctx.paths)
+    ctx.reports = reports
+    ctx.seconds["parse"] = timing.seconds
+    note = f"{timing.pages / timing.seconds:,.0f} pages/s"
+    if errors:
+        note += f"; {len(errors)} failed, e.g. {errors[0]}"
+    ctx.results.add(
+        Figure(
+            "Parse only (load_report, one process, no index)",
+            timing.seconds,
+            "s",
+            baseline="pypdfium2 raw text",
+            baseline_value=ctx.seconds["pdfium"],
+            note=note,
+        )
+    )
+
+
+# --- ingest through the CLI ----------------------------------------------------------
+
+
+def startup(ctx: Context) -> None:
+    """How long `dmreports --help` takes: the floor of any command."""
+    runs = [processes.run(["--help"]).check("dmreports --help") for _ in range(3)]
+    ctx.seconds["startup"] = min(r.seconds for r in runs)
+    ctx.results.add(
+        Figure(
+            "CLI start-up (dmreports --help, best of 3)",
+            ctx.seconds["startup"],
+            "s",
+            note="Python start and imports: part of every command below",
+        )
+    )
+
+
+def _ingest(ctx: Context, index: Path, jobs: int) -> processes.Run:
+    result = processes.run(["ingest", str(ctx.corpus), "--index", str(index), "--jobs", str(jobs)])
+    if result.status not in (0, 1):  # 1: some file failed, reported below
+        result.check(f"dmreports ingest --jobs {jobs}")
+    failed = [line for line in result.stderr.splitlines() if line.startswith("FAILED")]
+    if failed:
+        ctx.results.remarks.append(
+            f"`dmreports ingest --jobs {jobs}`: {len(failed)} files failed, e.g. {failed[0]}"
+        )
+    return result
+
+
+def cold_ingest(ctx: Context) -> None:
+    """`dmreports ingest --jobs 1` into an empty index, then the same again (warm)."""
+    index = ctx.work / "index-1"
+    cold = _ingest(ctx, index, 1)
+    ctx.index_path = index
+    ctx.seconds["cold1"] = cold.seconds
+    pdfium_s, parse_s = ctx.seconds["pdfium"], ctx.seconds["parse"]
+    ratio = cold.seconds / pdfium_s
+    ctx.results.add(
+        Figure(
+            f"Cold ingest, 1 worker: dmreports ingest --jobs 1, {len(ctx.paths)} reports",
+            cold.seconds,
+            "s",
+            baseline=f"pypdfium2 raw text {pdfium_s:.2f} s",
+            baseline_value=pdfium_s,
+            target=f"<= {TARGET_COLD_RATIO:g}x pypdfium2",
+            met=ratio <= TARGET_COLD_RATIO,
+            note=_cold_note(ctx, cold.seconds, ratio),
+        )
+    )
+    ctx.results.add(
+        Figure(
+            "Cold ingest, 1 worker, against pdfplumber extract_words",
+            cold.seconds,
+            "s",
+            baseline=f"pdfplumber extract_words {ctx.seconds['plumber']:.1f} s (scaled)",
+            baseline_value=ctx.seconds["plumber"],
+            note=f"parse alone: {parse_s / ctx.seconds['plumber']:.2f}x pdfplumber",
+        )
+    )
+    ctx.results.add(
+        Figure(
+            "Cold ingest, 1 worker: throughput",
+            ctx.pages / cold.seconds,
+            "pages/s",
+            baseline=f"pypdfium2 raw text {ctx.pages / pdfium_s:,.0f} pages/s",
+            ratio=(ctx.pages / cold.seconds) / (ctx.pages / pdfium_s),
+        )
+    )
+    ctx.results.add(
+        Figure(
+            "Peak memory, ingest (--jobs 1)",
+            cold.max_rss_mib,
+            "MiB",
+            note=f"the dmreports process (VmHWM); largest parser worker {cold.worker_rss_mib:.0f} "
+            "MiB",
+        )
+    )
+    size = _tree_size(index)
+    ctx.results.add(
+        Figure(
+            f"Index size on disk, {len(ctx.paths)} reports (dmreports ingest)",
+            size / 2**20,
+            "MiB",
+            note=f"{sum(p.stat().st_size for p in ctx.paths) / 2**20:.1f} MiB of PDFs",
+        )
+    )
+    warm = _ingest(ctx, index, 1)
+    ctx.results.add(
+        Figure(
+            f"Warm re-ingest, {len(ctx.paths)} unchanged reports",
+            warm.seconds,
+            "s",
+            baseline=f"CLI start-up {ctx.seconds['startup']:.2f} s",
+            baseline_value=ctx.seconds["startup"],
+            target=f"< {TARGET_WARM_SECONDS:g} s",
+            met=warm.seconds < TARGET_WARM_SECONDS,
+            note=_warm_note(ctx, warm),
+        )
+    )
+
+
+def _cold_note(ctx: Context, cold: float, ratio: float) -> str:
+    parse_s, pdfium_s = ctx.seconds["parse"], ctx.seconds["pdfium"]
+    note = (
+        f"parse alone {parse_s:.1f} s ({parse_s / pdfium_s:.1f}x pypdfium2); the rest is "
+        f"indexing, process start-up ({ctx.seconds['startup']:.1f} s) and the commit"
+    )
+    index_s = ctx.seconds.get(f"index{len(ctx.paths)}")
+    if index_s is not None:
+        note += f"; indexing the same reports in process takes {index_s:.1f} s"
+    if ratio > TARGET_COLD_RATIO:
+        note = "NOT MET: " + note
+    return note
+
+
+def _warm_note(ctx: Context, warm: processes.Run) -> str:
+    line = warm.stdout.strip().splitlines()[-1] if warm.stdout.strip() else ""
+    note = f"only hashing; CLI said: {line}" if line else "only hashing"
+    if warm.seconds >= TARGET_WARM_SECONDS:
+        note = (
+            f"NOT MET: {warm.seconds - ctx.seconds['startup']:.2f} s beyond start-up go to "
+            f"hashing and reading the index; {note}"
+        )
+    return note
+
+
+def parallel_ingest(ctx: Context) -> None:
+    """`dmreports ingest --jobs 2` into an empty index, against --jobs 1."""
+    two = _ingest(ctx, ctx.work / "index-2", 2)
+    one = ctx.seconds["cold1"]
+    speedup = one / two.seconds
+    note = f"{ctx.pages / two.seconds:,.0f} pages/s"
+    if speedup < TARGET_SPEEDUP:
+        parse = ctx.seconds["parse"]
+        rest = max(one - parse, 0.0)
+        bound = one / (rest + parse / 2)
+        note = (
+            f"NOT MET: only parsing is split over workers; if the other {rest:.1f} s of the "
+            f"1-worker run (indexing, commit, start-up) stay serial, 2 workers can reach "
+            f"{bound:.2f}x at best; {note}"
+        )
+    ctx.results.add(
+        Figure(
+            "Parallel ingest, 2 workers (speedup over 1)",
+            two.seconds,
+            "s",
+            baseline=f"1 worker {one:.1f} s",
+            baseline_value=one,
+            ratio=speedup,
+            target=f">= {TARGET_SPEEDUP:g}x",
+            met=speedup >= TARGET_SPEEDUP,
+            note=note,
+        )
+    )
+
+
+# --- queries -------------------------------------------------------------------------
+
+
+def query_sizes(ctx: Context) -> None:
+    """The query mix at each size, through search/ (Whoosh) and through FTS5."""
+    s = ctx.settings
+    latencies: dict[int, queries.Latencies] = {}
+    for size in s.sizes:
+        reports = synthetic.scale_reports(ctx.reports, size, ctx.corpus)
+        index_dir = ctx.work / f"query-index-{size}"
+        index_s = queries.build_index(reports, index_dir)
+        ctx.seconds[f"index{size}"] = index_s
+        db_path = ctx.work / f"fts-{size}.sqlite"
+        fts_build = fts.build(reports, db_path)
+        index = Index.open(index_dir)
+        whoosh = queries.run_mix(
+            queries.whoosh_answer(index), rounds=s.rounds, budget=s.query_budget
+        )
+        db = sqlite3.connect(db_path)
+        try:
+            baseline = queries.run_mix(fts.answer(db), rounds=s.rounds, budget=s.query_budget)
+        finally:
+            db.close()
+        latencies[size] = whoosh
+        ctx.query_mean[size] = sum(whoosh.samples) / len(whoosh.samples)
+        _query_figures(ctx, size, whoosh, baseline, index)
+        _size_figures(ctx, size, index_dir, db_path, index_s, fts_build)
+        _check_totals(ctx, size, whoosh, baseline)
+        shutil.rmtree(index_dir, ignore_errors=True)
+        db_path.unlink(missing_ok=True)
+    _growth_figure(ctx, latencies)
+
+
+def _query_figures(
+    ctx: Context, size: int, whoosh: queries.Latencies, baseline: queries.Latencies, index: Index
+) -> None:
+    largest = size == max(ctx.settings.sizes)
+    w50, w99 = p50(whoosh.samples) * 1000, percentile(whoosh.samples, 0.99) * 1000
+    f50, f99 = p50(baseline.samples) * 1000, percentile(baseline.samples, 0.99) * 1000
+    missed = largest and (w50 > TARGET_P50_MS or w99 > TARGET_P99_MS)
+    why = _search_breakdown(index) if missed else ""
+    count = f"{len(whoosh.samples)} searches ({len(queries.QUERY_MIX)} queries x rounds)"
+    first = f"first round (cold caches): {whoosh.first * 1000:.0f} ms for the whole mix"
+    p50_name = f"Query p50, {size} reports (search/, all facets + highlights)"
+    p50_limit = TARGET_P50_MS if largest else None
+    p99_limit = TARGET_P99_MS if largest else None
+    _latency(ctx, p50_name, (w50, f50), "p50", p50_limit, why, count)
+    _latency(ctx, f"Query p99, {size} reports", (w99, f99), "p99", p99_limit, why, first)
+
+
+def _latency(
+    ctx: Context,
+    name: str,
+    values: tuple[float, float],
+    label: str,
+    limit: float | None,
+    why: str,
+    note: str,
+) -> None:
+    """One latency figure (ms) against FTS5; limit None: no target at this size."""
+    value, fts_value = values
+    ctx.results.add(
+        Figure(
+            name,
+            value,
+            "ms",
+            baseline=f"SQLite FTS5 {label} {fts_value:.1f} ms",
+            baseline_value=fts_value,
+            target=f"<= {limit:g} ms" if limit is not None else "",
+            met=value <= limit if limit is not None else None,
+            note=f"NOT MET: {why}" if limit is not None and value > limit else note,
+        )
+    )
+
+
+def _size_figures(
+    ctx: Context, size: int, index_dir: Path, db_path: Path, index_s: float, fts_s: float
+) -> None:
+    index_mib = _tree_size(index_dir) / 2**20
+    fts_mib = db_path.stat().st_size / 2**20
+    ctx.results.add(
+        Figure(
+            f"Index build in process, {size} reports (one writer, one commit)",
+            index_s,
+            "s",
+            baseline=f"FTS5 build {fts_s:.1f} s",
+            baseline_value=fts_s,
+            note=f"{size / index_s:.1f} reports/s; index {index_mib:.1f} MiB on disk, "
+            f"FTS5 database {fts_mib:.1f} MiB",
+        )
+    )
+
+
+def _check_totals(
+    ctx: Context, size: int, whoosh: queries.Latencies, baseline: queries.Latencies
+) -> None:
+    differ = [
+        f"{label} ({whoosh.totals[label]} vs {baseline.totals[label]})"
+        for label in whoosh.totals
+        if whoosh.totals[label] != baseline.totals[label]
+    ]
+    if differ:
+        ctx.results.remarks.append(
+            f"At {size} reports search/ and FTS5 count different totals for: "
+            + ", ".join(differ)
+            + " (different analysis of words and identifiers)"
+        )
+
+
+def _growth_figure(ctx: Context, latencies: dict[int, queries.Latencies]) -> None:
+    sizes = sorted(latencies)
+    small = GROWTH_FROM if GROWTH_FROM in latencies else sizes[-2] if len(sizes) > 1 else sizes[0]
+    large = TARGET_SIZE if TARGET_SIZE in latencies else sizes[-1]
+    growth = p50(latencies[large].samples) / p50(latencies[small].samples)
+    ctx.results.add(
+        Figure(
+            f"Query p50 growth, {small} -> {large} reports",
+            growth,
+            "x",
+            target=f"<= {TARGET_P50_GROWTH:g}x",
+            met=growth <= TARGET_P50_GROWTH,
+            note=(
+                f"NOT MET: {large / small:g}x the reports; time grows with the matching "
+                "documents, which search() enumerates one by one"
+                if growth > TARGET_P50_GROWTH
+                else f"{large / small:g}x the reports"
+            ),
+        )
+    )
+
+
+def _search_breakdown(index: Index) -> str:
+    """Where search() spends its time for one round of the mix, under cProfile."""
+    answer = queries.whoosh_answer(index)
+    profile = cProfile.Profile()
+    profile.enable()
+    for spec in queries.QUERY_MIX:
+        answer(spec)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def cumulative(path: str, name: str) -> float:
+        return sum(
+            ct
+            for (file, _, func), (_, _, _, ct, _) in stats.items()
+            if func == name and file.endswith(path)
+        )
+
+    total = cumulative(*SEARCH_ENTRY)
+    if not total:
+        return "no profile of search() available"
+    parts = [
+        f"{label} {cumulative(path, name) / total:.0%}"
+        for label, path, name in SEARCH_PARTS
+        if cumulative(path, name)
+    ]
+    return "share of search() time (cProfile, overlapping): " + ", ".join(parts)
+
+
+# --- HTTP ----------------------------------------------------------------------------
+
+
+def http_load(ctx: Context) -> None:
+    """`dmreports serve` on the ingested index, N clients on /api/search."""
+    s = ctx.settings
+    port = load.free_port()
+    server = processes.Server(ctx.index_path, port).start()
+    urls = [spec.url() for spec in queries.QUERY_MIX]
+    try:
+        load.wait_ready(port, urls[0], server.alive)
+        result = load.run_load(port, urls, s.http_clients, s.http_seconds)
+        peak = server.peak_rss_mib()
+    finally:
+        server.stop()
+    rps = result.per_second
+    ok = rps >= TARGET_HTTP_RPS and not result.errors
+    size = len(ctx.paths)
+    note = f"{result.requests} requests in {result.seconds:.1f} s, {len(result.errors)} errors"
+    if not ok:
+        note = f"NOT MET: {note}{_http_bound(ctx.query_mean.get(size), size)}"
+    ctx.results.add(
+        Figure(
+            f"HTTP /api/search, {s.http_clients} clients, {size} reports: throughput",
+            rps,
+            "req/s",
+            target=f">= {TARGET_HTTP_RPS:g} req/s, 0 errors",
+            met=ok,
+            note=note,
+        )
+    )
+    ctx.results.add(
+        Figure("HTTP /api/search p50", result.p50 * 1000, "ms", note=f"{s.http_clients} clients")
+    )
+    ctx.results.add(Figure("HTTP /api/search p99", result.p99 * 1000, "ms"))
+    ctx.results.add(
+        Figure(
+            "HTTP errors",
+            len(result.errors),
+            "",
+            target="0",
+            met=not result.errors,
+            note="; ".join(result.errors[: load.MAX_ERROR_EXAMPLES]),
+        )
+    )
+    ctx.results.add(
+        Figure("Peak memory, server", peak, "MiB", note="dmreports serve after the load (VmHWM)")
+    )
+
+
+def _http_bound(mean: float | None, size: int) -> str:
+    """Why throughput stops where it does, from the in-process search time."""
+    if not mean:
+        return ""
+    return (
+        f"; in-process search() alone averages {mean * 1000:.0f} ms at {size} reports, and "
+        f"one server process runs Python one thread at a time (GIL): about {1 / mean:.0f} "
+        "req/s at most"
+    )
+
+
+def _tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+STEPS = (
+    generate,
+    plumber,
+    parse_only,
+    startup,
+    query_sizes,
+    cold_ingest,
+    parallel_ingest,
+    http_load,
+)
+# The RESULTS.md area of each step's figures.
+STEP_SECTIONS = {
+    "generate": "Corpus",
+    "plumber": "Ingest",
+    "parse_only": "Ingest",
+    "startup": "Ingest",
+    "cold_ingest": "Ingest",
+    "parallel_ingest": "Ingest",
+    "query_sizes": "Queries",
+    "http_load": "HTTP",
+}
+
+
+def environment_settings(base: Settings) -> Settings:
+    """Settings with overrides from BENCH_* environment variables (for CI or a quick look)."""
+    changes = {}
+    if value := os.environ.get("BENCH_REPORTS"):
+        changes["reports"] = int(value)
+    if value := os.environ.get("BENCH_SIZES"):
+        changes["sizes"] = tuple(int(v) for v in value.split(","))
+    if value := os.environ.get("BENCH_HTTP_SECONDS"):
+        changes["http_seconds"] = float(value)
+    return dataclasses.replace(base, **changes) if changes else base
