@@ -14,6 +14,8 @@ MARGIN_LEFT = 36
 MARGIN_RIGHT = 12
 MARGIN_TOP = 12
 MARGIN_BOTTOM = 30
+# Room above the highest point of the due-date chart for its label.
+DUE_MARGIN_TOP = 26
 # At most this many axis labels, so they never overlap.
 MAX_LABELS = 12
 BAR_FILL = 0.8
@@ -75,7 +77,7 @@ def due_chart(entries: list[dict]) -> dict:
     dated = [(e, _day(e["due"])) for e in entries]
     days = [d for _, d in dated if d]
     plot_w = DUE_WIDTH - MARGIN_LEFT * 3 - MARGIN_RIGHT
-    plot_h = DUE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    plot_h = DUE_HEIGHT - DUE_MARGIN_TOP - MARGIN_BOTTOM
     left = MARGIN_LEFT * 3
     low = min(days, default=None)
     high = max(days, default=None)
@@ -88,11 +90,15 @@ def due_chart(entries: list[dict]) -> dict:
         y = None
         if day is not None:
             frac = (day - low).days / span if span else 0.5
-            y = MARGIN_TOP + plot_h * (1 - frac)
+            y = DUE_MARGIN_TOP + plot_h * (1 - frac)
+        changed = day is not None and (i == 0 or entry["slipped"] or i == len(dated) - 1)
         points.append(
             {
                 "x": round(x, 1),
                 "y": round(y, 1) if y is not None else None,
+                # Label the first and last due dates and every slip, above the point.
+                "label": changed,
+                "label_y": round(y - 10, 1) if y is not None else None,
                 "due": entry["due"],
                 "month": entry["month"],
                 "slipped": entry["slipped"],
@@ -107,11 +113,11 @@ def due_chart(entries: list[dict]) -> dict:
         "line": line,
         "left": left,
         "right": DUE_WIDTH - MARGIN_RIGHT,
-        "top": MARGIN_TOP,
-        "axis_y": MARGIN_TOP + plot_h,
-        "label_y": MARGIN_TOP + plot_h + 18,
+        "top": DUE_MARGIN_TOP,
+        "axis_y": DUE_MARGIN_TOP + plot_h,
+        "label_y": DUE_MARGIN_TOP + plot_h + 18,
         "high": high.isoformat() if high else None,
         "low": low.isoformat() if low and span else None,
-        "high_y": MARGIN_TOP if span else MARGIN_TOP + plot_h / 2,
-        "low_y": MARGIN_TOP + plot_h,
+        "high_y": DUE_MARGIN_TOP if span else DUE_MARGIN_TOP + plot_h / 2,
+        "low_y": DUE_MARGIN_TOP + plot_h,
     }

@@ -46,11 +46,14 @@ def canonical_redirect(endpoint: str, **values):
     return redirect(target, code=301)
 
 
-@bp.route("/", methods=["GET"])
-@twin("/search")
 def search():
     """The search page: query box, facets, chart, results."""
     return page("search.html", search_model(request.args))
+
+
+# "/" first: url_for("pages.search") builds the first rule registered.
+bp.add_url_rule("/", view_func=search, methods=["GET"])
+twin("/search")(search)
 
 
 @twin("/reports")

@@ -100,6 +100,19 @@ def _toc(sections: list[dict], labels: dict[str, str]) -> list[dict]:
                 "entries": [],
             }
         group["entries"].append(
-            {"anchor": s["anchor"], "title": s["title"], "part_label": part_label(s["part"])}
+            {
+                "anchor": s["anchor"],
+                "label": _toc_label(s, code),
+                "part": s["part"],
+                "part_label": part_label(s["part"]),
+            }
         )
     return list(groups.values())
+
+
+def _toc_label(section: dict, group: str | None) -> str:
+    """Name a section in the contents: its element below the group, else its part or title."""
+    if section["wbs"] and section["wbs"] != group:
+        short = section["wbs"].removeprefix("1.")
+        return f"{short} {section['wbs_title'] or ''}".strip()
+    return part_label(section["part"]) if section["part"] else section["title"]

@@ -1,0 +1,89 @@
+"""`dmreports serve`: waitress serving the app on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.web_support import october_app
+
+START_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen) -> bytes:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer within {START_TIMEOUT} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, pdf_report):
+    index = october_app(tmp_path_factory, pdf_report).config["INDEX_PATH"]
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/openapi.json", process)
+        yield base
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_serve_answers_the_api_and_pages(server):
+    with urllib.request.urlopen(f"{server}/api/search?q=DM-12256") as response:
+        data = json.loads(response.read())
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert data["total"] == 1
+    assert data["hits"][0]["wbs"] == "1.02C.03.00"
+    with urllib.request.urlopen(f"{server}/milestones/DLP-472") as response:
+        assert response.status == 200
+        assert b"2017-05-31" in response.read()
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(f"{server}/api/search?page=0")
+    assert error.value.code == 400
+    assert "page" in json.loads(error.value.read())["error"]
+    error.value.close()
+
+
+def test_serve_help_has_an_example():
+    result = subprocess.run(
+        [sys.executable, "-m", "dmreports", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "Example: dmreports serve" in result.stdout
+    for option in ("--index", "--host", "--port", "--threads"):
+        assert option in result.stdout
+    assert "127.0.0.1" in result.stdout and "8000" in result.stdout
