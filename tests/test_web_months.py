@@ -131,3 +131,21 @@ def test_a_word_only_one_fixture_has(client):
     both = get_json(client, "/api/search?month=2017-09&month=2017-11&kind=milestone")
     assert {h["month"] for h in both["hits"]} == {"2017-09", "2017-11"}
     assert both["total"] == 22
+
+
+def test_wbs_history_pages_through_months(client, monkeypatch):
+    from web.views import wbs
+
+    monkeypatch.setattr(wbs, "MONTHS_PER_PAGE", 3)
+    first = get_json(client, "/wbs/1.02C.03.04.json")
+    assert [m["month"] for m in first["months"]] == ["2017-11", "2017-10", "2017-09"]
+    assert (first["page"], first["pages"], first["previous_url"]) == (1, 2, None)
+    assert first["next_url"] == "/wbs/1.02C.03.04?page=2"
+    second = get_json(client, "/wbs/1.02C.03.04.json?page=2")
+    assert [m["month"] for m in second["months"]] == ["2017-08"]
+    assert (second["previous_url"], second["next_url"]) == ("/wbs/1.02C.03.04", None)
+    oldest = get_json(client, "/wbs/1.02C.03.04.json?order=oldest")
+    assert oldest["next_url"] == "/wbs/1.02C.03.04?order=oldest&page=2"
+    assert 'rel="next">Older months</a>' in get_html(client, "/wbs/1.02C.03.04")
+    assert client.get("/wbs/1.02C.03.04?page=0").status_code == 400
+    assert get_json(client, "/wbs/1.02C.03.04.json?page=9")["months"] == []

@@ -14,7 +14,7 @@ from search.models import DEFAULT_PER_PAGE, MAX_QUERY_LENGTH
 
 from .params import MAX_PAGE
 from .views.milestones import MILESTONE_SORTS
-from .views.wbs import WBS_ORDERS
+from .views.wbs import MONTHS_PER_PAGE, WBS_ORDERS
 
 VERSION = "1.0.0"
 KINDS = ["section", "milestone"]
@@ -265,6 +265,10 @@ WBS_PAGE = _object(
         "ancestors": _array(_ref("WbsLink")),
         "children": _array(_ref("WbsLink")),
         "order": {"type": "string", "enum": list(WBS_ORDERS)},
+        "page": {"type": "integer", "minimum": 1},
+        "pages": {"type": "integer", "minimum": 1},
+        "previous_url": _nullable(URL),
+        "next_url": _nullable(URL),
         "months": _array(
             _object(
                 {
@@ -409,6 +413,13 @@ def _paths() -> dict:
         "required": False,
         "schema": {"type": "string", "enum": list(WBS_ORDERS), "default": "newest"},
     }
+    wbs_page = {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "description": f"Page of {MONTHS_PER_PAGE} months.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+    }
     return {
         url_for("api.search"): _get("Search the reports.", "SearchResponse", SEARCH_PARAMETERS),
         url_for("api.openapi"): {
@@ -431,7 +442,7 @@ def _paths() -> dict:
             "A milestone's due date in every report.", "MilestonePage", [mid], found=True
         ),
         "/wbs/{code}.json": _get(
-            "A WBS element month by month.", "WbsPage", [code, order], found=True
+            "A WBS element month by month.", "WbsPage", [code, order, wbs_page], found=True
         ),
     }
 

@@ -126,13 +126,13 @@ def milestone(mid: str):
 @twin("/wbs/<code>")
 def wbs(code: str):
     """A WBS element month by month, with its children."""
-    order = request.args.get("order")
+    order, number = request.args.get("order"), request.args.get("page")
     return identified_page(
         "pages.wbs",
         "code",
         code,
         ids.wbs_code(code),
-        lambda canonical: wbs_model(canonical, order),
+        lambda canonical: wbs_model(canonical, order, number),
         "wbs.html",
         "No indexed report has text under WBS {}.",
     )

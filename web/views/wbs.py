@@ -6,27 +6,34 @@ from flask import abort, url_for
 
 from search import library
 
+from ..params import MAX_PAGE
 from ..render import month_label
 from ..store import get_index
 from .common import doc_model
 
 WBS_ORDERS: tuple[str, ...] = ("newest", "oldest")
 ROOT_DEPTH = 2
+# Months shown on one page of an element's history.
+MONTHS_PER_PAGE = 12
 
 
-def wbs_model(code: str, order: str | None) -> dict | None:
+def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | None:
     """Return a canonical WBS element's history, or None if no report has text under it."""
     order = order or WBS_ORDERS[0]
     if order not in WBS_ORDERS:
         abort(400, f"order must be {' or '.join(WBS_ORDERS)}, not {order!r}")
+    number = _page_number(page)
     index = get_index()
     history = library.wbs_history(index, code)
     if history is None:
         return None
     # DM as a whole is the whole report: its page lists the elements below it only.
-    months = [_month(m) for m in history.months] if library.wbs_depth(code) > ROOT_DEPTH else []
+    chosen = list(history.months) if library.wbs_depth(code) > ROOT_DEPTH else []
     if order == "newest":
-        months.reverse()
+        chosen.reverse()
+    pages = max(1, -(-len(chosen) // MONTHS_PER_PAGE))
+    start = (number - 1) * MONTHS_PER_PAGE
+    months = [_month(m) for m in chosen[start : start + MONTHS_PER_PAGE]]
     return {
         "code": code,
         "title": history.title,
@@ -35,8 +42,27 @@ def wbs_model(code: str, order: str | None) -> dict | None:
         "order": order,
         "orders": [{"value": o, "selected": o == order} for o in WBS_ORDERS],
         "months": months,
+        "page": number,
+        "pages": pages,
+        "previous_url": _page_url(code, order, number - 1) if 1 < number <= pages + 1 else None,
+        "next_url": _page_url(code, order, number + 1) if number < pages else None,
         "search_url": url_for("pages.search", wbs=code),
     }
+
+
+def _page_number(raw: str | None) -> int:
+    if not raw:
+        return 1
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, f"page must be a whole number from 1, not {raw[:20]!r}")
+    return int(raw)
+
+
+def _page_url(code: str, order: str, number: int) -> str:
+    args = {"order": order} if order != WBS_ORDERS[0] else {}
+    if number > 1:
+        args["page"] = number
+    return url_for("pages.wbs", code=code, **args)
 
 
 def _link(code: str, label: str) -> dict:
