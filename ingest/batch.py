@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -54,16 +55,18 @@ def parse_one(path: str, limits: Limits) -> Outcome:
 
 
 def _work(conn: Connection, limits: Limits) -> None:
-    """A worker's loop: say it is ready, then parse each path it is sent."""
-    conn.send(READY)
-    while True:
-        try:
-            path = conn.recv()
-        except EOFError:
-            return
-        if path is None:
-            return
-        conn.send(parse_one(path, limits))
+    """A worker's loop: say it is ready, then parse each path it is sent.
+
+    Ctrl-C is the parent's to handle (it stops the workers); a worker whose
+    parent is gone (killed) leaves quietly.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        conn.send(READY)
+        while (path := conn.recv()) is not None:
+            conn.send(parse_one(path, limits))
+    except (EOFError, OSError):
+        return
 
 
 class _Worker:
