@@ -118,7 +118,7 @@ def ingest(
         except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
             _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)
         except KeyboardInterrupt:
-            _fail("interrupted, index unchanged", EXIT_INTERRUPTED)
+            _fail("interrupted: the index keeps its last complete state", EXIT_INTERRUPTED)
     click.echo(summary.line())
     sys.exit(EXIT_FAILED_FILES if summary.failed else 0)
 
