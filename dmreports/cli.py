@@ -260,7 +260,7 @@ def _result_lines(result) -> list[str]:
         title = hit.title
         if hit.milestone_id:
             title = f"{hit.milestone_id}: {title}" + (f" (due {hit.due})" if hit.due else "")
-        lines.append(f"{hit.month or '-'}  {where}  {title}  {page}".rstrip())
+        lines.append("  ".join(filter(None, (hit.month or "-", where, hit.part, title, page))))
         if hit.snippet_text:
             lines.append(f"    {' '.join(hit.snippet_text.split())}")
     return lines

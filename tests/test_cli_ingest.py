@@ -326,7 +326,10 @@ def test_search_prints_hits(corpus_index):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "1 hit"
-    assert lines[1].startswith("2017-10  1.02C.03.00  ")
+    assert lines[1] == (
+        "2017-10  1.02C.03.00  accomplishments  "
+        "02C.03.00 – Alert Production Management Engineering and Integration  p. 1"
+    )
     assert "DM-12256" in lines[2] and "<mark>" not in lines[2]
 
 
