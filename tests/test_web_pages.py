@@ -258,6 +258,9 @@ def test_milestone_known_only_from_text(client):
     walls = {m["wbs"] for group in data["mentions"] for m in group["mentions"]}
     assert {"1.02C.04.00", "1.02C.07.08"} <= walls
     assert client.get("/milestones/DLP-1").status_code == 404
+    # A ticket has an identifier page, not a milestone page.
+    assert client.get("/milestones/DM-12256").location == "/ref/DM-12256"
+    assert client.get("/milestones/dm-12256.json").location == "/ref/DM-12256.json"
     assert client.get("/milestones/<b>").status_code in (400, 404)
 
 

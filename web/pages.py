@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_file, url_for
 
 from search import library
+from search.library import kind_of
 
 from . import ids
 from .render import JSON_SUFFIX, page, wants_json
@@ -112,11 +113,15 @@ def milestones():
 @twin("/milestones/<mid>")
 def milestone(mid: str):
     """One milestone's due date in every report that listed it."""
+    canonical = ids.identifier(mid)
+    if kind_of(canonical) != "milestone" and not _in_a_milestone_table(canonical):
+        # A ticket, document or technote has an identifier page, not a milestone page.
+        return canonical_redirect("pages.ref", key=canonical)
     return identified_page(
         "pages.milestone",
         "mid",
         mid,
-        ids.identifier(mid),
+        canonical,
         milestone_model,
         "milestone.html",
         "No indexed report lists milestone {}.",
@@ -136,6 +141,11 @@ def wbs(code: str):
         "wbs.html",
         "No indexed report has text under WBS {}.",
     )
+
+
+def _in_a_milestone_table(key: str) -> bool:
+    history = library.milestone_history(get_index(), key)
+    return bool(history and history.entries)
 
 
 @bp.route("/wbs", methods=["GET"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import url_for
 
-from ingest.references import kind_of
 from search import Doc, Index, library
+from search.library import kind_of
 
 from ..links import KIND_LABELS, outside_url
 from ..render import month_label, part_label
