@@ -130,7 +130,12 @@ class Index:
         """
         self.path.mkdir(parents=True, exist_ok=True)
         with _WriteLock(self.path / LOCK_FILE):
-            current = self._pointer(missing_ok=True, outdated_ok=rebuild)
+            try:
+                current = self._pointer(missing_ok=True, outdated_ok=rebuild)
+            except IndexCorrupt:
+                if not rebuild:
+                    raise
+                current = None  # a damaged pointer: a rebuild starts over, as for a new index
             old = current["generation"] if current else 0
             self._remove_generations(keep={old, self._previous_generation(old)})
             new_dir = self._gen_dir(old + 1)
