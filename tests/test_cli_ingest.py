@@ -172,6 +172,19 @@ def test_full_rebuilds_with_the_same_ids_and_results(reports, tmp_path):
     assert state(index_dir) == before
 
 
+def test_full_keeps_the_indexed_version_of_a_file_that_fails(reports, tmp_path):
+    index_dir = tmp_path / "index"
+    ingest([reports], index_dir)
+    before, files = state(index_dir), Index.open(index_dir).report_files()
+    broken = fixture_path(reports, "2017-10")
+    broken.write_bytes(b"")
+    summary, _ = ingest([reports], index_dir, full=True)
+    assert summary.failed == [(str(broken), "empty file")]
+    assert (summary.added, summary.updated, summary.removed) == (0, 3, 0)
+    assert Index.open(index_dir).report_files() == files
+    assert state(index_dir) == before
+
+
 def test_full_drops_reports_outside_the_given_paths(reports, tmp_path):
     index_dir = tmp_path / "index"
     other_file = write_month(tmp_path / "other", "2017-06").resolve()
