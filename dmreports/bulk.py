@@ -9,8 +9,9 @@ nothing is written at all.
 
 Rules worth knowing (the README repeats them):
 
-- Sources are stored as resolved absolute paths; hidden files and folders
-  (names starting with ".") are skipped.
+- Sources are stored as absolute paths, the given paths resolved (a symbolic
+  link found in a folder stays a file of that folder); hidden files and
+  folders (names starting with ".") are skipped; links to folders are not followed.
 - A file that fails (unreadable, damaged, over a limit, or a valid document
   that is not a monthly report) is reported with its reason and leaves the
   index as it was for that file: an earlier version stays indexed, even in a
@@ -113,7 +114,8 @@ def find_report_files(roots: Iterable[str | os.PathLike]) -> list[str]:
             dirs[:] = [d for d in dirs if not d.startswith(HIDDEN_PREFIX)]
             for name in files:
                 if not name.startswith(HIDDEN_PREFIX) and _is_report_name(name):
-                    found.add(str(Path(folder, name).resolve()))
+                    # Not resolved: a symbolic link is a file of this folder.
+                    found.add(os.path.join(folder, name))
     return sorted(found)
 
 

@@ -157,6 +157,20 @@ def test_deleted_file_is_removed_only_under_the_given_roots(reports, tmp_path):
     assert hits(index_dir, q=marker("2017-08")).total == 0
 
 
+def test_linked_file_belongs_to_its_folder(reports, tmp_path):
+    index_dir = tmp_path / "index"
+    target = write_month(tmp_path / "elsewhere", "2017-06").resolve()
+    link = reports / "linked-report.html"
+    link.symlink_to(target)
+    summary, _ = ingest([reports], index_dir)
+    assert summary.added == 5
+    assert Index.open(index_dir).report_files()[str(link)].month == "2017-06"
+    link.unlink()
+    summary, _ = ingest([reports], index_dir)
+    assert (summary.removed, summary.unchanged) == (1, 4)
+    assert hits(index_dir, q=marker("2017-06")).total == 0
+
+
 def test_full_rebuilds_with_the_same_ids_and_results(reports, tmp_path):
     index_dir = tmp_path / "index"
     ingest([reports], index_dir)
