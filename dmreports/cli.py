@@ -102,23 +102,23 @@ def ingest(
 
     Unchanged files are skipped, changed ones replaced, files gone from PATHS
     removed. Exit status: 0, 1 if a file failed, 2 on a usage or index error,
-    3 if another ingest holds the index.
+    3 if another ingest holds the index, 130 when interrupted.
 
     Example: dmreports ingest corpus/ --index instance/index
     """
     limits = Limits(seconds=time_limit, pages=max_pages, megabytes=max_mb)
     roots = list(paths) or [DEFAULT_CORPUS]
-    with _IngestLog(progress=sys.stderr.isatty()) as log:
-        try:
+    try:
+        with _IngestLog(progress=sys.stderr.isatty()) as log:
             summary = bulk.run_ingest(
                 roots, index_path(index_dir), full=full, jobs=jobs, limits=limits, on_event=log
             )
-        except IndexBusy as exc:
-            _fail(f"index busy: {exc}", EXIT_BUSY)
-        except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
-            _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)
-        except KeyboardInterrupt:
-            _fail("interrupted: the index keeps its last complete state", EXIT_INTERRUPTED)
+    except IndexBusy as exc:
+        _fail(f"index busy: {exc}", EXIT_BUSY)
+    except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
+        _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        _fail("interrupted: the index keeps its last complete state", EXIT_INTERRUPTED)
     click.echo(summary.line())
     sys.exit(EXIT_FAILED_FILES if summary.failed else 0)
 
