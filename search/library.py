@@ -230,8 +230,12 @@ def report_view(index: Index, report_id: str) -> ReportView | None:
 
 
 def wbs_labels(index: Index) -> dict[str, str]:
-    """Return {canonical WBS code: title}, the newest report's title winning."""
-    return catalog(index).labels
+    """Return {canonical WBS code: title}, the newest report's title winning.
+
+    Cheap: read from the reports' small label fields, without parsing any report.
+    """
+    with index.reading() as snap:
+        return _wbs_labels(snap)
 
 
 def wbs_label(labels: dict[str, str], code: str) -> str:

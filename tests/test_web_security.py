@@ -88,6 +88,18 @@ def test_pages_need_no_inline_script_or_style(client, url):
     assert "http://" not in page.split("<body>")[0] and "https://" not in page.split("<body>")[0]
 
 
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_have_unique_ids_and_labelled_regions(client, url):
+    page = client.get(url).get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]*)"', page)
+    assert len(ids) == len(set(ids)), url
+    for target in re.findall(r'aria-labelledby="([^"]*)"', page):
+        assert target in ids, (url, target)
+    for field in re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]*)"', page):
+        assert f'<label for="{field}"' in page, (url, field)
+    assert '<html lang="en">' in page and '<main id="main"' in page
+
+
 def test_static_assets_ship_with_the_package(client):
     script = client.get("/static/app.js")
     assert script.mimetype == "text/javascript" and b"data-shortcut" in script.data
