@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search import Index
 from tests.web_support import (
     OCT_ID,
     XSS_ATTR,
@@ -181,6 +182,13 @@ def test_missing_index_answers_503_saying_how_to_build_it(tmp_path):
         assert response.status_code == 503
         assert "dmreports ingest" in response.get_json()["error"]
     assert client.get("/api/openapi.json").status_code == 200
+    # Once `dmreports ingest` has built the index, the same app serves it.
+    Index.open(tmp_path / "no-index", create=True)
+    empty = client.get("/")
+    assert empty.status_code == 200
+    assert "The index holds no reports yet" in empty.get_data(as_text=True)
+    assert client.get("/api/search").get_json()["total"] == 0
+    assert client.get("/reports.json").get_json() == {"total": 0, "reports": []}
 
 
 def test_unexpected_errors_are_logged_and_answered_without_detail(tmp_path, caplog):
