@@ -93,6 +93,8 @@ def test_pagination_and_sort(client):
     data = twin(client, "/?per_page=5&page=2&sort=oldest")
     assert data["first"] == 6 and len(data["hits"]) == 5
     assert data["pagination"]["previous"] == "/?sort=oldest&per_page=5"
+    beyond = html(client, "/?q=qserv&page=50")
+    assert 'No results on page 50: <a href="/?q=qserv">go to the first page</a>' in beyond
 
 
 def test_empty_state_suggestion_and_notice(client):

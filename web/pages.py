@@ -26,12 +26,12 @@ bp = Blueprint("pages", __name__)
 FILE_TYPES: dict[str, str] = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html"}
 
 
-def twin(rule: str, json_rule: str | None = None) -> Callable:
+def twin(rule: str) -> Callable:
     """Register a view under rule and under its JSON twin (rule + ".json")."""
 
     def register(view: Callable) -> Callable:
         bp.add_url_rule(rule, view_func=view, methods=["GET"])
-        bp.add_url_rule(json_rule or rule + JSON_SUFFIX, view_func=view, methods=["GET"])
+        bp.add_url_rule(rule + JSON_SUFFIX, view_func=view, methods=["GET"])
         return view
 
     return register

@@ -98,6 +98,7 @@ def build_model(req: SearchRequest, result: SearchResult, labels: dict[str, str]
         if result.suggestion
         else None,
         "clear_url": search_url(req, page=1, **{name: [] for name in FACETS}),
+        "first_page_url": search_url(req, page=1),
         "examples": [
             {"query": q, "about": about, "url": url_for("pages.search", q=q)}
             for q, about in EXAMPLE_QUERIES

@@ -53,7 +53,8 @@ def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | N
 def _page_number(raw: str | None) -> int:
     if not raw:
         return 1
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE:
+    # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
+    if len(raw) > len(str(MAX_PAGE)) or not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE:
         abort(400, f"page must be a whole number from 1, not {raw[:20]!r}")
     return int(raw)
 
