@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -336,26 +337,33 @@ def test_missing_path_is_a_usage_error(tmp_path):
 def test_progress_bar_on_a_terminal(reports, tmp_path):
     index_dir = tmp_path / "index"
     leader, follower = pty.openpty()
+    terminal: list[bytes] = []
+    # The terminal is read while the command runs, so that it never waits on a full buffer.
+    reader = threading.Thread(target=_read_all, args=(leader, terminal))
+    reader.start()
     try:
-        process = cli("ingest", reports, "--index", index_dir, stderr=follower)
-        stdout, _ = process.communicate(timeout=120)
+        with cli("ingest", reports, "--index", index_dir, stderr=follower) as process:
+            stdout, _ = process.communicate(timeout=120)
     finally:
         os.close(follower)
-    terminal = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        terminal += chunk
-    os.close(leader)
+        reader.join(timeout=30)
+        os.close(leader)
     assert process.returncode == 0
     # On a terminal the per-file lines give way to the bar; the summary stays on stdout.
     assert re.fullmatch(summary_re(added=4) + "\n", stdout)
-    assert b"parsing" in terminal
-    assert b"Traceback" not in terminal
+    assert b"parsing" in b"".join(terminal)
+    assert b"Traceback" not in b"".join(terminal)
+
+
+def _read_all(fd: int, chunks: list[bytes]) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the other end closed
+            return
+        if not chunk:
+            return
+        chunks.append(chunk)
 
 
 # --- dmreports search ---------------------------------------------------------------------
