@@ -30,6 +30,7 @@ from whoosh.query import (
     Prefix,
     Query,
     Term,
+    TermRange,
     Wildcard,
 )
 from whoosh.searching import Searcher
@@ -187,10 +188,17 @@ def _capped(node: MultiTerm, reader, shown: MultiTerm) -> list[tuple[str, str]]:
     terms = list(islice(node.expanded_terms(reader), MAX_WILDCARD_TERMS + 1))
     if len(terms) > MAX_WILDCARD_TERMS:
         raise QueryError(
-            f"{shown.field()}:{shown.text}… matches more than {MAX_WILDCARD_TERMS} "
-            "terms; make the pattern longer"
+            f"{_pattern(shown)} matches more than {MAX_WILDCARD_TERMS} "
+            "terms; make the pattern longer or the range narrower"
         )
     return terms
+
+
+def _pattern(node: MultiTerm) -> str:
+    """Name a wildcard (`title:pipe…`) or a range (`text:[a TO z]`) as the user wrote it."""
+    if isinstance(node, TermRange):
+        return f"{node.field()}:[{node.start} TO {node.end}]"
+    return f"{node.field()}:{getattr(node, 'text', node)}…"
 
 
 def _text(term: str | bytes) -> str:

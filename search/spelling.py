@@ -13,6 +13,12 @@ from .schema import SPELLING_FIELD, WORDS_ANALYZER, analyze
 MIN_WORD_LENGTH = 4
 # Largest edit distance tried; nearer corrections always win over farther ones.
 MAX_EDITS = 2
+# Longer words are left alone: no real word is that long, and the edit-distance
+# automaton grows with the word (a 1,000-letter word took seconds).
+MAX_WORD_LENGTH = 40
+# Words of one query looked up at most: each costs two vocabulary scans, and a
+# query of 100 unknown words took seconds.
+MAX_CORRECTED_WORDS = 10
 # A plain word: not a field name, not inside an identifier, not an operator.
 _WORD_RE = re.compile(rf"(?<![\w:.\-])([^\W\d_]{{{MIN_WORD_LENGTH},}})(?![\w:.\-*])")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
@@ -27,9 +33,15 @@ def suggest_query(searcher: Searcher, qstring: str, count: Callable[[str], int])
     changed = False
     out = []
     last = 0
+    tried = 0
     for match in _WORD_RE.finditer(qstring):
         word = match.group(1)
-        correction = None if word in _OPERATORS else _correct(reader, word)
+        if word in _OPERATORS or len(word) > MAX_WORD_LENGTH:
+            continue
+        if tried == MAX_CORRECTED_WORDS:
+            break
+        tried += 1
+        correction = _correct(reader, word)
         if correction:
             if word[0].isupper():
                 correction = correction[0].upper() + correction[1:]
