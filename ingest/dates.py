@@ -29,6 +29,11 @@ _EXPECTED = re.compile(
 )
 
 
+def warm_up() -> None:
+    """Load dateparser's language data now (its first parse costs a few tenths of a second)."""
+    dateparser.parse("November 30, 2017", languages=_LANGUAGES, settings=_SETTINGS)
+
+
 @lru_cache(maxsize=4096)
 def parse_date(text: str) -> str | None:
     """Parse a due date as written in a report ('2017-05-31', 'November 30, 2017') to ISO."""
