@@ -73,11 +73,16 @@ def decode(data: bytes) -> str:
     return dammit.unicode_markup
 
 
+HTML_PARSER = "lxml"
+
+
 def read_html(path: str, data: bytes) -> Layout:
     """Read an HTML file's bytes into a Layout."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(decode(data), "html.parser")
+        # libxml2's HTML parser closes what HTML lets authors leave open
+        # (<p>, <li>, <td> without end tags); Python's html.parser does not.
+        soup = BeautifulSoup(decode(data), HTML_PARSER)
     metadata = {}
     if soup.title and soup.title.string:
         metadata["title"] = squash(soup.title.string)

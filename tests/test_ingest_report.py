@@ -8,7 +8,9 @@ import re
 import pypdfium2 as pdfium
 import pytest
 
+from ingest.pipeline import load_report
 from ingest.references import DEFAULT_JIRA_BASE
+from tests.conftest import CORPUS_HTML
 
 RENDERINGS = ["pdf_report", "html_report", "alt_report"]
 
@@ -113,8 +115,6 @@ def test_identifier_links_and_normalisation(report):
 
 
 def test_jira_base_configurable(monkeypatch, builder):
-    from ingest.pipeline import load_report
-    from tests.conftest import CORPUS_HTML
 
     monkeypatch.setenv("DMREPORTS_JIRA_URL", "https://jira.lsstcorp.org/browse")
     refs = {r.key: r for r in load_report(CORPUS_HTML).references}
@@ -166,3 +166,19 @@ def test_pdf_pages(pdf_report):
     assert pdf_report.sections[0].page == 1
     assert 1 < by_key[("1.02C.10", "recruitment")].page <= pdf_report.pages
     assert all(m.page == pdf_report.milestones[0].page for m in pdf_report.milestones[:7])
+
+
+def test_html_without_optional_end_tags_reads_the_same(tmp_path, html_report):
+    # HTML lets </p>, </li>, </td> and </tr> be left out; many archives do.
+    source = CORPUS_HTML.read_text(encoding="utf-8")
+    path = tmp_path / "report.html"
+    path.write_text(re.sub(r"</(p|li|td|th|tr)>", "", source), encoding="utf-8")
+    report = load_report(path)
+    assert report.warnings == ()
+    assert [(s.wbs, s.part, s.text) for s in report.sections] == [
+        (s.wbs, s.part, s.text) for s in html_report.sections
+    ]
+    assert [(m.id, m.due, m.note) for m in report.milestones] == [
+        (m.id, m.due, m.note) for m in html_report.milestones
+    ]
+    assert len(report.milestones) == 11
