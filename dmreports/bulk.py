@@ -36,6 +36,7 @@ from ingest.structure import NO_MONTH, NO_STRUCTURE
 from search import Index, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriter, ReportInfo
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
 HIDDEN_PREFIX = "."
 NOT_A_REPORT = "not a monthly report (no report structure found)"
 
@@ -119,6 +120,27 @@ def find_report_files(roots: Iterable[str | os.PathLike]) -> list[str]:
     return sorted(found)
 
 
+def split_renditions(paths: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Set aside the HTML renditions of PDFs: `r.html` beside `r.pdf` is the same report.
+
+    Returns (the files to index, {rendition: its PDF}). Indexing both would list
+    every section twice; the PDF, the original, is the one kept.
+    """
+    pdfs = {
+        os.path.splitext(path)[0]: path
+        for path in paths
+        if os.path.splitext(path)[1].lower() == ".pdf"
+    }
+    keep, renditions = [], {}
+    for path in paths:
+        stem, suffix = os.path.splitext(path)
+        if suffix.lower() in HTML_SUFFIXES and stem in pdfs:
+            renditions[path] = pdfs[stem]
+        else:
+            keep.append(path)
+    return keep, renditions
+
+
 def resolve_roots(roots: Iterable[str | os.PathLike]) -> list[str]:
     """Return the roots as resolved absolute paths; BulkError for one that does not exist."""
     out = []
@@ -155,7 +177,9 @@ def run_ingest(
     emit = on_event or _ignore
     summary = IngestSummary()
     run = _Run(Index(index_path), resolve_roots(roots), full, summary, emit)
-    found = find_report_files(run.roots)
+    found, renditions = split_renditions(find_report_files(run.roots))
+    for html, pdf in renditions.items():
+        emit(Event(NOTICE, html, f"{html}: HTML rendition of {pdf}, which is indexed instead"))
     hashes = run.hash_all(found)
     indexed = run.read_index()
     plan = run.plan(found, hashes, indexed)

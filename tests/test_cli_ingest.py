@@ -247,22 +247,30 @@ def test_damaged_index_is_named_and_full_rebuilds_it(reports, tmp_path):
     assert hits(index_dir, q=marker("2017-11")).total > 0
 
 
-def test_default_path_and_index_location_with_a_month_claimed_twice(tmp_path):
-    # No PATH: corpus/, which holds the real report twice (PDF and HTML).
+def test_default_path_and_index_location_with_an_html_rendition(tmp_path):
+    # No PATH: corpus/, which holds the real report as PDF and, beside it, its
+    # HTML rendition: one report, indexed from the PDF.
     result = run_cli("ingest", "--jobs", "2", env={"DMREPORTS_INSTANCE": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     html, pdf = CORPUS_HTML.resolve(), CORPUS_PDF.resolve()
     lines = result.stdout.splitlines()
-    assert sorted(lines[:-1]) == [f"added {html}", f"added {pdf}"]
-    assert re.fullmatch(summary_re(added=2), lines[-1])
+    assert lines[:-1] == [f"added {pdf}"]
+    assert re.fullmatch(summary_re(added=1), lines[-1])
     assert result.stderr.splitlines() == [
-        f"warning: 2 files claim month 2017-10 (all kept): {html}, {pdf}"
+        f"notice: {html}: HTML rendition of {pdf}, which is indexed instead"
     ]
     files = Index.open(tmp_path / "index").report_files()
-    # Ids follow path order, not which parse finished first.
-    assert files[str(html)].id == REPORT_NAME
-    assert files[str(pdf)].id == f"{REPORT_NAME}-{files[str(pdf)].sha256[:8]}"
-    assert {files[str(html)].month, files[str(pdf)].month} == {"2017-10"}
+    assert list(files) == [str(pdf)]
+    assert files[str(pdf)].id == REPORT_NAME
+    assert files[str(pdf)].month == "2017-10"
+
+
+def test_html_is_a_rendition_only_beside_a_pdf_of_the_same_name():
+    keep, renditions = bulk.split_renditions(
+        ["/r/a.HTM", "/r/a.pdf", "/r/b.html", "/s/a.html", "/r/c.PDF", "/r/c.html"]
+    )
+    assert keep == ["/r/a.pdf", "/r/b.html", "/s/a.html", "/r/c.PDF"]
+    assert renditions == {"/r/a.HTM": "/r/a.pdf", "/r/c.html": "/r/c.PDF"}
 
 
 def test_month_already_in_the_index_is_named(reports, tmp_path):
