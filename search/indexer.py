@@ -98,13 +98,21 @@ class Index:
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
         """Open the current generation for reading (a consistent snapshot)."""
+        tried: set[int] = set()
         for _ in range(READ_RETRIES):
             generation = self._pointer()["generation"]
             try:
                 ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
                 searcher = ix.searcher()
                 break
-            except (FileNotFoundError, EmptyIndexError):
+            except (FileNotFoundError, EmptyIndexError) as exc:
+                if generation in tried:
+                    # Not a writer swapping generations: this one has lost files.
+                    raise IndexCorrupt(
+                        f"index at {self.path} is missing files of generation {generation} "
+                        f"({exc}): rebuild it"
+                    ) from exc
+                tried.add(generation)
                 continue
             except WHOOSH_ERRORS as exc:
                 raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc

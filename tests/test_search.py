@@ -11,6 +11,7 @@ from ingest.pipeline import load_report
 from search import (
     Index,
     IndexBusy,
+    IndexCorrupt,
     IndexMissing,
     IndexOutdated,
     QueryError,
@@ -366,3 +367,13 @@ def test_a_failed_write_leaves_the_previous_state(tmp_path, pdf_report):
             raise RuntimeError("interrupted")
     assert ids(run(index, "DCR")) == before
     assert index.known_files() == {pdf_report.source: pdf_report.sha256}
+
+
+def test_an_index_that_lost_files_is_named_corrupt(tmp_path, pdf_report):
+    index = Index.open(tmp_path / "index", create=True)
+    index.add_report(pdf_report)
+    generation = json.loads((tmp_path / "index" / "CURRENT").read_text())["generation"]
+    for toc in (tmp_path / "index" / f"gen-{generation:06d}").glob("*.toc"):
+        toc.unlink()
+    with pytest.raises(IndexCorrupt, match=f"missing files of generation {generation}"):
+        run(index, "DCR")
