@@ -38,18 +38,16 @@ INDEX_SQL = """
 CREATE INDEX docs_month ON docs(month);
 CREATE INDEX docs_kind ON docs(kind);
 CREATE INDEX doc_wbs_wbs ON doc_wbs(wbs, doc);
-CREATE INDEX doc_wbs_doc ON doc_wbs(doc);
+CREATE INDEX doc_wbs_doc ON doc_wbs(doc, wbs);
 CREATE INDEX doc_ref_kind_doc ON doc_ref_kind(doc, ref_kind);
+CREATE INDEX doc_ref_kind_kind ON doc_ref_kind(ref_kind, doc);
 INSERT INTO fts(fts) VALUES ('optimize');
 """
-# Facet name -> (SQL expression counted, join that makes it available).
-FACET_COLUMNS: dict[str, tuple[str, str]] = {
-    "wbs": ("w.wbs", "JOIN doc_wbs w ON w.doc = d.id"),
-    "month": ("d.month", ""),
-    "year": ("d.year", ""),
-    "part": ("d.part", ""),
-    "ref_kind": ("r.ref_kind", "JOIN doc_ref_kind r ON r.doc = d.id"),
-    "kind": ("d.kind", ""),
+# Facets kept as columns of the matched set; the others live in side tables (doc, value).
+FACET_COLUMNS: tuple[str, ...] = ("month", "year", "part", "kind")
+FACET_TABLES: dict[str, tuple[str, str]] = {
+    "wbs": ("doc_wbs", "wbs"),
+    "ref_kind": ("doc_ref_kind", "ref_kind"),
 }
 BM25 = f"bm25(fts, {TITLE_BOOST}, {WBS_TITLE_BOOST}, 1.0, 1.0)"
 
@@ -126,22 +124,21 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _filters(spec: QuerySpec) -> dict[str, tuple[str, list[str]]]:
-    """Facet name -> (SQL condition on d, parameters) for each facet with a selection."""
+def _filters(spec: QuerySpec, table: str) -> dict[str, tuple[str, list[str]]]:
+    """Facet name -> (SQL condition on `table`, parameters) for each facet with a selection."""
     out: dict[str, tuple[str, list[str]]] = {}
-    for name in FACET_COLUMNS:
+    for name in (*FACET_TABLES, *FACET_COLUMNS):
         values = list(getattr(spec, name, ()))
         if name == "wbs":
             values = [canonical_wbs(v) for v in values]
         if not values:
             continue
         marks = ",".join("?" * len(values))
-        if name == "wbs":
-            condition = f"d.id IN (SELECT doc FROM doc_wbs WHERE wbs IN ({marks}))"
-        elif name == "ref_kind":
-            condition = f"d.id IN (SELECT doc FROM doc_ref_kind WHERE ref_kind IN ({marks}))"
+        if name in FACET_TABLES:
+            side, column = FACET_TABLES[name]
+            condition = f"{table}.id IN (SELECT doc FROM {side} WHERE {column} IN ({marks}))"
         else:
-            condition = f"{FACET_COLUMNS[name][0]} IN ({marks})"
+            condition = f"{table}.{name} IN ({marks})"
         out[name] = (condition, values)
     return out
 
@@ -151,42 +148,53 @@ def answer(db: sqlite3.Connection) -> Callable[[QuerySpec], int]:
 
     def run(spec: QuerySpec) -> int:
         match = match_expression(spec)
-        db.execute("DROP TABLE IF EXISTS temp.matched")
         kinds = ",".join(f"'{kind}'" for kind in SEARCH_KINDS)
         conditions = [f"d.kind IN ({kinds})"]
         params: list[str] = []
         if spec.month_range:
             conditions.append("d.month BETWEEN ? AND ?")
             params += list(spec.month_range)
-        if match:
-            db.execute(
-                "CREATE TEMP TABLE matched AS SELECT d.id AS id FROM fts JOIN docs d "
-                f"ON d.id = fts.rowid WHERE fts MATCH ? AND {' AND '.join(conditions)}",
-                [match, *params],
-            )
-        else:
-            db.execute(
-                "CREATE TEMP TABLE matched AS SELECT d.id AS id FROM docs d "
-                f"WHERE {' AND '.join(conditions)}",
-                params,
-            )
-        filters = _filters(spec)
+        _match_into_temp(db, match, conditions, params)
+        filters = _filters(spec, "m")
         where, args = _where(filters.values())
-        total = db.execute(
-            f"SELECT count(*) FROM matched m JOIN docs d ON d.id = m.id {where}", args
-        ).fetchone()[0]
-        _page(db, spec, match, conditions + [c for c, _ in filters.values()], params + args)
-        for name, (column, join) in FACET_COLUMNS.items():
-            others = [f for other, f in filters.items() if other != name]
-            where, args = _where(others)
-            db.execute(
-                f"SELECT {column}, count(DISTINCT d.id) FROM matched m JOIN docs d "
-                f"ON d.id = m.id {join} {where} GROUP BY {column}",
-                args,
-            ).fetchall()
+        total = db.execute(f"SELECT count(*) FROM matched m {where}", args).fetchone()[0]
+        page_filters = _filters(spec, "d").values()
+        _page(db, spec, match, conditions + [c for c, _ in page_filters],
+              params + [v for _, vs in page_filters for v in vs])  # fmt: skip
+        for name in (*FACET_TABLES, *FACET_COLUMNS):
+            where, args = _where(f for other, f in filters.items() if other != name)
+            if name in FACET_TABLES:
+                side, column = FACET_TABLES[name]
+                sql = (
+                    f"SELECT s.{column}, count(*) FROM matched m JOIN {side} s ON s.doc = m.id "
+                    f"{where} GROUP BY s.{column}"
+                )
+            else:
+                sql = f"SELECT m.{name}, count(*) FROM matched m {where} GROUP BY m.{name}"
+            db.execute(sql, args).fetchall()
         return total
 
     return run
+
+
+def _match_into_temp(
+    db: sqlite3.Connection, match: str | None, conditions: list[str], params: list[str]
+) -> None:
+    """The documents the text (and month range) match, with their facet columns."""
+    db.execute("DROP TABLE IF EXISTS temp.matched")
+    columns = ", ".join(f"d.{name}" for name in FACET_COLUMNS)
+    where = " AND ".join(conditions)
+    if match:
+        db.execute(
+            f"CREATE TEMP TABLE matched AS SELECT d.id AS id, {columns} FROM fts JOIN docs d "
+            f"ON d.id = fts.rowid WHERE fts MATCH ? AND {where}",
+            [match, *params],
+        )
+    else:
+        db.execute(
+            f"CREATE TEMP TABLE matched AS SELECT d.id AS id, {columns} FROM docs d WHERE {where}",
+            params,
+        )
 
 
 def _where(filters) -> tuple[str, list[str]]:

@@ -109,13 +109,14 @@ class TreePeak:
 
     def sample(self) -> None:
         """Read the peak RSS of every process in the tree now."""
-        for pid in _tree(self.pid):
+        for pid in process_tree(self.pid):
             peak = _vm_hwm_mib(pid)
             if peak is not None:
                 self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants, by pid."""
     out, todo = [], [pid]
     while todo:
         current = todo.pop()

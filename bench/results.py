@@ -14,6 +14,8 @@ from pathlib import Path
 MET = "met"
 NOT_MET = "NOT MET"
 NO_TARGET = "—"
+# Others taking more than this share of the CPU during a step make the machine "shared".
+BUSY_SHARE = 0.10
 # RESULTS.md lists figures by section, in this order (others after them).
 SECTIONS = ("Corpus", "Ingest", "Queries", "HTTP")
 
@@ -50,6 +52,7 @@ class Results:
     settings: dict[str, str]
     figures: list[Figure] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
+    load: list[tuple[str, float]] = field(default_factory=list)  # (step, others' CPU share)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
 
@@ -57,6 +60,16 @@ class Results:
         """Record a figure and return it."""
         self.figures.append(figure)
         return figure
+
+    def note_load(self, step: str, share: float | None) -> None:
+        """Record the share of the CPU other processes took during a step."""
+        if share is not None:
+            self.load.append((step, share))
+
+    def busy(self) -> float | None:
+        """The largest share others took in a step, if above BUSY_SHARE (a shared machine)."""
+        highest = max((value for _, value in self.load), default=0.0)
+        return highest if highest > BUSY_SHARE else None
 
 
 def machine() -> dict[str, str]:
@@ -151,6 +164,7 @@ def render(results: Results) -> str:
         "",
         f"- Date: {results.started:%Y-%m-%d %H:%M} UTC (run took {results.seconds:.0f} s)",
         *(f"- {key}: {value}" for key, value in results.machine.items()),
+        *_load_lines(results),
         "",
         "## Settings",
         "",
@@ -170,6 +184,20 @@ def render(results: Results) -> str:
     if results.remarks:
         lines += ["## Remarks", "", *(f"- {remark}" for remark in results.remarks), ""]
     return "\n".join(lines)
+
+
+def _load_lines(results: Results) -> list[str]:
+    if not results.load:
+        return []
+    steps = ", ".join(f"{step} {value:.0%}" for step, value in results.load)
+    lines = [f"- CPU taken by other processes during each step: {steps}"]
+    if (highest := results.busy()) is not None:
+        lines.append(
+            f"- **Shared machine**: other processes took up to {highest:.0%} of the CPU "
+            "during a step; wall times are pessimistic, the 2-worker speedup and HTTP "
+            "throughput most of all"
+        )
+    return lines
 
 
 def _sections(figures: Sequence[Figure]) -> list[str]:

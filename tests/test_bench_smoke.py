@@ -105,6 +105,10 @@ def test_results_name_the_machine_and_the_baselines(tiny_run):
         assert heading in markdown
     for fact in ("- CPU: ", "- Cores: ", "- Memory: ", "- Python: ", "- OS: ", "- Date: "):
         assert fact in markdown
+    # Every step says how much of the CPU other processes took meanwhile.
+    (line,) = [x for x in markdown.splitlines() if x.startswith("- CPU taken by other")]
+    steps = [step.__name__ for step in suite.STEPS]
+    assert re.findall(r"(\w+) \d+%", line) == steps
     rows = _rows(markdown)
     assert rows["Query p50, 4 reports (search/, all facets + highlights)"][3].startswith(
         "SQLite FTS5 p50 "
