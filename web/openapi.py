@@ -18,7 +18,17 @@ from .views.wbs import MONTHS_PER_PAGE, WBS_ORDERS
 
 VERSION = "1.0.0"
 KINDS = ["section", "milestone"]
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Patterns say [0-9], not \d: a JSON Schema \d may match any script's digits.
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+YEAR_PATTERN = r"^[0-9]{4}$"
+# As search.schema.canonical_wbs reads them: `1.02C`, `1.02C.03`, or `02C.03` without the root.
+WBS_PATTERN = r"^(1\.[0-9]{2}[A-Za-z](\.[0-9]{2})*|[0-9]{2}[A-Za-z](\.[0-9]{2})+)$"
+# As web.ids.report_id reads them: slugs of file names.
+REPORT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# As search.library.canonical_key reads them: DM-12256, dm_12256, LDM-503-2, DMTN-057.
+KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9]{0,9}[A-Za-z][-_][0-9]{1,6}(-[0-9]{1,6})*$"
+KEY_MAX_LENGTH = 40
+ID_MAX_LENGTH = 200
 
 
 def _nullable(schema: dict) -> dict:
@@ -305,6 +315,18 @@ SCHEMAS: dict[str, dict] = {
 }
 
 
+def _blank_ok(schema: dict) -> dict:
+    """Allow "" too: the app reads an empty parameter (as a form may send) as an absent one."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], ""]}
+    if "pattern" in schema:
+        return {**schema, "pattern": f"^$|{schema['pattern']}"}
+    return {"anyOf": [schema, {"const": ""}]}
+
+
+BLANK = " An empty value counts as absent."
+
+
 def _facet_param(name: str, items: dict, description: str) -> dict:
     return {
         "name": name,
@@ -312,8 +334,8 @@ def _facet_param(name: str, items: dict, description: str) -> dict:
         "required": False,
         "style": "form",
         "explode": True,
-        "description": description + " Repeat the parameter to select several (OR).",
-        "schema": _array(items),
+        "description": description + " Repeat the parameter to select several (OR)." + BLANK,
+        "schema": _array(_blank_ok(items)),
     }
 
 
@@ -328,11 +350,11 @@ SEARCH_PARAMETERS = [
     },
     _facet_param(
         "wbs",
-        {"type": "string", "pattern": r"^(1\.)?\d{2}[A-Za-z](\.\d{2})*$"},
+        {"type": "string", "pattern": WBS_PATTERN},
         "WBS element (with or without the leading 1.); matches everything below it.",
     ),
     _facet_param("month", MONTH, "Report month, YYYY-MM."),
-    _facet_param("year", {"type": "string", "pattern": r"^\d{4}$"}, "Report year."),
+    _facet_param("year", {"type": "string", "pattern": YEAR_PATTERN}, "Report year."),
     _facet_param("part", {"type": "string", "enum": list(PARTS)}, "Part of a WBS section."),
     _facet_param("kind", {"type": "string", "enum": KINDS}, "Document kind."),
     _facet_param("ref_kind", {"type": "string", "enum": list(REF_KINDS)}, "Kind of identifier."),
@@ -340,24 +362,29 @@ SEARCH_PARAMETERS = [
         "name": "sort",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+        "description": BLANK.strip(),
+        "schema": _blank_ok({"type": "string", "enum": list(SORTS), "default": "relevance"}),
     },
     {
         "name": "page",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        "description": BLANK.strip(),
+        "schema": _blank_ok({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     },
     {
         "name": "per_page",
         "in": "query",
         "required": False,
-        "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": MAX_PER_PAGE,
-            "default": DEFAULT_PER_PAGE,
-        },
+        "description": BLANK.strip(),
+        "schema": _blank_ok(
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PER_PAGE,
+                "default": DEFAULT_PER_PAGE,
+            }
+        ),
     },
 ]
 
@@ -376,14 +403,16 @@ ERRORS = {
 NOT_FOUND = {"404": _json("Error", "Nothing indexed under this identifier.")}
 
 
-def _path_param(name: str, description: str, example: str) -> dict:
+def _path_param(
+    name: str, description: str, example: str, pattern: str, max_length: int = ID_MAX_LENGTH
+) -> dict:
     return {
         "name": name,
         "in": "path",
         "required": True,
         "description": description,
         "example": example,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        "schema": {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern},
     }
 
 
@@ -396,29 +425,40 @@ def _get(summary: str, schema: str, params: list | None = None, found: bool = Fa
 
 def _paths() -> dict:
     report_id = _path_param(
-        "rid", "Report id (slug of the file name).", "lsst-dm-monthly-report-2017-10"
+        "rid",
+        "Report id (slug of the file name).",
+        "lsst-dm-monthly-report-2017-10",
+        REPORT_ID_PATTERN,
     )
-    key = _path_param("key", "Identifier: ticket, milestone, document, technote.", "DM-12256")
-    mid = _path_param("mid", "Milestone ID.", "DLP-472")
-    code = _path_param("code", "WBS code, with or without the leading 1.", "1.02C.03")
+    key = _path_param(
+        "key",
+        "Identifier: ticket, milestone, document, technote.",
+        "DM-12256",
+        KEY_PATTERN,
+        KEY_MAX_LENGTH,
+    )
+    mid = _path_param("mid", "Milestone ID.", "DLP-472", KEY_PATTERN, KEY_MAX_LENGTH)
+    code = _path_param("code", "WBS code, with or without the leading 1.", "1.02C.03", WBS_PATTERN)
     milestone_sort = {
         "name": "sort",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "enum": list(MILESTONE_SORTS), "default": "id"},
+        "description": BLANK.strip(),
+        "schema": _blank_ok({"type": "string", "enum": list(MILESTONE_SORTS), "default": "id"}),
     }
     order = {
         "name": "order",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "enum": list(WBS_ORDERS), "default": "newest"},
+        "description": BLANK.strip(),
+        "schema": _blank_ok({"type": "string", "enum": list(WBS_ORDERS), "default": "newest"}),
     }
     wbs_page = {
         "name": "page",
         "in": "query",
         "required": False,
-        "description": f"Page of {MONTHS_PER_PAGE} months.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        "description": f"Page of {MONTHS_PER_PAGE} months." + BLANK,
+        "schema": _blank_ok({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     }
     return {
         url_for("api.search"): _get("Search the reports.", "SearchResponse", SEARCH_PARAMETERS),

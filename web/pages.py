@@ -18,7 +18,7 @@ from .views.milestones import milestone_model, milestones_model
 from .views.refs import ref_model
 from .views.reports import report_model, report_summary, reports_model
 from .views.search import search_model
-from .views.wbs import wbs_model
+from .views.wbs import wbs_model, wbs_params
 
 bp = Blueprint("pages", __name__)
 
@@ -132,6 +132,8 @@ def milestone(mid: str):
 def wbs(code: str):
     """A WBS element month by month, with its children."""
     order, number = request.args.get("order"), request.args.get("page")
+    # Bad parameters are refused (400) before a non-canonical code is redirected.
+    wbs_params(order, number)
     return identified_page(
         "pages.wbs",
         "code",

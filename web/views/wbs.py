@@ -17,12 +17,17 @@ ROOT_DEPTH = 2
 MONTHS_PER_PAGE = 12
 
 
-def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | None:
-    """Return a canonical WBS element's history, or None if no report has text under it."""
+def wbs_params(order: str | None, page: str | None) -> tuple[str, int]:
+    """Return the order and page number asked for (defaults for blanks); abort 400 if bad."""
     order = order or WBS_ORDERS[0]
     if order not in WBS_ORDERS:
         abort(400, f"order must be {' or '.join(WBS_ORDERS)}, not {order!r}")
-    number = _page_number(page)
+    return order, _page_number(page)
+
+
+def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | None:
+    """Return a canonical WBS element's history, or None if no report has text under it."""
+    order, number = wbs_params(order, page)
     index = get_index()
     history = library.wbs_history(index, code)
     if history is None:
