@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Callable
 
-from whoosh.query import And, Or, Query, Term
+import numpy as np
 
 from ingest.models import PARTS, REF_KINDS
 
+from .engine import Matcher
 from .indexer import Snapshot
 from .models import FACETS, Facet, FacetValue, SearchRequest
 from .schema import KIND_REPORT, SEARCH_KINDS, canonical_wbs, wbs_ancestors, wbs_depth
@@ -67,34 +67,39 @@ WBS_GUIDE_NAMES: dict[str, str] = {
 # The WBS facet lists this level, and the children of each selected element.
 WBS_FACET_LEVEL = 3
 
-DocsFor = Callable[[Query], set[int]]
+# Values never offered as facets: the hidden per-report documents' kind.
+_SKIPPED = frozenset({KIND_REPORT})
 
 
-def facet_filter(name: str, values: tuple[str, ...]) -> Query | None:
-    """Return the filter for one facet's selected values (OR), or None if none."""
+def facet_mask(matcher: Matcher, name: str, values: tuple[str, ...]) -> np.ndarray | None:
+    """Return the mask of one facet's selected values (OR), or None if none is selected."""
     if not values:
         return None
-    return Or([Term(FACET_FIELDS[name], v.lower()) for v in values])
+    mask = np.zeros(matcher.arrays.size, dtype=bool)
+    for value in values:
+        mask |= matcher.term_mask(FACET_FIELDS[name], value.lower())
+    return mask
 
 
 def count_facets(
     snap: Snapshot,
-    docs_for: DocsFor,
-    base: Query,
-    filters: dict[str, Query | None],
-    main_docs: set[int],
+    matcher: Matcher,
+    text_mask: np.ndarray,
+    filters: dict[str, np.ndarray | None],
+    main: np.ndarray,
     request: SearchRequest,
 ) -> dict[str, Facet]:
-    """Count every facet's values; docs_for(filter) returns the query's docs under a filter."""
+    """Count every facet's values under the query and every other facet's selection."""
     facets = {}
     for name in FACETS:
         if filters[name] is None:
-            docs = main_docs
+            mask = main
         else:
-            others = [f for other, f in filters.items() if other != name and f is not None]
-            docs = docs_for(And([base, *others]))
-        postings = _postings(snap, FACET_FIELDS[name])
-        counts = {value: len(docs & ids) for value, ids in postings.items()}
+            mask = text_mask.copy()
+            for other, f in filters.items():
+                if other != name and f is not None:
+                    mask &= f
+        counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask)
         selected = request.selected(name)
         if name == "wbs":
             values = _wbs_values(counts, selected, wbs_labels(snap))
@@ -102,18 +107,6 @@ def count_facets(
             values = _flat_values(name, counts, selected)
         facets[name] = Facet(name, FACET_LABELS[name], tuple(values))
     return facets
-
-
-def _postings(snap: Snapshot, field: str) -> dict[str, set[int]]:
-    key = ("postings", field)
-    if key not in snap.cache:
-        reader = snap.searcher.reader()
-        snap.cache[key] = {
-            term: set(reader.postings(field, term).all_ids())
-            for term in reader.field_terms(field)
-            if term != KIND_REPORT
-        }
-    return snap.cache[key]
 
 
 def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -> list[FacetValue]:

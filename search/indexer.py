@@ -22,6 +22,8 @@ import json
 import os
 import re
 import shutil
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -75,6 +77,17 @@ class Index:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._caches: dict[int, dict] = {}
+        # Each thread keeps its searcher of the current generation open between
+        # searches (opening one costs more than many searches); a Whoosh
+        # searcher is not shared between threads.
+        self._local = threading.local()
+        self._open: set[Searcher] = set()
+        self._open_lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._open, self._open_lock)
+
+    def close(self) -> None:
+        """Close the searchers kept open for reading (the index stays usable)."""
+        _close_all(self._open, self._open_lock)
 
     def __repr__(self) -> str:
         return f"Index({str(self.path)!r})"
@@ -97,10 +110,25 @@ class Index:
 
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
-        """Open the current generation for reading (a consistent snapshot)."""
+        """The current generation, open for reading (a consistent snapshot)."""
+        generation, searcher = self._searcher()
+        cache = self._caches.get(generation)
+        if cache is None:
+            cache = {}
+            self._caches = {generation: cache}
+        try:
+            yield Snapshot(searcher, generation, cache)
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+
+    def _searcher(self) -> tuple[int, Searcher]:
+        """This thread's searcher of the current generation, opened when the generation moved."""
+        generation = self._pointer()["generation"]
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] == generation:
+            return held
         tried: set[int] = set()
         for _ in range(READ_RETRIES):
-            generation = self._pointer()["generation"]
             try:
                 ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
                 searcher = ix.searcher()
@@ -113,21 +141,18 @@ class Index:
                         f"({exc}): rebuild it"
                     ) from exc
                 tried.add(generation)
-                continue
+                generation = self._pointer()["generation"]
             except WHOOSH_ERRORS as exc:
                 raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
         else:
             raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
-        cache = self._caches.get(generation)
-        if cache is None:
-            cache = {}
-            self._caches = {generation: cache}
-        try:
-            yield Snapshot(searcher, generation, cache)
-        except WHOOSH_ERRORS as exc:
-            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
-        finally:
-            searcher.close()
+        with self._open_lock:
+            if held is not None:
+                self._open.discard(held[1])
+                held[1].close()
+            self._open.add(searcher)
+        self._local.held = (generation, searcher)
+        return self._local.held
 
     @contextmanager
     def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
@@ -402,3 +427,11 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
+    with lock:
+        for searcher in searchers:
+            with suppress(Exception):
+                searcher.close()
+        searchers.clear()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 
+import numpy as np
 from whoosh.qparser import (
     AndGroup,
     FieldAliasPlugin,
@@ -34,10 +35,10 @@ from whoosh.query import (
     Wildcard,
 )
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet, ScoreFacet
 
+from .engine import Matcher, arrays_for, top
 from .errors import WHOOSH_ERRORS, QueryError
-from .facets import count_facets, facet_filter
+from .facets import count_facets, facet_mask
 from .indexer import Index
 from .models import FACETS, Hit, SearchRequest, SearchResult
 from .schema import (
@@ -211,20 +212,19 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     with index.reading() as snap:
         searcher = snap.searcher
         text_q = check_wildcards(text_q, searcher)
-        base = Or([Term("kind", kind) for kind in SEARCH_KINDS])
-        filters = {name: facet_filter(name, request.selected(name)) for name in FACETS}
-        main_filter = And([base, *(f for f in filters.values() if f is not None)])
-        main_docs = _docs(searcher, text_q, main_filter)
-        hits = _page(searcher, text_q, main_docs, request)
-        facets = count_facets(
-            snap, lambda f: _docs(searcher, text_q, f), base, filters, main_docs, request
-        )
+        matcher = Matcher(searcher, arrays_for(searcher, snap.cache))
+        text_mask = matcher.mask(text_q) & matcher.arrays.searchable
+        filters = {name: facet_mask(matcher, name, request.selected(name)) for name in FACETS}
+        main = _combine(text_mask, filters.values())
+        total = int(main.sum())
+        hits = _page(searcher, matcher, text_q, main, request)
+        facets = count_facets(snap, matcher, text_mask, filters, main, request)
         suggestion = None
         if request.q and notice is None:
+            filter_mask = _combine(matcher.arrays.searchable, filters.values())
             suggestion = suggest_query(
-                searcher, request.q, lambda q: _count(searcher, q, main_filter)
+                searcher, request.q, lambda q: _count(searcher, matcher, q, filter_mask)
             )
-    total = len(main_docs)
     return SearchResult(
         request=request,
         hits=hits,
@@ -236,12 +236,15 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     )
 
 
-def _docs(searcher: Searcher, text_q: Query | None, filter_q: Query) -> set[int]:
-    q = filter_q if text_q is None else And([text_q, filter_q])
-    return set(searcher.docs_for_query(q))
+def _combine(mask: np.ndarray, filters) -> np.ndarray:
+    out = mask.copy()
+    for f in filters:
+        if f is not None:
+            out &= f
+    return out
 
 
-def _count(searcher: Searcher, qstring: str, filter_q: Query) -> int:
+def _count(searcher: Searcher, matcher: Matcher, qstring: str, filter_mask: np.ndarray) -> int:
     q, notice = parse_query(qstring)
     if notice is not None:
         return 0
@@ -249,27 +252,29 @@ def _count(searcher: Searcher, qstring: str, filter_q: Query) -> int:
         q = check_wildcards(q, searcher)
     except QueryError:
         return 0
-    return len(_docs(searcher, q, filter_q))
+    return int((matcher.mask(q) & filter_mask).sum())
 
 
 def _page(
-    searcher: Searcher, text_q: Query | None, docs: set[int], request: SearchRequest
+    searcher: Searcher,
+    matcher: Matcher,
+    text_q: Query | None,
+    main: np.ndarray,
+    request: SearchRequest,
 ) -> tuple[Hit, ...]:
     start = (request.page - 1) * request.per_page
-    if start >= len(docs):
-        return ()
+    stop = start + request.per_page
     sort = "newest" if request.sort == "relevance" and text_q is None else request.sort
-    sortedby = None
-    if sort != "relevance":
-        sortedby = [FieldFacet("month", reverse=sort == "newest"), ScoreFacet()]
-    results = searcher.search(
-        text_q if text_q is not None else Every(),
-        limit=start + request.per_page,
-        filter=docs,
-        sortedby=sortedby,
-    )
+    scores = matcher.scores(text_q)
+    if sort == "relevance":
+        keys = [-scores]
+    else:
+        month = matcher.sort_key("month")
+        keys = [-month if sort == "newest" else np.where(month < 0, month.max() + 1, month)]
+        keys.append(-scores)
+    docs = top(keys, main, start, stop)
     terms = highlight_terms(text_q, searcher)
-    return tuple(_hit(hit.fields(), hit.score, terms) for hit in results[start:])
+    return tuple(_hit(searcher.stored_fields(d), float(scores[d]), terms) for d in docs)
 
 
 def _hit(fields: dict, score: float | None, terms: frozenset[str]) -> Hit:
