@@ -35,15 +35,12 @@ TARGET_HTTP_RPS = 200.0
 # The sizes the query targets are stated for.
 TARGET_SIZE = 1200
 GROWTH_FROM = 120
-# Where search() spends its time, under cProfile: (label, module file, function).
-SEARCH_PARTS = (
-    ("opening the index snapshot", "search/indexer.py", "reading"),
-    ("matching doc-id sets (query and facet filters)", "search/query.py", "_docs"),
-    ("facet counting", "search/facets.py", "count_facets"),
-    ("ranking, stored fields and snippets of the page", "search/query.py", "_page"),
-    ("did-you-mean suggestion", "search/spelling.py", "suggest_query"),
-)
+# The function whose time the query breakdown splits (module file, name), how far it goes
+# down a callee taking more than DESCEND_SHARE of the time, and how many callees it names.
 SEARCH_ENTRY = ("search/query.py", "search")
+DESCEND_SHARE = 0.6
+MAX_DEPTH = 4
+TOP_CALLEES = 5
 
 
 @dataclass(frozen=True)
@@ -523,23 +520,33 @@ def _search_breakdown(index: Index) -> str:
         answer(spec)
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-
-    def cumulative(path: str, name: str) -> float:
-        return sum(
-            ct
-            for (file, _, func), (_, _, _, ct, _) in stats.items()
-            if func == name and file.endswith(path)
-        )
-
-    total = cumulative(*SEARCH_ENTRY)
-    if not total:
+    path, name = SEARCH_ENTRY
+    node = next((k for k in stats if k[2] == name and k[0].endswith(path)), None)
+    if node is None:
         return "no profile of search() available"
-    parts = [
-        f"{label} {cumulative(path, name) / total:.0%}"
-        for label, path, name in SEARCH_PARTS
-        if cumulative(path, name)
-    ]
-    return "share of search() time (cProfile, overlapping): " + ", ".join(parts)
+    total = stats[node][3]
+    trail = [_function_name(node)]
+    parts = _callees(stats, node)
+    # Follow a callee that takes most of the time down, to where the time splits.
+    while parts and parts[0][0] > DESCEND_SHARE * total and len(trail) < MAX_DEPTH:
+        node = parts[0][1]
+        trail.append(_function_name(node))
+        parts = _callees(stats, node)
+    shares = ", ".join(f"{_function_name(key)} {t / total:.0%}" for t, key in parts[:TOP_CALLEES])
+    return f"time of search() under cProfile, inside {' > '.join(trail)}: {shares}"
+
+
+def _callees(stats: dict, node: tuple) -> list[tuple[float, tuple]]:
+    """(cumulative seconds spent when called from node, function) of node's callees."""
+    out = [(callers[node][3], key) for key, (*_, callers) in stats.items() if node in callers]
+    return sorted(out, key=lambda item: -item[0])
+
+
+def _function_name(key: tuple) -> str:
+    file, _, func = key
+    if file == "~":
+        return func
+    return f"{Path(file).parent.name}/{Path(file).name}:{func}"
 
 
 # --- HTTP ----------------------------------------------------------------------------
