@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
@@ -24,6 +24,8 @@ from .pipeline import DEFAULT_LIMITS, Limits, load_report
 # Worker processes are started by a fork server: safe beside threads (a progress
 # bar) in the parent, and cheap to replace after a kill.
 START_METHOD = "forkserver"
+# A function of a parsed report, run in the worker after the parse.
+Prepare = Callable[[Report], object]
 # Modules the fork server imports before it forks any worker.
 PRELOAD = ["ingest.pipeline"]
 # What a worker sends once its imports are done and it can take files.
@@ -40,6 +42,8 @@ class Outcome:
     report: Report | None
     error: str | None
     seconds: float
+    # What the caller's `prepare` made of the report in the worker (see parse_many).
+    prepared: object = None
 
 
 def default_jobs() -> int:
@@ -47,17 +51,24 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def parse_one(path: str, limits: Limits) -> Outcome:
-    """Parse one file in this process (no time limit)."""
+def parse_one(path: str, limits: Limits, prepare: Prepare | None = None) -> Outcome:
+    """Parse one file in this process (no time limit), then prepare the report if asked."""
     start = time.perf_counter()
     try:
         report = load_report(path, limits)
     except IngestError as exc:
         return Outcome(path, None, exc.reason, time.perf_counter() - start)
-    return Outcome(path, report, None, time.perf_counter() - start)
+    prepared = None
+    if prepare is not None:
+        try:
+            prepared = prepare(report)
+        except Exception as exc:  # the caller's code failing on this report
+            reason = f"cannot be prepared for the index ({type(exc).__name__}: {exc})"
+            return Outcome(path, None, reason, time.perf_counter() - start)
+    return Outcome(path, report, None, time.perf_counter() - start, prepared)
 
 
-def _work(conn: Connection, limits: Limits) -> None:
+def _work(conn: Connection, limits: Limits, prepare: Prepare | None) -> None:
     """A worker's loop: say it is ready, then parse each path it is sent.
 
     Ctrl-C is the parent's to handle (it stops the workers); a worker whose
@@ -69,15 +80,15 @@ def _work(conn: Connection, limits: Limits) -> None:
     try:
         conn.send(READY)
         while (path := conn.recv()) is not None:
-            conn.send(parse_one(path, limits))
+            conn.send(parse_one(path, limits, prepare))
     except (EOFError, OSError):
         return
 
 
 class _Worker:
-    def __init__(self, context, limits: Limits) -> None:
+    def __init__(self, context, limits: Limits, prepare: Prepare | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(child, limits), daemon=True)
+        self.process = context.Process(target=_work, args=(child, limits, prepare), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -104,9 +115,18 @@ class _Worker:
 
 
 def parse_many(
-    paths: Iterable[str], jobs: int, limits: Limits = DEFAULT_LIMITS
+    paths: Iterable[str],
+    jobs: int,
+    limits: Limits = DEFAULT_LIMITS,
+    prepare: Prepare | None = None,
 ) -> Iterator[Outcome]:
-    """Parse files in `jobs` worker processes; yields outcomes as files finish."""
+    """Parse files in `jobs` worker processes; yields outcomes as files finish.
+
+    prepare: a module-level function the workers apply to each report (such as
+    the index's text analysis), so that work runs in parallel too; its result,
+    which must pickle, comes back as Outcome.prepared. A failure in it is a
+    failure of the file.
+    """
     pending = list(paths)
     pending.reverse()
     if not pending:
@@ -114,8 +134,8 @@ def parse_many(
     context = multiprocessing.get_context(START_METHOD)
     # The fork server imports the parsers once; each worker (and each replacement
     # of a killed one) is a fork of it, ready in milliseconds.
-    context.set_forkserver_preload(PRELOAD)
-    workers = [_Worker(context, limits) for _ in range(max(1, min(jobs, len(pending))))]
+    context.set_forkserver_preload(PRELOAD + ([prepare.__module__] if prepare else []))
+    workers = [_Worker(context, limits, prepare) for _ in range(max(1, min(jobs, len(pending))))]
     try:
         while pending or any(w.path for w in workers):
             for worker in workers:
@@ -137,7 +157,7 @@ def parse_many(
                         reason = f"parser crashed (exit code {code})"
                         yield Outcome(worker.path, None, reason, elapsed)
                         worker.kill()
-                        workers[index] = _Worker(context, limits)
+                        workers[index] = _Worker(context, limits, prepare)
                         continue
                     if message == READY:
                         worker.ready = True
@@ -147,7 +167,7 @@ def parse_many(
                 elif worker.path and elapsed >= limits.seconds:
                     path = worker.path
                     worker.kill()
-                    workers[index] = _Worker(context, limits)
+                    workers[index] = _Worker(context, limits, prepare)
                     reason = f"parse exceeded the time limit ({limits.seconds:g} s)"
                     yield Outcome(path, None, reason, elapsed)
     finally:

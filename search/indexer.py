@@ -293,14 +293,19 @@ class IndexWriter:
         self._added: set[str] = set()
         self.changed = False
 
-    def add_report(self, report: Report, report_id: str | None = None) -> str:
-        """Add a report (replacing any with the same id); return the id used."""
+    def add_report(
+        self, report: Report, report_id: str | None = None, analyzed: list | None = None
+    ) -> str:
+        """Add a report (replacing any with the same id); return the id used.
+
+        analyzed: `search.documents.analyze_report(report)`, when a worker made it.
+        """
         report_id = report_id or self.assign_id(report)
         if report_id in self._added:
             raise SearchError(f"report {report_id} added twice in one write")
         self.remove_report(report_id)
         try:
-            for doc in report_docs(report, report_id):
+            for doc in report_docs(report, report_id, analyzed):
                 self._writer.add_document(**doc)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc

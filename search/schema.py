@@ -29,7 +29,7 @@ from whoosh.support.charset import accent_map
 
 # Bump when a field or an analyzer changes: an index built with another
 # version is refused (IndexOutdated) until it is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # BM25F field boosts: a word in a heading says more than a word in the text.
 TITLE_BOOST = 3.0
@@ -221,6 +221,29 @@ MILESTONE_ANALYZER = ReportAnalyzer(kinds=("key",), stop=False, stem=False, fold
 EXACT_ANALYZER = IDTokenizer() | LowercaseFilter()
 
 
+class Analyzed:
+    """A field value analyzed ahead of time: the posting items Whoosh would make of it.
+
+    Parsing workers analyze a report's text (the costly part of indexing) while
+    the one writer only adds the items; see `search.documents.analyze_report`.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple]):
+        self.items = items
+
+
+class ReportText(TEXT):
+    """A TEXT field that also takes an `Analyzed` value as it stands."""
+
+    def index(self, value, **kwargs):
+        """Return the posting items of a value (already made if it is `Analyzed`)."""
+        if isinstance(value, Analyzed):
+            return value.items
+        return super().index(value, **kwargs)
+
+
 def _exact(stored: bool = True, sortable: bool = False) -> ID:
     return ID(stored=stored, sortable=sortable, analyzer=EXACT_ANALYZER)
 
@@ -232,14 +255,14 @@ SCHEMA = Schema(
     order=NUMERIC(stored=True, sortable=True),
     month=_exact(sortable=True),
     year=_exact(),
-    wbs=TEXT(analyzer=WBS_ANALYZER, phrase=False),
+    wbs=ReportText(analyzer=WBS_ANALYZER, phrase=False),
     wbs_code=ID(stored=True),
-    wbs_title=TEXT(analyzer=TEXT_ANALYZER, stored=True, field_boost=WBS_TITLE_BOOST),
+    wbs_title=ReportText(analyzer=TEXT_ANALYZER, stored=True, field_boost=WBS_TITLE_BOOST),
     part=_exact(),
-    title=TEXT(analyzer=TEXT_ANALYZER, stored=True, field_boost=TITLE_BOOST),
-    text=TEXT(analyzer=TEXT_ANALYZER, stored=True),
-    words=TEXT(analyzer=WORDS_ANALYZER, phrase=False),
-    refs=TEXT(analyzer=KEY_ANALYZER, phrase=False),
+    title=ReportText(analyzer=TEXT_ANALYZER, stored=True, field_boost=TITLE_BOOST),
+    text=ReportText(analyzer=TEXT_ANALYZER, stored=True),
+    words=ReportText(analyzer=WORDS_ANALYZER, phrase=False),
+    refs=ReportText(analyzer=KEY_ANALYZER, phrase=False),
     ref_keys=STORED(),
     ref_kinds=KEYWORD(),
     source=ID(stored=True),
@@ -255,6 +278,9 @@ SCHEMA = Schema(
     report_json=STORED(),
     labels=STORED(),
 )
+
+# Fields whose values parsing workers analyze ahead of the writer.
+ANALYZED_FIELDS: tuple[str, ...] = ("wbs", "wbs_title", "title", "text", "words", "refs")
 
 # Fields a user may name in a query (`ref:` is an alias); any other `name:` is text.
 QUERY_FIELDS: tuple[str, ...] = (
