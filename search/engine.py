@@ -158,9 +158,17 @@ class Matcher:
             for fieldname, text in q.expanded_terms(self.reader):
                 mask[self.postings(fieldname, _str(text))[0]] = True
             return mask
-        # Phrases and other positional queries: Whoosh checks positions.
+        # Phrases and other positional queries: Whoosh checks positions (slowly, so
+        # the documents found are kept for the generation, like a term's postings).
+        key = ("query", repr(q))
+        with self.arrays.lock:
+            ids = self.arrays.terms.get(key)
+        if ids is None:
+            ids = (np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64), None)
+            with self.arrays.lock:
+                self.arrays.terms[key] = ids
         mask = np.zeros(self.arrays.size, dtype=bool)
-        mask[np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)] = True
+        mask[ids[0]] = True
         return mask
 
     # --- ranking -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import json
+from functools import lru_cache
 
 import numpy as np
 
@@ -119,10 +120,15 @@ def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -
     return [FacetValue(v, _label(name, v), counts.get(v, 0), v in selected) for v in ordered]
 
 
+# English month names, fixed (calendar.month_name formats them anew on every lookup).
+MONTH_NAMES = tuple(calendar.month_name)
+
+
+@lru_cache(maxsize=20_000)
 def _label(name: str, value: str) -> str:
     if name == "month":
         year, month = value.split("-")
-        return f"{calendar.month_name[int(month)]} {year}"
+        return f"{MONTH_NAMES[int(month)]} {year}"
     labels = {"part": PART_LABELS, "ref_kind": REF_KIND_LABELS, "kind": KIND_LABELS}
     return labels.get(name, {}).get(value, value)
 

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
-from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from .schema import SPELLING_FIELD, STEMMED_FIELDS, TEXT_ANALYZER, analyze
+from .schema import SPELLING_FIELD, STEMMED_FIELDS, TOKEN_RE, analyze
 
 # Characters of context around the matches, and how many passages a snippet joins.
 SNIPPET_CHARS = 240
 SNIPPET_FRAGMENTS = 2
 SNIPPET_SEPARATOR = " … "
+# Characters of context kept before the first and after the last match of a passage.
+_SURROUND = SNIPPET_CHARS // 3
 # Fields whose matched terms are marked in the section text.
 _MARKED_FIELDS = STEMMED_FIELDS | {SPELLING_FIELD, "refs"}
-
-
-class MarkFormatter(Formatter):
-    """Wrap each match in <mark> and escape all text."""
-
-    between = SNIPPET_SEPARATOR
-
-    def _text(self, text: str) -> str:
-        return html.escape(text)
-
-    def format_token(self, text: str, token, replace: bool = False) -> str:
-        """Return one match, escaped, inside <mark>."""
-        return f"<mark>{html.escape(get_text(text, token, replace))}</mark>"
 
 
 def highlight_terms(q: Query | None, searcher: Searcher) -> frozenset[str]:
@@ -54,22 +43,72 @@ def highlight_terms(q: Query | None, searcher: Searcher) -> frozenset[str]:
 def make_snippet(text: str, terms: frozenset[str]) -> tuple[str, str]:
     """Return (HTML snippet, plain snippet) of a text around the given terms.
 
-    With no match in the text, the snippet is the start of the text.
+    The passages (at most SNIPPET_FRAGMENTS of SNIPPET_CHARS characters) with
+    the most matches are kept, in text order. With no match in the text, the
+    snippet is the start of the text.
     """
-    marked = ""
+    matches = []
     if terms and text:
-        marked = highlight(
-            text,
-            terms,
-            TEXT_ANALYZER,
-            ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_CHARS // 3),
-            MarkFormatter(),
-            top=SNIPPET_FRAGMENTS,
-            mode="index",
-        )
-    if not marked:
+        matches = [
+            (m.start(), m.end()) for m in TOKEN_RE.finditer(text) if _forms(m.group(0)) & terms
+        ]
+    if not matches:
         marked = html.escape(_lead(text))
+    else:
+        fragments = sorted(_fragments(text, matches), key=lambda f: (-len(f[2]), f[0]))
+        chosen: list[tuple[int, int]] = []
+        for start, end, _group in sorted(fragments[:SNIPPET_FRAGMENTS]):
+            if chosen and start <= chosen[-1][1]:  # overlapping passages become one
+                chosen[-1] = (chosen[-1][0], max(end, chosen[-1][1]))
+            else:
+                chosen.append((start, end))
+        marked = SNIPPET_SEPARATOR.join(_mark(text, s, e, matches) for s, e in chosen)
     return marked, html.unescape(re.sub(r"</?mark>", "", marked))
+
+
+@lru_cache(maxsize=200_000)
+def _forms(token: str) -> frozenset[str]:
+    """The terms the index holds for one token of text (a key also gives its parents)."""
+    return frozenset(analyze(token, mode="index"))
+
+
+def _fragments(text: str, matches: list[tuple[int, int]]) -> list[tuple[int, int, list]]:
+    """Group matches into passages of at most SNIPPET_CHARS, with context around them."""
+    out = []
+    group: list[tuple[int, int]] = []
+    for match in matches:
+        if group and match[1] - group[0][0] > SNIPPET_CHARS - _SURROUND:
+            out.append(_window(text, group))
+            group = []
+        group.append(match)
+    out.append(_window(text, group))
+    return out
+
+
+def _window(text: str, group: list[tuple[int, int]]) -> tuple[int, int, list]:
+    start = max(0, group[0][0] - _SURROUND)
+    end = min(len(text), max(group[-1][1] + _SURROUND, start + SNIPPET_CHARS))
+    end = min(end, max(group[-1][1], start + SNIPPET_CHARS))
+    if start > 0:  # begin and end on word boundaries
+        space = text.find(" ", start, group[0][0])
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", group[-1][1], end)
+        end = space if space >= 0 else end
+    return start, end, group
+
+
+def _mark(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> str:
+    parts = []
+    pos = start
+    for m_start, m_end in matches:
+        if m_start < start or m_end > end:
+            continue
+        parts.append(html.escape(text[pos:m_start]))
+        parts.append(f"<mark>{html.escape(text[m_start:m_end])}</mark>")
+        pos = m_end
+    parts.append(html.escape(text[pos:end]))
+    return "".join(parts).strip()
 
 
 def _lead(text: str) -> str:
