@@ -135,14 +135,15 @@ def _text_of(obj, textpage) -> str:
     return text.replace(PDFIUM_HYPHEN, "-")
 
 
-_font_cache: dict[int, tuple[bool, bool]] = {}
+def _font_style(font, cache: dict[int, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """(bold, italic) of a PDFium font handle, from its name, weight and angle.
 
-
-def _font_style(font) -> tuple[bool, bool]:
-    """(bold, italic) of a PDFium font handle, from its name, weight and angle."""
+    cache belongs to one open document: a handle's address is reused by the
+    fonts of documents opened after it is closed.
+    """
     key = ctypes.cast(font, ctypes.c_void_p).value or 0
-    if key in _font_cache:
-        return _font_cache[key]
+    if key in cache:
+        return cache[key]
     length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
     name = ""
     if length > 1:
@@ -156,11 +157,11 @@ def _font_style(font) -> tuple[bool, bool]:
         bool(_BOLD.search(name)) or weight >= 600,
         bool(_ITALIC.search(name)) or angle.value != 0,
     )
-    _font_cache[key] = style
+    cache[key] = style
     return style
 
 
-def _runs(page, textpage) -> list[Run]:
+def _runs(page, textpage, fonts: dict[int, tuple[bool, bool]]) -> list[Run]:
     """The text objects of a page as runs."""
     runs = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -178,7 +179,7 @@ def _runs(page, textpage) -> list[Run]:
         )
         pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
         font = pdfium_c.FPDFTextObj_GetFont(obj)
-        bold, italic = _font_style(font)
+        bold, italic = _font_style(font, fonts)
         runs.append(
             Run(text, left.value, right.value, bottom.value, top.value, size.value, bold, italic)
         )
@@ -309,11 +310,12 @@ def _read(path: str, data: bytes, document) -> Layout:
         raise IngestError(path, "damaged PDF (no pages)")
     metadata = {k.lower(): str(v) for k, v in document.get_metadata_dict().items() if v}
     pages: list[_Page] = []
+    fonts: dict[int, tuple[bool, bool]] = {}
     for number in range(page_count):
         page = document[number]
         textpage = page.get_textpage()
         try:
-            runs = _runs(page.raw, textpage.raw)
+            runs = _runs(page.raw, textpage.raw, fonts)
             lines = _lines(runs, number + 1)
             for line in lines:
                 line.content = _bounded_text(textpage.raw, line) or None
