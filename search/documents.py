@@ -209,3 +209,24 @@ def _place(wbs: str | None, part: str | None) -> tuple:
 def _quotes(section: Section, key: str) -> bool:
     text = section.text.casefold()
     return key.casefold() in text or key.casefold().replace("-", "_", 1) in text
+
+
+def stored_common(fields: dict) -> dict:
+    """The stored fields every hit and document carries, named as the models name them."""
+    return {
+        "id": fields["doc_id"],
+        "kind": fields["kind"],
+        "report": fields["report"],
+        "month": fields.get("month"),
+        "wbs": fields.get("wbs_code"),
+        "wbs_title": fields.get("wbs_title"),
+        "part": fields.get("part"),
+        "title": fields.get("title", ""),
+        "page": fields.get("page"),
+        "source": fields["source"],
+        "references": tuple(fields.get("ref_keys") or ()),
+        "milestone_id": fields.get("milestone_id"),
+        "due": fields.get("due"),
+        "group": fields.get("group"),
+        "status": fields.get("status"),
+    }

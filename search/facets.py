@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from ingest.models import PARTS, REF_KINDS
+from ingest.wbs import GUIDE_NAMES
 
 from .engine import Matcher
 from .indexer import Snapshot
@@ -53,18 +54,7 @@ REF_KIND_LABELS: dict[str, str] = {
 }
 KIND_LABELS: dict[str, str] = {"section": "Section", "milestone": "Milestone"}
 # Third-level element names from the DM project guide, used when no report names one.
-WBS_GUIDE_NAMES: dict[str, str] = {
-    "1.02C.01": "System Management",
-    "1.02C.02": "Systems Engineering",
-    "1.02C.03": "Alert Production",
-    "1.02C.04": "Data Release Production",
-    "1.02C.05": "Science User Interface & Tools",
-    "1.02C.06": "Science Data Archive & Application Services",
-    "1.02C.07": "LSST Data Facility",
-    "1.02C.08": "International Communications & Base Site",
-    "1.02C.09": "Systems Integration & Test",
-    "1.02C.10": "Science Quality and Reliability Engineering",
-}
+WBS_GUIDE_NAMES: dict[str, str] = GUIDE_NAMES
 # The WBS facet lists this level, and the children of each selected element.
 WBS_FACET_LEVEL = 3
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from ingest.models import Reference, Report
 from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
 
-from .documents import _section_references
+from .documents import _section_references, stored_common
 from .facets import PART_LABELS, WBS_GUIDE_NAMES
 from .facets import wbs_labels as _wbs_labels
 from .indexer import Index, Snapshot
@@ -439,23 +439,9 @@ def _entry(head: dict, stored: list[dict]) -> _Entry:
 
 def _doc(fields: dict) -> Doc:
     return Doc(
-        id=fields["doc_id"],
-        kind=fields["kind"],
-        report=fields["report"],
-        month=fields.get("month"),
-        wbs=fields.get("wbs_code"),
-        wbs_title=fields.get("wbs_title"),
-        part=fields.get("part"),
-        title=fields.get("title", ""),
+        **stored_common(fields),
         text=fields.get("text", ""),
-        page=fields.get("page"),
-        source=fields["source"],
-        references=tuple(fields.get("ref_keys") or ()),
-        milestone_id=fields.get("milestone_id"),
-        due=fields.get("due"),
         expected=fields.get("expected"),
-        group=fields.get("group"),
-        status=fields.get("status"),
     )
 
 

@@ -36,6 +36,7 @@ from whoosh.query import (
 )
 from whoosh.searching import Searcher
 
+from .documents import stored_common
 from .engine import Matcher, arrays_for, top
 from .errors import WHOOSH_ERRORS, QueryError
 from .facets import count_facets, facet_mask
@@ -280,22 +281,8 @@ def _page(
 def _hit(fields: dict, score: float | None, terms: frozenset[str]) -> Hit:
     snippet, snippet_text = make_snippet(fields.get("text", ""), terms)
     return Hit(
-        id=fields["doc_id"],
-        kind=fields["kind"],
-        report=fields["report"],
-        month=fields.get("month"),
-        wbs=fields.get("wbs_code"),
-        wbs_title=fields.get("wbs_title"),
-        part=fields.get("part"),
-        title=fields.get("title", ""),
+        **stored_common(fields),
         snippet=snippet,
         snippet_text=snippet_text,
         score=round(score, 4) if isinstance(score, int | float) else 0.0,
-        page=fields.get("page"),
-        source=fields["source"],
-        references=tuple(fields.get("ref_keys", ())),
-        milestone_id=fields.get("milestone_id"),
-        due=fields.get("due"),
-        group=fields.get("group"),
-        status=fields.get("status"),
     )
