@@ -6,9 +6,10 @@ FTS5 query (bench/fts.py), so every engine answers the same questions.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -102,6 +103,12 @@ class Latencies:
     samples: tuple[float, ...]
     totals: dict[str, int]
     first: float
+    by_label: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def slowest(self, count: int) -> list[tuple[str, float]]:
+        """The `count` queries with the highest median time: (label, seconds)."""
+        medians = {label: statistics.median(times) for label, times in self.by_label.items()}
+        return sorted(medians.items(), key=lambda item: -item[1])[:count]
 
 
 def build_index(reports: Sequence[Report], path: Path) -> float:
@@ -127,16 +134,19 @@ def run_mix(
     start = time.perf_counter()
     totals = {spec.label: answer(spec) for spec in mix}
     first = time.perf_counter() - start
+    by_label: dict[str, list[float]] = {spec.label: [] for spec in mix}
     samples: list[float] = []
     deadline = time.perf_counter() + budget
     for _ in range(rounds):
         for spec in mix:
             t0 = time.perf_counter()
             totals[spec.label] = answer(spec)
-            samples.append(time.perf_counter() - t0)
+            elapsed = time.perf_counter() - t0
+            samples.append(elapsed)
+            by_label[spec.label].append(elapsed)
         if time.perf_counter() > deadline:
             break
-    return Latencies(tuple(samples), totals, first)
+    return Latencies(tuple(samples), totals, first, {k: tuple(v) for k, v in by_label.items()})
 
 
 def whoosh_answer(index: Index) -> Callable[[QuerySpec], int]:
