@@ -11,6 +11,7 @@ import click
 
 from dmreports import bulk
 from dmreports.config import PROJECT_ROOT, index_path
+from ingest.batch import default_jobs
 from ingest.models import IngestError
 from ingest.pipeline import DEFAULT_LIMITS, Limits, load_report
 from ingest.structure import NO_STRUCTURE
@@ -284,18 +285,33 @@ DEFAULT_THREADS = 8
     show_default=True,
     help="Requests served at once.",
 )
-def serve(index_dir: str | None, host: str, port: int, threads: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes  [default: one per CPU]",
+)
+def serve(index_dir: str | None, host: str, port: int, threads: int, workers: int | None) -> None:
     """Serve the search UI and JSON API with waitress (the app only reads the index).
 
     Example: dmreports serve --index instance/index --host 127.0.0.1 --port 8000
     """
-    from waitress import serve as waitress_serve
-
+    from dmreports import server
     from web import create_app
 
     folder = index_path(index_dir)
     if not Index(folder).exists():
         click.echo(f"{folder}: no index yet; pages answer 503 until `dmreports ingest`", err=True)
     app = create_app(folder)
-    click.echo(f"serving {folder} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="dmreports")
+    try:
+        sock = server.listen(host, port)
+    except OSError as exc:
+        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    port = sock.getsockname()[1]
+    workers = workers or default_jobs()
+    click.echo(
+        f"serving {folder} on http://{host}:{port}/ with {workers} worker processes (Ctrl-C stops)",
+        err=True,
+    )
+    server.serve(app, sock, workers, threads)

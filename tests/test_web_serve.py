@@ -87,3 +87,50 @@ def test_serve_help_has_an_example():
     for option in ("--index", "--host", "--port", "--threads"):
         assert option in result.stdout
     assert "127.0.0.1" in result.stdout and "8000" in result.stdout
+
+
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as f:
+        return [int(p) for p in f.read().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_worker_processes_share_the_port_and_stop_with_the_server(
+    tmp_path_factory, pdf_report, stop
+):
+    index = october_app(tmp_path_factory, pdf_report).config["INDEX_PATH"]
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", str(port)]
+        + ["--workers", "2", "--threads", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/search?q=DCR", process)
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        for _ in range(10):  # both workers answer on the one port
+            body = wait_for(f"http://127.0.0.1:{port}/api/search?q=DM-12256", process)
+            assert json.loads(body)["total"] == 1
+    finally:
+        getattr(process, stop)()
+        _out, err = process.communicate(timeout=30)
+    # A stopped or killed server leaves no worker behind.
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+    assert "with 2 worker processes" in err
+    assert "Traceback" not in err

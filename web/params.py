@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
-from flask import url_for
+from flask import g, url_for
 from werkzeug.datastructures import MultiDict
 
 from search import FACETS, QueryError, SearchRequest, library
@@ -69,10 +70,23 @@ def query_pairs(values: dict) -> list[tuple[str, str]]:
 
 
 def search_url(req: SearchRequest, **changes) -> str:
-    """Return the search page URL for the request with some state changed."""
+    """Return the search page URL for the request with some state changed.
+
+    A results page links every facet value, chip and chart bar: the base path
+    is built once per request and each value quoted once per process.
+    """
     pairs = query_pairs(state(req, **changes))
-    base = url_for("pages.search")
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    base = g.get("search_base")
+    if base is None:
+        base = g.search_base = url_for("pages.search")
+    if not pairs:
+        return base
+    return base + "?" + "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in pairs)
+
+
+@lru_cache(maxsize=65_536)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
 
 
 def toggled(req: SearchRequest, facet: str, value: str) -> list[str]:

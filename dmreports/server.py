@@ -1,0 +1,83 @@
+"""`dmreports serve`: waitress in one process per CPU, all accepting on one socket.
+
+Python runs one thread at a time per process, so a single server process tops
+out at what one core can do; the workers are forked after the socket is
+bound and the app is built, and the parent only supervises them: SIGTERM or
+Ctrl-C to the parent stops them all, and a worker stops by itself when the
+parent dies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import sys
+from contextlib import suppress
+
+from flask import Flask
+
+# prctl(PR_SET_PDEATHSIG): the kernel signals a worker when its parent dies.
+_PR_SET_PDEATHSIG = 1
+SERVER_IDENT = "dmreports"
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Return a listening socket on host:port (port 0: any free port)."""
+    return socket.create_server((host, port), backlog=1024, reuse_port=False)
+
+
+def serve(app: Flask, sock: socket.socket, workers: int, threads: int) -> None:
+    """Serve app on sock with `workers` processes of `threads` threads; return when stopped."""
+    if workers == 1:
+        _run(app, sock, threads)
+        return
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            _child(app, sock, threads)
+        children.append(pid)
+    sock.close()
+
+    def stop(signum, _frame) -> None:
+        for pid in children:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pid in children:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+
+
+def _child(app: Flask, sock: socket.socket, threads: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(0)
+    code = 0
+    try:
+        _run(app, sock, threads)
+    except BaseException:  # noqa: BLE001 - a worker never unwinds into the parent's code
+        code = 1
+    finally:
+        sys.stdout.flush()
+        os._exit(code)
+
+
+def _run(app: Flask, sock: socket.socket, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, sockets=[sock], threads=threads, ident=SERVER_IDENT)
