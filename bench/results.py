@@ -38,6 +38,7 @@ class Figure:
     target: str = ""
     met: bool | None = None
     note: str = ""
+    limit: float | None = None  # the target's ratio, so rounding never hides a miss
 
     def __post_init__(self) -> None:
         if self.ratio is None and self.value is not None and self.baseline_value:
@@ -127,6 +128,16 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _ratio(figure: Figure) -> str:
+    """The ratio with two decimals, or four when two would round it onto the target."""
+    if figure.ratio is None:
+        return ""
+    text = f"{figure.ratio:.2f}"
+    if figure.limit is not None and text == f"{figure.limit:.2f}" and figure.ratio != figure.limit:
+        text = f"{figure.ratio:.4f}"
+    return f"{text}x"
+
+
 def _status(figure: Figure) -> str:
     if figure.met is None:
         return NO_TARGET
@@ -144,7 +155,7 @@ def table(figures: Iterable[Figure]) -> list[str]:
         "| --- | --- | ---: | --- | ---: | --- | --- | --- |",
     ]
     for f in figures:
-        ratio = f"{f.ratio:.2f}x" if f.ratio is not None else ""
+        ratio = _ratio(f)
         value = number(f.value, f.unit)
         cells = [f.section, f.name, value, f.baseline, ratio, f.target, _status(f), f.note]
         out.append("| " + " | ".join(_cell(c) for c in cells) + " |")

@@ -32,6 +32,8 @@ TARGET_P50_MS = 20.0
 TARGET_P99_MS = 100.0
 TARGET_P50_GROWTH = 3.0
 TARGET_HTTP_RPS = 200.0
+# A 1-worker ingest taking this share of parse + indexing time did not overlap them.
+OVERLAP_SHARE = 0.9
 # The sizes the query targets are stated for.
 TARGET_SIZE = 1200
 GROWTH_FROM = 120
@@ -265,6 +267,7 @@ def cold_ingest(ctx: Context) -> None:
             baseline_value=pdfium_s,
             target=f"<= {TARGET_COLD_RATIO:g}x pypdfium2",
             met=ratio <= TARGET_COLD_RATIO,
+            limit=TARGET_COLD_RATIO,
             note=_cold_note(ctx, cold.seconds, ratio),
         )
     )
@@ -345,6 +348,11 @@ def _cold_note(ctx: Context, cold: float, ratio: float) -> str:
             f"{index_s:.1f} s ({index_s / pdfium_s:.1f}x pypdfium2)"
         )
     note += f"; CLI start-up {ctx.seconds['startup']:.1f} s"
+    if index_s is not None and cold >= OVERLAP_SHARE * (parse_s + index_s):
+        note += (
+            f"; the run took about parse + indexing ({parse_s + index_s:.1f} s): the worker "
+            "does not parse the next file while the parent indexes"
+        )
     if ratio > TARGET_COLD_RATIO:
         slower = "indexing" if index_s is not None and index_s > parse_s else "parsing"
         note = f"NOT MET: {slower} is the larger part: {note}"
@@ -380,6 +388,7 @@ def parallel_ingest(ctx: Context) -> None:
             ratio=speedup,
             target=f">= {TARGET_SPEEDUP:g}x",
             met=speedup >= TARGET_SPEEDUP,
+            limit=TARGET_SPEEDUP,
             note=note,
         )
     )
