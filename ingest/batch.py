@@ -163,6 +163,8 @@ def parse_many(
                         worker.ready = True
                         continue
                     worker.path = None
+                    if pending:  # the worker parses on while the caller takes this one
+                        worker.give(pending.pop())
                     yield message
                 elif worker.path and elapsed >= limits.seconds:
                     path = worker.path
