@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from .processes import process_tree
+from .processes import process_cpu, process_tree
 
 SAMPLE_INTERVAL = 0.5
 # /proc/stat cpu fields counted as busy: user nice system irq softirq steal.
@@ -66,7 +66,7 @@ class Contention:
     def _sample(self) -> None:
         seen = {}
         for pid in process_tree(os.getpid()):
-            stat = _process_stat(pid)
+            stat = process_cpu(pid)
             if stat is not None:
                 seen[(pid, stat[0])] = stat[1]
         with self._lock:
@@ -79,14 +79,3 @@ def _machine_busy() -> int | None:
     except (OSError, IndexError):
         return None
     return sum(int(fields[i]) for i in BUSY_FIELDS if i < len(fields))
-
-
-def _process_stat(pid: int) -> tuple[str, int] | None:
-    """(start time, utime + stime in ticks) of a process; None if it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text.rsplit(")", 1)[1].split()
-    # After the command: state is field 3; utime 14, stime 15, starttime 22 (1-based).
-    return fields[19], int(fields[11]) + int(fields[12])

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _SCRIPT = Path(sys.executable).with_name("dmreports")
 STOP_GRACE = 10.0
 SAMPLE_INTERVAL = 0.1
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def dmreports_command() -> list[str]:
@@ -41,6 +42,8 @@ class Run:
     worker_rss_mib: float
     stdout: str
     stderr: str
+    cpu_main: float = 0.0  # CPU seconds of the command's own process
+    cpu_workers: float = 0.0  # CPU seconds of the processes it started, together
 
     def check(self, what: str) -> Run:
         """Raise RuntimeError naming `what` unless the command succeeded."""
@@ -68,16 +71,24 @@ def run(args: Sequence[str], timeout: float = 3600.0) -> Run:
         out.seek(0)
         err.seek(0)
         return Run(
-            seconds, proc.returncode, sampler.root_mib, sampler.children_mib, out.read(), err.read()
+            seconds,
+            proc.returncode,
+            sampler.root_mib,
+            sampler.children_mib,
+            out.read(),
+            err.read(),
+            sampler.root_cpu,
+            sampler.children_cpu,
         )
 
 
 class TreePeak:
-    """Samples VmHWM (peak RSS) of a process and its descendants in a background thread."""
+    """Samples peak RSS and CPU time of a process and its descendants in a background thread."""
 
     def __init__(self, pid: int, interval: float = SAMPLE_INTERVAL):
         self.pid, self.interval = pid, interval
         self.peaks: dict[int, float] = {}
+        self.ticks: dict[tuple[int, str], int] = {}  # (pid, start time): CPU ticks last seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -101,6 +112,16 @@ class TreePeak:
         """Largest peak RSS among its descendants."""
         return max((v for pid, v in self.peaks.items() if pid != self.pid), default=0.0)
 
+    @property
+    def root_cpu(self) -> float:
+        """CPU seconds of the process itself."""
+        return sum(v for (pid, _), v in self.ticks.items() if pid == self.pid) / TICKS
+
+    @property
+    def children_cpu(self) -> float:
+        """CPU seconds of its descendants, together."""
+        return sum(v for (pid, _), v in self.ticks.items() if pid != self.pid) / TICKS
+
     def _loop(self) -> None:
         while True:
             self.sample()
@@ -108,11 +129,25 @@ class TreePeak:
                 return
 
     def sample(self) -> None:
-        """Read the peak RSS of every process in the tree now."""
+        """Read the peak RSS and CPU time of every process in the tree now."""
         for pid in process_tree(self.pid):
             peak = _vm_hwm_mib(pid)
             if peak is not None:
                 self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
+            cpu = process_cpu(pid)
+            if cpu is not None:
+                self.ticks[(pid, cpu[0])] = cpu[1]
+
+
+def process_cpu(pid: int) -> tuple[str, int] | None:
+    """(start time, user + system CPU ticks) of a process; None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    # After the command: state is field 3; utime 14, stime 15, starttime 22 (1-based).
+    return fields[19], int(fields[11]) + int(fields[12])
 
 
 def process_tree(pid: int) -> list[int]:
