@@ -1,9 +1,11 @@
 """How much of the CPU other processes took while the benchmark ran (a shared machine).
 
-A background thread samples, twice a second, the CPU time the whole machine spent busy
-(/proc/stat) and the CPU time of this process and every process below it (/proc/PID/stat).
-What the machine spent beyond this process tree is what others took. Linux only; elsewhere
-every share reads as unknown.
+A background thread reads every process's CPU time (/proc/PID/stat) twice a second. A
+process that was ever seen below this one is ours, even after it outlives its parent (a
+fork server orphaned at exit); every other process is someone else's, and the CPU it used
+between samples is what others took. A process that starts and ends between two samples
+goes unseen, so the share can only be underestimated. Linux only; elsewhere every share
+reads as unknown.
 """
 
 from __future__ import annotations
@@ -13,69 +15,77 @@ import threading
 import time
 from pathlib import Path
 
-from .processes import process_cpu, process_tree
+from .processes import TICKS, process_cpu, process_tree
 
 SAMPLE_INTERVAL = 0.5
-# /proc/stat cpu fields counted as busy: user nice system irq softirq steal.
-BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+Key = tuple[int, str]  # (pid, start time): a pid is reused, the pair is not
 
 
 class Contention:
-    """Samples busy CPU of the machine and of this process tree; `share()` per interval."""
+    """Samples all processes; `share()` tells the share of the cores others took since last."""
 
-    def __init__(self, interval: float = SAMPLE_INTERVAL):
+    def __init__(self, interval: float = SAMPLE_INTERVAL) -> None:
         self.interval = interval
         self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        self._ours: dict[tuple[int, str], int] = {}
+        self.available = Path("/proc/self/stat").exists()
+        self._ours: set[Key] = set()
+        self._first: dict[Key, int] = {}
+        self._last: dict[Key, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._mark = self._snapshot()
+        self._sample()
+        self._mark = (self._others(), time.monotonic())
 
     def start(self) -> Contention:
         """Start sampling."""
-        self._thread.start()
+        if self.available:
+            self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop sampling."""
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def share(self) -> float | None:
         """Share of all cores others used since the last call (or start); None if unknown."""
-        self._sample()
-        now = self._snapshot()
-        (busy0, ours0, wall0), (busy1, ours1, wall1) = self._mark, now
-        self._mark = now
-        if busy0 is None or busy1 is None or wall1 <= wall0:
+        if not self.available:
             return None
-        others = max(0, (busy1 - busy0) - (ours1 - ours0)) / TICKS
-        return min(1.0, others / ((wall1 - wall0) * self.cores))
+        self._sample()
+        now = (self._others(), time.monotonic())
+        (others0, wall0), (others1, wall1) = self._mark, now
+        self._mark = now
+        if wall1 <= wall0:
+            return None
+        return min(1.0, (others1 - others0) / TICKS / ((wall1 - wall0) * self.cores))
 
-    def _snapshot(self) -> tuple[int | None, int, float]:
+    def _others(self) -> int:
         with self._lock:
-            ours = sum(self._ours.values())
-        return _machine_busy(), ours, time.monotonic()
+            return sum(
+                self._last[key] - self._first[key] for key in self._last if key not in self._ours
+            )
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             self._sample()
 
     def _sample(self) -> None:
-        seen = {}
+        ours = set()
         for pid in process_tree(os.getpid()):
             stat = process_cpu(pid)
             if stat is not None:
-                seen[(pid, stat[0])] = stat[1]
+                ours.add((pid, stat[0]))
+        seen = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                stat = process_cpu(int(entry.name))
+                if stat is not None:
+                    seen[(int(entry.name), stat[0])] = stat[1]
         with self._lock:
-            self._ours.update(seen)
-
-
-def _machine_busy() -> int | None:
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except (OSError, IndexError):
-        return None
-    return sum(int(fields[i]) for i in BUSY_FIELDS if i < len(fields))
+            self._ours |= ours
+            for key, ticks in seen.items():
+                self._first.setdefault(key, ticks)
+                self._last[key] = ticks

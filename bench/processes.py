@@ -139,15 +139,22 @@ class TreePeak:
                 self.ticks[(pid, cpu[0])] = cpu[1]
 
 
-def process_cpu(pid: int) -> tuple[str, int] | None:
-    """(start time, user + system CPU ticks) of a process; None if it is gone."""
+def process_cpu(pid: int, reaped: bool = False) -> tuple[str, int] | None:
+    """(start time, user + system CPU ticks) of a process; None if it is gone.
+
+    reaped adds the CPU of the children it has waited for.
+    """
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = text.rsplit(")", 1)[1].split()
-    # After the command: state is field 3; utime 14, stime 15, starttime 22 (1-based).
-    return fields[19], int(fields[11]) + int(fields[12])
+    # After the command: state is field 3; utime 14, stime 15, cutime 16, cstime 17,
+    # starttime 22 (1-based).
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return fields[19], ticks
 
 
 def process_tree(pid: int) -> list[int]:
