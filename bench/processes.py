@@ -44,6 +44,7 @@ class Run:
     stderr: str
     cpu_main: float = 0.0  # CPU seconds of the command's own process
     cpu_workers: float = 0.0  # CPU seconds of the processes it started, together
+    workers_until: float = 0.0  # seconds from the start when those last used CPU
 
     def check(self, what: str) -> Run:
         """Raise RuntimeError naming `what` unless the command succeeded."""
@@ -79,6 +80,7 @@ def run(args: Sequence[str], timeout: float = 3600.0) -> Run:
             err.read(),
             sampler.root_cpu,
             sampler.children_cpu,
+            sampler.children_busy_until,
         )
 
 
@@ -89,6 +91,8 @@ class TreePeak:
         self.pid, self.interval = pid, interval
         self.peaks: dict[int, float] = {}
         self.ticks: dict[tuple[int, str], int] = {}  # (pid, start time): CPU ticks last seen
+        self.started = time.monotonic()
+        self.children_busy_until = 0.0  # seconds from start when a descendant last used CPU
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -135,8 +139,12 @@ class TreePeak:
             if peak is not None:
                 self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
             cpu = process_cpu(pid)
-            if cpu is not None:
-                self.ticks[(pid, cpu[0])] = cpu[1]
+            if cpu is None:
+                continue
+            key = (pid, cpu[0])
+            if pid != self.pid and cpu[1] > self.ticks.get(key, 0):
+                self.children_busy_until = time.monotonic() - self.started
+            self.ticks[key] = cpu[1]
 
 
 def process_cpu(pid: int, reaped: bool = False) -> tuple[str, int] | None:
