@@ -16,6 +16,7 @@ NOT_MET = "NOT MET"
 NO_TARGET = "—"
 # Others taking more than this share of the CPU during a step make the machine "shared".
 BUSY_SHARE = 0.10
+SHORT_STEP = 5.0
 # RESULTS.md lists figures by section, in this order (others after them).
 SECTIONS = ("Corpus", "Ingest", "Queries", "HTTP")
 
@@ -53,7 +54,7 @@ class Results:
     settings: dict[str, str]
     figures: list[Figure] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
-    load: list[tuple[str, float]] = field(default_factory=list)  # (step, others' CPU share)
+    load: list[tuple[str, float, float]] = field(default_factory=list)  # (step, share, s)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
 
@@ -62,14 +63,17 @@ class Results:
         self.figures.append(figure)
         return figure
 
-    def note_load(self, step: str, share: float | None) -> None:
-        """Record the share of the CPU other processes took during a step."""
+    def note_load(self, step: str, share: float | None, seconds: float) -> None:
+        """Record the share of the CPU other processes took during a step of that length."""
         if share is not None:
-            self.load.append((step, share))
+            self.load.append((step, share, seconds))
 
     def busy(self) -> float | None:
-        """The largest share others took in a step, if above BUSY_SHARE (a shared machine)."""
-        highest = max((value for _, value in self.load), default=0.0)
+        """The largest share others took in a step, if above BUSY_SHARE (a shared machine).
+
+        Steps shorter than SHORT_STEP seconds are left out: a blip fills them.
+        """
+        highest = max((v for _, v, seconds in self.load if seconds >= SHORT_STEP), default=0.0)
         return highest if highest > BUSY_SHARE else None
 
 
@@ -200,13 +204,13 @@ def render(results: Results) -> str:
 def _load_lines(results: Results) -> list[str]:
     if not results.load:
         return []
-    steps = ", ".join(f"{step} {value:.0%}" for step, value in results.load)
+    steps = ", ".join(f"{step} {value:.0%}" for step, value, _ in results.load)
     lines = [f"- CPU taken by other processes during each step: {steps}"]
     if (highest := results.busy()) is not None:
         lines.append(
             f"- **Shared machine**: other processes took up to {highest:.0%} of the CPU "
-            "during a step; wall times are pessimistic, the 2-worker speedup and HTTP "
-            "throughput most of all"
+            f"during a step (of {SHORT_STEP:g} s or more); wall times are pessimistic, the "
+            "2-worker speedup and HTTP throughput most of all"
         )
     return lines
 

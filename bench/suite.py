@@ -121,8 +121,9 @@ def run(settings: Settings) -> Results:
             step(ctx)
             for figure in results.figures:
                 figure.section = figure.section or STEP_SECTIONS.get(step.__name__, "")
-            results.note_load(step.__name__, contention.share())
-            _log(f"{step.__name__} done in {time.perf_counter() - step_start:.1f} s")
+            step_seconds = time.perf_counter() - step_start
+            results.note_load(step.__name__, contention.share(), step_seconds)
+            _log(f"{step.__name__} done in {step_seconds:.1f} s")
     finally:
         contention.stop()
         if settings.workdir is None:
