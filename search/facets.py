@@ -53,8 +53,6 @@ REF_KIND_LABELS: dict[str, str] = {
     "technote": "Technote",
 }
 KIND_LABELS: dict[str, str] = {"section": "Section", "milestone": "Milestone"}
-# Third-level element names from the DM project guide, used when no report names one.
-WBS_GUIDE_NAMES: dict[str, str] = GUIDE_NAMES
 # The WBS facet lists this level, and the children of each selected element.
 WBS_FACET_LEVEL = 3
 
@@ -137,7 +135,7 @@ def _wbs_values(
         if parent is not None:
             codes = {c for c in codes if c.startswith(parent + ".")}
         for code in sorted(codes):
-            label = labels.get(code) or WBS_GUIDE_NAMES.get(code) or code
+            label = labels.get(code) or GUIDE_NAMES.get(code) or code
             out.append(FacetValue(code, label, counts.get(code, 0), code in selected, parent))
             if code in expanded:
                 add_level(code, depth + 1)

@@ -202,16 +202,6 @@ class Index:
         with self.writer() as writer:
             writer.remove_report(report_id)
 
-    def known_files(self) -> dict[str, str]:
-        """Return {source path: sha256} of every indexed report."""
-        with self.reading() as snap:
-            return {d["source"]: d["sha256"] for d in _report_fields(snap.searcher)}
-
-    def report_ids(self) -> dict[str, str]:
-        """Return {source path: report id} of every indexed report."""
-        with self.reading() as snap:
-            return {d["source"]: d["report"] for d in _report_fields(snap.searcher)}
-
     def report_files(self) -> dict[str, ReportInfo]:
         """Return {source path: ReportInfo} of every indexed report (report documents only)."""
         with self.reading() as snap:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from .openapi import openapi_document
-from .views.search import api_payload, search_model
+from .views.search import api_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -13,7 +13,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search():
     """Search the reports; the JSON shape is the OpenAPI document's SearchResponse."""
-    return jsonify(api_payload(search_model(request.args)))
+    return jsonify(api_search(request.args))
 
 
 @bp.get("/openapi.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from search import FACETS, SORTS, Hit, SearchRequest, SearchResult, library, search
+from search import FACETS, SORTS, FacetValue, Hit, SearchRequest, SearchResult, library, search
 
 from ..params import (
     query_pairs,
@@ -36,16 +36,6 @@ HIT_KEYS: tuple[str, ...] = (
     "references",
 )
 FACET_VALUE_KEYS: tuple[str, ...] = ("value", "label", "count", "selected")
-RESULT_KEYS: tuple[str, ...] = (
-    "query",
-    "total",
-    "page",
-    "per_page",
-    "pages",
-    "sort",
-    "suggestion",
-    "notice",
-)
 SORT_LABELS: dict[str, str] = {
     "relevance": "Relevance",
     "newest": "Newest first",
@@ -66,16 +56,35 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
 
 def search_model(args: MultiDict) -> dict:
     """Run the search the parameters ask for; return the page's view model."""
+    return build_model(*_run(args))
+
+
+def api_search(args: MultiDict) -> dict:
+    """Run the search the parameters ask for; return the exact JSON of GET /api/search.
+
+    Built from the same hits and facets as the page, without the page's links
+    (a link per facet value, chip and chart bar) that the API does not return.
+    """
+    req, result, labels = _run(args)
+    hits = [hit_model(hit, labels) for hit in result.hits]
+    return {
+        **_result_fields(req, result),
+        "hits": [{key: hit[key] for key in HIT_KEYS} for hit in hits],
+        "facets": {
+            name: [_api_value(name, _facet_value(v)) for v in result.facets[name].values]
+            for name in FACETS
+        },
+    }
+
+
+def _run(args: MultiDict) -> tuple[SearchRequest, SearchResult, dict[str, str]]:
     req = search_request(args)
     index = get_index()
-    result = search(index, req)
-    labels = library.wbs_labels(index)
-    return build_model(req, result, labels)
+    return req, search(index, req), library.wbs_labels(index)
 
 
-def build_model(req: SearchRequest, result: SearchResult, labels: dict[str, str]) -> dict:
-    """Return the view model of a search result (API keys first, then what the page adds)."""
-    facets = {name: _facet_values(req, result, name) for name in FACETS}
+def _result_fields(req: SearchRequest, result: SearchResult) -> dict:
+    """The top-level fields the API and the page share."""
     return {
         "query": req.q,
         "total": result.total,
@@ -85,6 +94,14 @@ def build_model(req: SearchRequest, result: SearchResult, labels: dict[str, str]
         "sort": req.sort,
         "suggestion": result.suggestion,
         "notice": result.notice,
+    }
+
+
+def build_model(req: SearchRequest, result: SearchResult, labels: dict[str, str]) -> dict:
+    """Return the view model of a search result (API keys first, then what the page adds)."""
+    facets = {name: _facet_values(req, result, name) for name in FACETS}
+    return {
+        **_result_fields(req, result),
         "hits": [hit_model(hit, labels) for hit in result.hits],
         "facets": facets,
         "facet_labels": {name: result.facets[name].label for name in FACETS},
@@ -106,16 +123,6 @@ def build_model(req: SearchRequest, result: SearchResult, labels: dict[str, str]
         "first": (req.page - 1) * req.per_page + 1,
         "api_url": _api_url(req),
     }
-
-
-def api_payload(model: dict) -> dict:
-    """Return the exact JSON of GET /api/search from the page's view model."""
-    payload = {key: model[key] for key in RESULT_KEYS}
-    payload["hits"] = [{key: hit[key] for key in HIT_KEYS} for hit in model["hits"]]
-    payload["facets"] = {
-        name: [_api_value(name, v) for v in values] for name, values in model["facets"].items()
-    }
-    return payload
 
 
 def _api_value(name: str, value: dict) -> dict:
@@ -167,16 +174,19 @@ def hit_model(hit: Hit, labels: dict[str, str]) -> dict:
 
 def _facet_values(req: SearchRequest, result: SearchResult, name: str) -> list[dict]:
     return [
-        {
-            "value": v.value,
-            "label": v.label,
-            "count": v.count,
-            "selected": v.selected,
-            "parent": v.parent,
-            "url": toggle_url(req, name, v.value),
-        }
+        {**_facet_value(v), "url": toggle_url(req, name, v.value)}
         for v in result.facets[name].values
     ]
+
+
+def _facet_value(v: FacetValue) -> dict:
+    return {
+        "value": v.value,
+        "label": v.label,
+        "count": v.count,
+        "selected": v.selected,
+        "parent": v.parent,
+    }
 
 
 def _month_groups(req: SearchRequest, months: list[dict], years: list[dict]) -> list[dict]:
