@@ -34,7 +34,7 @@ from ingest.batch import Outcome, default_jobs, parse_many
 from ingest.pipeline import DEFAULT_LIMITS, Limits
 from ingest.structure import NO_MONTH, NO_STRUCTURE
 from search import Index, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriter, ReportInfo
-from search.documents import analyze_report
+from search.segment import ReportPacker
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -327,8 +327,9 @@ class _Run:
         """Parse the files and add each report as it arrives; return {path: month} added."""
         self.emit(Event(PLANNED, count=len(paths)))
         months: dict[str, str | None] = {}
-        # Workers also analyze each report's text, so the one writer only adds it.
-        for outcome in parse_many(paths, jobs, limits, prepare=analyze_report):
+        # Workers also analyze each report for the index, so the one writer only adds it.
+        packer = ReportPacker({path: ids[path] for path in paths})
+        for outcome in parse_many(paths, jobs, limits, prepare=packer):
             if self._take(writer, outcome, ids, indexed):
                 months[outcome.path] = outcome.report.month
         return months
@@ -347,7 +348,7 @@ class _Run:
         if NO_STRUCTURE in report.warnings:
             self.fail(path, NOT_A_REPORT)
             return False
-        writer.add_report(report, ids[path], analyzed=outcome.prepared)
+        writer.add_report(report, ids[path], packed=outcome.prepared)
         if path in indexed:
             self.summary.updated += 1
             self.emit(Event(UPDATED, path))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 Part = Literal["accomplishments", "planned", "recruitment"]
@@ -73,9 +73,9 @@ class Report:
             "source": self.source,
             "sha256": self.sha256,
             "pages": self.pages,
-            "sections": [asdict(s) for s in self.sections],
-            "milestones": [asdict(m) for m in self.milestones],
-            "references": [asdict(r) for r in self.references],
+            "sections": [_flat(s) for s in self.sections],
+            "milestones": [_flat(m) for m in self.milestones],
+            "references": [_flat(r) for r in self.references],
             "warnings": list(self.warnings),
         }
 
@@ -93,6 +93,16 @@ class Report:
             references=tuple(Reference(**r) for r in data["references"]),
             warnings=tuple(data["warnings"]),
         )
+
+
+def _flat(item: Section | Milestone | Reference) -> dict:
+    # What dataclasses.asdict gives for these flat records (scalars only), without its deep copy.
+    return {name: getattr(item, name) for name in _FIELD_NAMES[type(item)]}
+
+
+_FIELD_NAMES = {
+    kind: tuple(f.name for f in fields(kind)) for kind in (Section, Milestone, Reference)
+}
 
 
 class IngestError(Exception):

@@ -8,13 +8,10 @@ from collections.abc import Iterator
 from ingest.models import Milestone, Reference, Report, Section
 
 from .schema import (
-    ANALYZED_FIELDS,
     KIND_MILESTONE,
     KIND_REPORT,
     KIND_SECTION,
-    SCHEMA,
-    TOKEN_RE,
-    Analyzed,
+    TOKEN_TEXT_RE,
     canonical_wbs,
 )
 
@@ -45,44 +42,8 @@ def slugify(text: str) -> str:
     return "-".join(part for part in "".join(out).split("-") if part)
 
 
-def analyze_report(report: Report) -> list[dict[str, list[tuple]]]:
-    """Analyze the text fields of every document of a report, in report_docs' order.
-
-    Runs in a parsing worker (it needs no report id): the writer then only adds
-    the posting items (see `report_docs(..., analyzed=...)`).
-    """
-    out = []
-    for doc in report_docs(report, "-"):
-        out.append(
-            {
-                name: list(SCHEMA[name].index(doc[name]))
-                for name in ANALYZED_FIELDS
-                if doc.get(name) is not None
-            }
-        )
-    return out
-
-
-def report_docs(
-    report: Report, report_id: str, analyzed: list[dict[str, list[tuple]]] | None = None
-) -> Iterator[dict]:
-    """Yield the report's documents: sections, milestones, then its metadata doc.
-
-    analyzed: what analyze_report made of the same report; its posting items
-    replace the text values (the text is still stored as written).
-    """
-    docs = _report_docs(report, report_id)
-    if analyzed is None:
-        yield from docs
-        return
-    for doc, items in zip(docs, analyzed, strict=True):
-        for name, posting_items in items.items():
-            doc[f"_stored_{name}"] = doc[name]
-            doc[name] = Analyzed(posting_items)
-        yield doc
-
-
-def _report_docs(report: Report, report_id: str) -> Iterator[dict]:
+def report_docs(report: Report, report_id: str) -> Iterator[dict]:
+    """Yield the report's documents: sections, milestones, then its metadata doc."""
     seen: dict[str, int] = {}
     common = _common_fields(report, report_id)
     refs = _section_references(report)
@@ -178,7 +139,9 @@ def vocabulary(report: Report) -> str:
     """Return each distinct token of the report's titles and texts once, in order."""
     texts = [t for s in report.sections for t in (s.title, s.wbs_title or "", s.text)]
     texts += [t for m in report.milestones for t in (m.title, m.note)]
-    tokens = dict.fromkeys(m.group(0) for text in texts for m in TOKEN_RE.finditer(text))
+    tokens: dict[str, None] = {}
+    for text in texts:
+        tokens.update(dict.fromkeys(TOKEN_TEXT_RE.findall(text)))
     return " ".join(tokens)
 
 

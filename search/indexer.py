@@ -35,10 +35,11 @@ from whoosh.searching import Searcher
 
 from ingest.models import Report
 
-from .documents import report_doc_id, report_docs, slugify
+from .documents import report_doc_id, slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
+from .segment import PackedReport, ReportSegmentWriter, pack_report
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
@@ -277,27 +278,29 @@ class IndexWriter:
         try:
             with ix.searcher() as searcher:
                 self._sources = {d["report"]: d["source"] for d in _report_fields(searcher)}
-            self._writer = ix.writer()
+            self._writer = ReportSegmentWriter(ix)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot open a writer: {exc}") from exc
         self._added: set[str] = set()
         self.changed = False
 
     def add_report(
-        self, report: Report, report_id: str | None = None, analyzed: list | None = None
+        self, report: Report, report_id: str | None = None, packed: PackedReport | None = None
     ) -> str:
         """Add a report (replacing any with the same id); return the id used.
 
-        analyzed: `search.documents.analyze_report(report)`, when a worker made it.
+        packed: `search.segment.pack_report(report, report_id)`, when a parsing
+        worker made it; else it is made here.
         """
         report_id = report_id or self.assign_id(report)
         if report_id in self._added:
             raise SearchError(f"report {report_id} added twice in one write")
+        if packed is not None and packed.report_id != report_id:
+            raise SearchError(f"report {report_id} was packed as {packed.report_id}")
         self.remove_report(report_id)
         try:
-            for doc in report_docs(report, report_id, analyzed):
-                self._writer.add_document(**doc)
-        except WHOOSH_ERRORS as exc:
+            self._writer.add_packed(packed or pack_report(report, report_id))
+        except (*WHOOSH_ERRORS, ValueError) as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
         self._added.add(report_id)
         self._sources[report_id] = report.source

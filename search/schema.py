@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pickle import dumps
 from typing import Literal
 
 from whoosh.analysis import (
@@ -24,8 +25,10 @@ from whoosh.analysis import (
     Tokenizer,
 )
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency, Positions
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 # Bump when a field or an analyzer changes: an index built with another
 # version is refused (IndexOutdated) until it is rebuilt.
@@ -50,6 +53,8 @@ _WORD = r"\w+(?:\.\w+)*"
 TOKEN_RE = re.compile(
     rf"(?<![\w.])(?P<wbs>{_WBS})(?!\w)|(?<![\w-])(?P<key>{_KEY})(?!\w)|(?P<word>{_WORD})"
 )
+# The same tokens as whole strings (findall gives the matched text, no groups).
+TOKEN_TEXT_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", TOKEN_RE.pattern))
 _WBS_RE = re.compile(_WBS)
 _KEY_RE = re.compile(_KEY)
 
@@ -108,6 +113,8 @@ def _stem(word: str) -> str:
 _ACCENTS = accent_map
 _STOP_WORDS = StopFilter().stops
 _MIN_WORD = StopFilter().min
+# Distinct tokens a ReportAnalyzer remembers before it starts afresh.
+_CACHE_LIMIT = 200_000
 
 
 class ReportAnalyzer(Tokenizer):
@@ -141,9 +148,69 @@ class ReportAnalyzer(Tokenizer):
         self.stem = stem
         self.expand_wbs = expand_wbs
         self.expand_keys = expand_keys
+        self._cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ReportAnalyzer) and self.__dict__ == other.__dict__
+        if not isinstance(other, ReportAnalyzer):
+            return False
+        return self._settings() == other._settings()
+
+    def __getstate__(self) -> dict:
+        # The schema (analyzers included) is pickled into each table of contents.
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _cache={})
+
+    def _settings(self) -> tuple:
+        return (self.kinds, self.fold, self.stop, self.stem, self.expand_wbs, self.expand_keys)
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Return {term: its positions} as indexing would make them (mode "index").
+
+        The same terms and positions as the tokens `__call__` yields with
+        positions=True, mode="index"; each distinct token's terms are worked out
+        once per process and remembered.
+        """
+        cache = self._cache
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        stop = self.stop
+        out: dict[str, list[int]] = {}
+        renumbered = None
+        for pos, groups in enumerate(TOKEN_RE.findall(value)):
+            texts = cache.get(groups)
+            if texts is None:
+                texts = cache[groups] = self._index_terms(groups)
+            if not texts:
+                continue
+            if stop:
+                renumbered = pos if renumbered is None else renumbered + 1
+                pos = renumbered
+            for text in texts:
+                poses = out.get(text)
+                if poses is None:
+                    out[text] = [pos]
+                else:
+                    poses.append(pos)
+        return out
+
+    def _index_terms(self, groups: tuple[str, str, str]) -> tuple[str, ...]:
+        # The terms one token indexes as (none if its kind is not kept or it is a stop word).
+        wbs, key, word = groups
+        kind, original = ("wbs", wbs) if wbs else ("key", key) if key else ("word", word)
+        if kind not in self.kinds:
+            return ()
+        text = original.lower().translate(_ACCENTS) if self.fold else original.lower()
+        if self.stop and (len(text) < _MIN_WORD or text in _STOP_WORDS):
+            return ()
+        if kind == "wbs":
+            text = canonical_wbs(text).lower()
+            return (text, *(wbs_ancestors(text)[:-1] if self.expand_wbs else ()))
+        if kind == "key":
+            text = canonical_key(text)
+            return (text, *(key_parents(text) if self.expand_keys else ()))
+        return (_stem(text) if self.stem else text,)
 
     def __call__(
         self,
@@ -221,27 +288,50 @@ MILESTONE_ANALYZER = ReportAnalyzer(kinds=("key",), stop=False, stem=False, fold
 EXACT_ANALYZER = IDTokenizer() | LowercaseFilter()
 
 
-class Analyzed:
-    """A field value analyzed ahead of time: the posting items Whoosh would make of it.
+class ReportText(TEXT):
+    """A TEXT field whose `ReportAnalyzer` indexes a value in one pass.
 
-    Parsing workers analyze a report's text (the costly part of indexing) while
-    the one writer only adds the items; see `search.documents.analyze_report`.
+    `index` returns the same posting items as Whoosh's `Format.word_values`
+    over the analyzer's tokens (tests/test_index_writer.py compares them), at a
+    fraction of the cost: each distinct token is analyzed once per process.
     """
 
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[tuple]):
-        self.items = items
-
-
-class ReportText(TEXT):
-    """A TEXT field that also takes an `Analyzed` value as it stands."""
-
     def index(self, value, **kwargs):
-        """Return the posting items of a value (already made if it is `Analyzed`)."""
-        if isinstance(value, Analyzed):
-            return value.items
-        return super().index(value, **kwargs)
+        """Return (term bytes, frequency, weight, encoded value) for each distinct term."""
+        fmt = self.format
+        if (
+            kwargs
+            or not isinstance(value, str)
+            or not isinstance(self.analyzer, ReportAnalyzer)
+            or type(fmt) not in (Positions, Frequency)
+        ):
+            return super().index(value, **kwargs)
+        boost = fmt.field_boost
+        terms = self.analyzer.term_positions(value)
+        if type(fmt) is Positions:
+            return [
+                (text.encode("utf-8"), len(poses), float(len(poses)) * boost, _positions(poses))
+                for text, poses in terms.items()
+            ]
+        return [
+            (text.encode("utf-8"), len(poses), float(len(poses)) * boost, pack_uint(len(poses)))
+            for text, poses in terms.items()
+        ]
+
+
+def _positions(poses: list[int]) -> bytes:
+    """Positions.encode: the count, then the pickled position deltas."""
+    if len(poses) == 1:
+        # Most terms occur once in a value: those encodings are made once.
+        value = _ONE_POSITION.get(poses[0])
+        if value is None:
+            value = _ONE_POSITION[poses[0]] = pack_uint(1) + dumps(poses, 2)
+        return value
+    deltas = [b - a for a, b in zip([0, *poses], poses, strict=False)]
+    return pack_uint(len(poses)) + dumps(deltas, 2)
+
+
+_ONE_POSITION: dict[int, bytes] = {}
 
 
 def _exact(stored: bool = True, sortable: bool = False) -> ID:
@@ -278,9 +368,6 @@ SCHEMA = Schema(
     report_json=STORED(),
     labels=STORED(),
 )
-
-# Fields whose values parsing workers analyze ahead of the writer.
-ANALYZED_FIELDS: tuple[str, ...] = ("wbs", "wbs_title", "title", "text", "words", "refs")
 
 # Fields a user may name in a query (`ref:` is an alias); any other `name:` is text.
 QUERY_FIELDS: tuple[str, ...] = (

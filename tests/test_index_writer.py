@@ -1,0 +1,182 @@
+"""The fast index writer writes what Whoosh's own writer writes, term by term.
+
+`ReportText.index` (one pass per value) against Whoosh's `Format.word_values`
+over the analyzer's tokens; `ReportSegmentWriter` fed packed reports against
+Whoosh's `SegmentWriter.add_document`, compared through Whoosh's reader:
+every term's postings, term statistics and encoded term info, stored fields,
+field lengths and columns, including a second commit that deletes a report
+and merges the first segment.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import TEXT
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from search.documents import report_docs
+from search.schema import SCHEMA, ReportText
+from search.segment import PackedReport, ReportSegmentWriter, pack_report
+
+
+def _text_values(reports):
+    for report in reports:
+        for doc in report_docs(report, "r"):
+            for name, value in doc.items():
+                if isinstance(SCHEMA[name], ReportText) and value is not None:
+                    yield name, value
+
+
+def test_one_pass_analysis_gives_whoosh_items(pdf_report, html_report, alt_report):
+    compared = 0
+    for name, value in _text_values([pdf_report, html_report, alt_report]):
+        field = SCHEMA[name]
+        assert sorted(field.index(value)) == sorted(TEXT.index(field, value)), (name, value[:80])
+        compared += 1
+    assert compared > 300
+
+
+def test_one_pass_analysis_terms_and_positions():
+    items = {
+        t: (freq, weight, v)
+        for t, freq, weight, v in SCHEMA["text"].index(
+            "See DM-12256 and LDM-503-2; the LDM-503-2 plan for 02C.03.04 tests."
+        )
+    }
+    # Stop words go ("and", "the", "for"); a key also indexes its parents; words are stemmed.
+    assert set(items) == {
+        b"see",
+        b"dm-12256",
+        b"ldm-503-2",
+        b"ldm-503",
+        b"plan",
+        b"1.02c.03.04",
+        b"test",
+    }
+    assert items[b"ldm-503-2"][:2] == (2, 2.0)
+    assert SCHEMA["text"].format.decode_positions(items[b"ldm-503-2"][2]) == [2, 3]
+    assert SCHEMA["text"].format.decode_positions(items[b"ldm-503"][2]) == [2, 3]
+    assert SCHEMA["text"].format.decode_positions(items[b"test"][2]) == [6]
+    title = dict((t, w) for t, _, w, _ in SCHEMA["title"].index("Science Platform"))
+    assert title == {b"scienc": 3.0, b"platform": 3.0}
+
+
+def test_packed_report_pickles(pdf_report):
+    packed = pack_report(pdf_report, "lsst-dm-monthly-report-2017-10")
+    again = pickle.loads(pickle.dumps(packed))
+    assert isinstance(again, PackedReport)
+    assert again == packed
+    assert again.doc_count == len(list(report_docs(pdf_report, "x")))
+
+
+def _new_index(path):
+    path.mkdir()
+    return FileStorage(str(path)).create_index(SCHEMA)
+
+
+def _write_stock(ix, adds, removes=(), optimize=False):
+    writer = SegmentWriter(ix, codec=W3Codec())
+    for report_id in removes:
+        writer.delete_by_term("report", report_id)
+    for report, report_id in adds:
+        for doc in report_docs(report, report_id):
+            writer.add_document(**doc)
+    writer.commit(optimize=optimize)
+
+
+def _write_fast(ix, adds, removes=(), optimize=False):
+    writer = ReportSegmentWriter(ix)
+    for report_id in removes:
+        writer.delete_by_term("report", report_id)
+    for report, report_id in adds:
+        writer.add_packed(pack_report(report, report_id))
+    writer.commit(optimize=optimize)
+
+
+def _contents(ix) -> dict:
+    """Everything a search can read from an index, through Whoosh's reader."""
+    out: dict = {}
+    with ix.reader() as reader:
+        out["segments"] = [s.doc_count_all() for s in ix._segments()]
+        count = reader.doc_count_all()
+        out["docs"] = [(n, reader.stored_fields(n), reader.is_deleted(n)) for n in range(count)]
+        for fieldname in sorted(SCHEMA.names()):
+            field = SCHEMA[fieldname]
+            if not field.indexed:
+                continue
+            out[f"total:{fieldname}"] = reader.field_length(fieldname)
+            out[f"lengths:{fieldname}"] = [
+                reader.doc_field_length(n, fieldname) for n in range(reader.doc_count_all())
+            ]
+            if field.column_type and reader.has_column(fieldname):
+                column = reader.column_reader(fieldname)
+                out[f"column:{fieldname}"] = [column[n] for n in range(reader.doc_count_all())]
+            for text in reader.lexicon(fieldname):
+                info = reader.term_info(fieldname, text)
+                matcher = reader.postings(fieldname, text)
+                postings = []
+                while matcher.is_active():
+                    postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+                out[f"term:{fieldname}:{text!r}"] = (
+                    info.weight(),
+                    info.doc_frequency(),
+                    info.min_length(),
+                    info.max_length(),
+                    info.max_weight(),
+                    info.min_id(),
+                    info.max_id(),
+                    postings,
+                )
+    # Byte for byte: the terms table (term infos with their offsets) and the postings.
+    for n, segment in enumerate(ix._segments()):
+        assert segment.is_compound()
+        files = segment.open_compound_file(ix.storage)
+        for ext in (W3Codec.TERMS_EXT, W3Codec.POSTS_EXT):
+            with files.open_file(segment.make_filename(ext)) as f:
+                out[f"file:{n}{ext}"] = f.read()
+        files.close()
+    return out
+
+
+@pytest.fixture
+def three_reports(pdf_report, html_report, alt_report):
+    return [
+        (pdf_report, "oct-pdf"),
+        (html_report, "oct-html"),
+        (alt_report, "oct-a4"),
+    ]
+
+
+def test_segment_writer_writes_what_whoosh_writes(tmp_path, three_reports):
+    stock, fast = _new_index(tmp_path / "stock"), _new_index(tmp_path / "fast")
+    _write_stock(stock, three_reports)
+    _write_fast(fast, three_reports)
+    expected, got = _contents(stock), _contents(fast)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        assert got[key] == expected[key], key
+    # The real report's identifiers are there, in every rendering.
+    assert got["term:refs:b'dm-12256'"][1] == 3
+    assert got["term:milestone_id:b'dlp-472'"][1] == 3
+    assert got["segments"] == [sum(1 for r, i in three_reports for _ in report_docs(r, i))]
+    assert len(got[f"file:0{W3Codec.POSTS_EXT}"]) > 100_000
+
+
+def test_segment_writer_deletes_and_merges_as_whoosh_does(tmp_path, three_reports):
+    stock, fast = _new_index(tmp_path / "stock"), _new_index(tmp_path / "fast")
+    first, second = three_reports[:2], three_reports[2:]
+    for ix, write in ((stock, _write_stock), (fast, _write_fast)):
+        write(ix, first)
+        write(ix, second, removes=["oct-pdf"], optimize=True)
+    expected, got = _contents(stock), _contents(fast)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        assert got[key] == expected[key], key
+    # The second commit merged the first segment: one segment, the deleted report gone.
+    assert len(got["segments"]) == 1
+    assert all(fields["report"] != "oct-pdf" for _, fields, _ in got["docs"])
