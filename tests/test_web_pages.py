@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import url_for
 
 from tests.conftest import CORPUS_PDF
 from tests.web_support import OCT_ID, october_app
+from web.views.common import path_url
 
 REPORT = f"/reports/{OCT_ID}"
 API_KEYS = ("query", "total", "page", "per_page", "pages", "sort", "suggestion", "notice")
@@ -326,3 +328,24 @@ def test_original_files_refuse_paths(client, url):
     assert response.status_code in (400, 404)
     body = response.get_data(as_text=True)
     assert "root:" not in body and "[project]" not in body
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "name", "value", "anchor"),
+    [
+        ("pages.report", "rid", "lsst-dm-monthly-report-2017-10", "1.02C.03/accomplishments"),
+        ("pages.report", "rid", "lsst-dm-monthly-report-2017-10", ""),
+        ("pages.report", "rid", "lsst-dm-monthly-report-2017-10", None),
+        ("pages.wbs", "code", "1.02C.03.04", None),
+        ("pages.milestone", "mid", "LDM-503-2", None),
+        ("pages.milestone", "mid", "DLP 472/x", None),
+        ("pages.report", "rid", "r", "a b?c#d"),
+    ],
+)
+def test_hit_links_are_what_url_for_gives(client, endpoint, name, value, anchor):
+    app = client.application
+    with app.test_request_context("/api/search", base_url="http://example.org/dm"):
+        expected = url_for(endpoint, **{name: value}, _anchor=anchor)
+        assert path_url(endpoint, name, value, anchor) == expected
+        # The second call uses the request's template.
+        assert path_url(endpoint, name, value, anchor) == expected

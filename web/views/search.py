@@ -17,7 +17,7 @@ from ..params import (
 )
 from ..render import month_label, part_label
 from ..store import get_index
-from .common import file_url
+from .common import file_url, path_url
 
 # The keys of a hit and of a facet value in the API (issue 3 §4).
 HIT_KEYS: tuple[str, ...] = (
@@ -143,7 +143,7 @@ def hit_model(hit: Hit, labels: dict[str, str]) -> dict:
             "due": hit.due,
             "status": hit.status,
             "group": hit.group,
-            "url": url_for("pages.milestone", mid=hit.milestone_id),
+            "url": path_url("pages.milestone", "mid", hit.milestone_id),
         }
     return {
         "id": hit.id,
@@ -155,16 +155,16 @@ def hit_model(hit: Hit, labels: dict[str, str]) -> dict:
         "title": hit.title,
         "snippet": hit.snippet,
         "score": hit.score,
-        "url": url_for("pages.report", rid=hit.report, _anchor=fragment),
+        "url": path_url("pages.report", "rid", hit.report, anchor=fragment),
         "file_url": file_url(hit.report, hit.source, hit.page),
         "page": hit.page,
         "references": list(hit.references),
         "report": hit.report,
-        "report_url": url_for("pages.report", rid=hit.report),
+        "report_url": path_url("pages.report", "rid", hit.report),
         "month_label": month_label(hit.month),
         "part_label": part_label(hit.part),
         "breadcrumb": [
-            {**crumb, "url": url_for("pages.wbs", code=crumb["code"])}
+            {**crumb, "url": path_url("pages.wbs", "code", crumb["code"])}
             for crumb in wbs_breadcrumb(hit.wbs, labels)
         ],
         "milestone": milestone,
