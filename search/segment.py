@@ -130,13 +130,11 @@ class TermStore:
 
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, _Postings]] = {}
-        self.fieldnames: set[str] = set()
 
     def _postings(self, fieldname: str, tbytes: bytes) -> _Postings:
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
-            self.fieldnames.add(fieldname)
         entry = terms.get(tbytes)
         if entry is None:
             entry = terms[tbytes] = _Postings()
