@@ -19,22 +19,7 @@ from ..render import month_label, part_label
 from ..store import get_index
 from .common import file_url, path_url
 
-# The keys of a hit and of a facet value in the API (issue 3 §4).
-HIT_KEYS: tuple[str, ...] = (
-    "id",
-    "kind",
-    "wbs",
-    "wbs_title",
-    "month",
-    "part",
-    "title",
-    "snippet",
-    "score",
-    "url",
-    "file_url",
-    "page",
-    "references",
-)
+# The keys of a facet value in the API (issue 3 §4).
 FACET_VALUE_KEYS: tuple[str, ...] = ("value", "label", "count", "selected")
 SORT_LABELS: dict[str, str] = {
     "relevance": "Relevance",
@@ -56,20 +41,21 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
 
 def search_model(args: MultiDict) -> dict:
     """Run the search the parameters ask for; return the page's view model."""
-    return build_model(*_run(args))
+    req, result = _run(args)
+    return build_model(req, result, library.wbs_labels(get_index()))
 
 
 def api_search(args: MultiDict) -> dict:
     """Run the search the parameters ask for; return the exact JSON of GET /api/search.
 
     Built from the same hits and facets as the page, without the page's links
-    (a link per facet value, chip and chart bar) that the API does not return.
+    (a link per facet value, chip and chart bar, a hit's breadcrumb) that the
+    API does not return.
     """
-    req, result, labels = _run(args)
-    hits = [hit_model(hit, labels) for hit in result.hits]
+    req, result = _run(args)
     return {
         **_result_fields(req, result),
-        "hits": [{key: hit[key] for key in HIT_KEYS} for hit in hits],
+        "hits": [api_hit(hit) for hit in result.hits],
         "facets": {
             name: [_api_value(name, _facet_value(v)) for v in result.facets[name].values]
             for name in FACETS
@@ -77,10 +63,9 @@ def api_search(args: MultiDict) -> dict:
     }
 
 
-def _run(args: MultiDict) -> tuple[SearchRequest, SearchResult, dict[str, str]]:
+def _run(args: MultiDict) -> tuple[SearchRequest, SearchResult]:
     req = search_request(args)
-    index = get_index()
-    return req, search(index, req), library.wbs_labels(index)
+    return req, search(get_index(), req)
 
 
 def _result_fields(req: SearchRequest, result: SearchResult) -> dict:
@@ -133,18 +118,8 @@ def _api_value(name: str, value: dict) -> dict:
     return out
 
 
-def hit_model(hit: Hit, labels: dict[str, str]) -> dict:
-    """Return one hit as the API shows it, plus what the page shows around it."""
-    fragment = hit.id.partition("#")[2]
-    milestone = None
-    if hit.milestone_id:
-        milestone = {
-            "id": hit.milestone_id,
-            "due": hit.due,
-            "status": hit.status,
-            "group": hit.group,
-            "url": path_url("pages.milestone", "mid", hit.milestone_id),
-        }
+def api_hit(hit: Hit) -> dict:
+    """Return one hit as the API shows it (issue 3 §4)."""
     return {
         "id": hit.id,
         "kind": hit.kind,
@@ -155,10 +130,26 @@ def hit_model(hit: Hit, labels: dict[str, str]) -> dict:
         "title": hit.title,
         "snippet": hit.snippet,
         "score": hit.score,
-        "url": path_url("pages.report", "rid", hit.report, anchor=fragment),
+        "url": path_url("pages.report", "rid", hit.report, anchor=hit.id.partition("#")[2]),
         "file_url": file_url(hit.report, hit.source, hit.page),
         "page": hit.page,
         "references": list(hit.references),
+    }
+
+
+def hit_model(hit: Hit, labels: dict[str, str]) -> dict:
+    """Return one hit as the API shows it, plus what the page shows around it."""
+    milestone = None
+    if hit.milestone_id:
+        milestone = {
+            "id": hit.milestone_id,
+            "due": hit.due,
+            "status": hit.status,
+            "group": hit.group,
+            "url": path_url("pages.milestone", "mid", hit.milestone_id),
+        }
+    return {
+        **api_hit(hit),
         "report": hit.report,
         "report_url": path_url("pages.report", "rid", hit.report),
         "month_label": month_label(hit.month),
