@@ -201,16 +201,26 @@ class ReportAnalyzer(Tokenizer):
         kind, original = ("wbs", wbs) if wbs else ("key", key) if key else ("word", word)
         if kind not in self.kinds:
             return ()
-        text = original.lower().translate(_ACCENTS) if self.fold else original.lower()
-        if self.stop and (len(text) < _MIN_WORD or text in _STOP_WORDS):
+        text = self._folded(original)
+        if self._is_stop(text):
             return ()
+        return self._terms(text, kind, index=True, stem=True)
+
+    def _folded(self, original: str) -> str:
+        return original.lower().translate(_ACCENTS) if self.fold else original.lower()
+
+    def _is_stop(self, text: str) -> bool:
+        return self.stop and (len(text) < _MIN_WORD or text in _STOP_WORDS)
+
+    def _terms(self, text: str, kind: str, index: bool, stem: bool) -> tuple[str, ...]:
+        """A folded token's term, then (when indexing) a code's ancestors or a key's parents."""
         if kind == "wbs":
             text = canonical_wbs(text).lower()
-            return (text, *(wbs_ancestors(text)[:-1] if self.expand_wbs else ()))
+            return (text, *(wbs_ancestors(text)[:-1] if self.expand_wbs and index else ()))
         if kind == "key":
             text = canonical_key(text)
-            return (text, *(key_parents(text) if self.expand_keys else ()))
-        return (_stem(text) if self.stem else text,)
+            return (text, *(key_parents(text) if self.expand_keys and index else ()))
+        return (_stem(text) if self.stem and stem else text,)
 
     def __call__(
         self,
@@ -234,30 +244,20 @@ class ReportAnalyzer(Tokenizer):
             matches = (
                 (m.group(0), m.lastgroup, m.start(), m.end()) for m in TOKEN_RE.finditer(value)
             )
-        kinds, stop, stem, index = self.kinds, self.stop, self.stem, mode == "index"
+        kinds, stop, index = self.kinds, self.stop, mode == "index"
         renumbered = None
         for pos, (original, kind, start, end) in enumerate(matches):
             if kind not in kinds and tokenize:
                 continue
-            text = original.lower().translate(_ACCENTS) if self.fold else original.lower()
+            text = self._folded(original)
             t.stopped = False
-            if stop and (len(text) < _MIN_WORD or text in _STOP_WORDS):
+            if self._is_stop(text):
                 if removestops:
                     continue
                 t.stopped = True
             elif stop and positions:
                 renumbered = start_pos + pos if renumbered is None else renumbered + 1
-            extra: list[str] = []
-            if kind == "wbs":
-                text = canonical_wbs(text).lower()
-                if self.expand_wbs and index:
-                    extra = wbs_ancestors(text)[:-1]
-            elif kind == "key":
-                text = canonical_key(text)
-                if self.expand_keys and index:
-                    extra = key_parents(text)
-            elif stem and tokenize:
-                text = _stem(text)
+            text, *extra = self._terms(text, kind, index=index, stem=tokenize)
             t.text = text
             t.kind = kind
             t.whole = not tokenize

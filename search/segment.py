@@ -49,12 +49,8 @@ class PackedReport:
     docs: tuple[tuple[DocFields, DocColumns], ...]
     postings: dict[str, dict[bytes, TermPostings]]
 
-    @property
-    def doc_count(self) -> int:
-        return len(self.docs)
 
-
-def pack_report(report: Report, report_id: str, schema=SCHEMA) -> PackedReport:
+def pack_report(report: Report, report_id: str) -> PackedReport:
     """Analyze a report's documents for the index: what Whoosh's add_document works out.
 
     Raises ValueError for a document field the schema does not know.
@@ -69,9 +65,9 @@ def pack_report(report: Report, report_id: str, schema=SCHEMA) -> PackedReport:
             value = doc[name]
             if value is None:
                 continue
-            if name not in schema:
+            if name not in SCHEMA:
                 raise ValueError(f"no field named {name!r} in the index schema")
-            field = schema[name]
+            field = SCHEMA[name]
             length = 0
             if field.indexed:
                 terms = postings.setdefault(name, {})

@@ -70,7 +70,7 @@ def test_packed_report_pickles(pdf_report):
     again = pickle.loads(pickle.dumps(packed))
     assert isinstance(again, PackedReport)
     assert again == packed
-    assert again.doc_count == len(list(report_docs(pdf_report, "x")))
+    assert len(again.docs) == len(list(report_docs(pdf_report, "x")))
 
 
 def _new_index(path):
