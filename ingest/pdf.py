@@ -92,13 +92,20 @@ class Line:
     def x1(self) -> float:
         return self.runs[-1].x1
 
-    @property
+    @cached_property
     def top(self) -> float:
         return max(r.top for r in self.runs)
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         return min(r.bottom for r in self.runs)
+
+    def add(self, run: Run) -> None:
+        """Put a run in its place, left to right (the bounds are worked out again)."""
+        self.runs.append(run)
+        self.runs.sort(key=lambda r: r.x0)
+        for name in ("top", "bottom", "size", "bold", "italic"):
+            self.__dict__.pop(name, None)
 
     @cached_property
     def size(self) -> float:
@@ -195,8 +202,7 @@ def _lines(runs: list[Run], page: int) -> list[Line]:
             if line.bottom - 0.5 < middle < line.top + 0.5 and min(
                 abs(middle - (r.top + r.bottom) / 2) for r in line.runs
             ) < 0.45 * max(run.size, 1):
-                line.runs.append(run)
-                line.runs.sort(key=lambda r: r.x0)
+                line.add(run)
                 break
         else:
             lines.append(Line([run], page))
