@@ -329,6 +329,7 @@ class _Run:
         months: dict[str, str | None] = {}
         # Workers also analyze each report for the index, so the one writer only adds it.
         packer = ReportPacker({path: ids[path] for path in paths})
+        writer.expect(len(paths))
         for outcome in parse_many(paths, jobs, limits, prepare=packer):
             if self._take(writer, outcome, ids, indexed):
                 months[outcome.path] = outcome.report.month

@@ -44,6 +44,10 @@ from .segment import PackedReport, ReportSegmentWriter, pack_report
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
 GENERATION_PREFIX = "gen-"
+# A write expecting many reports writes them in this many segments (see IndexWriter.expect)...
+SEGMENTS_PER_WRITE = 4
+# ...each of at least this many reports.
+MIN_SEGMENT_REPORTS = 16
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
 # Whoosh's temporary TOC files and its own lock never belong to a new generation.
@@ -283,6 +287,9 @@ class IndexWriter:
             raise IndexCorrupt(f"cannot open a writer: {exc}") from exc
         self._added: set[str] = set()
         self.changed = False
+        # Reports per segment (None: one segment, written at commit); see expect().
+        self._segment_reports: int | None = None
+        self._in_segment = 0
 
     def add_report(
         self, report: Report, report_id: str | None = None, packed: PackedReport | None = None
@@ -304,7 +311,27 @@ class IndexWriter:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
         self._added.add(report_id)
         self._sources[report_id] = report.source
+        self._in_segment += 1
+        if self._segment_reports and self._in_segment >= self._segment_reports:
+            self._finish_segment()
         return report_id
+
+    def expect(self, reports: int) -> None:
+        """Say how many reports this write will add, so it writes as it goes.
+
+        A write of many reports then finishes a segment every quarter of them
+        (while parsing workers are still busy) and the commit writes only the
+        last quarter; a write of few reports stays one segment.
+        """
+        per_segment = -(-reports // SEGMENTS_PER_WRITE)
+        self._segment_reports = per_segment if per_segment >= MIN_SEGMENT_REPORTS else None
+
+    def _finish_segment(self) -> None:
+        try:
+            self._writer.finish_segment()
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot write a segment: {exc}") from exc
+        self._in_segment = 0
 
     def remove_report(self, report_id: str) -> None:
         """Remove every document of a report (no error if it is not indexed)."""

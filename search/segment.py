@@ -188,11 +188,51 @@ class _LengthRecorder:
 class ReportSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter taking packed reports, writing postings a block at a time."""
 
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, codec=W3Codec(), **kwargs)
+    def __init__(self, ix, compound: bool = True, **kwargs):
+        super().__init__(ix, codec=W3Codec(), compound=compound, **kwargs)
+        self._compound = compound
+        # Segments finished before the commit (see finish_segment).
+        self._finished: list = []
         self._lengths: dict[str, dict[int, int]] = {}
         self.pool = TermStore()
         self.perdocwriter = _LengthRecorder(self.perdocwriter, self._lengths)
+
+    @property
+    def segment_docs(self) -> int:
+        """Documents in the segment being written."""
+        return self.docnum - self.docbase
+
+    def finish_segment(self) -> None:
+        """Write out the documents added so far as a segment of their own, and start another.
+
+        The commit lists finished segments (in order, before the last one) and
+        writes only what was added after them; until then nothing is visible.
+        """
+        self._check_state()
+        if not self._added:
+            return
+        self._finished.append(self._finalize_segment())
+        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
+        self.compound = self._compound and self.newsegment.should_assemble()
+        self.docnum = self.docbase
+        self._lengths = {}
+        self.pool = TermStore()
+        self.perdocwriter = _LengthRecorder(
+            self.codec.per_document_writer(self.storage, self.newsegment), self._lengths
+        )
+        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
+        self._added = False
+
+    def commit(self, mergetype=None, optimize=None, merge=None) -> None:
+        """SegmentWriter.commit, listing the finished segments too."""
+        self._check_state()
+        segments = self._merge_segments(mergetype, optimize, merge) + self._finished
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
 
     def add_packed(self, packed: PackedReport) -> None:
         """Add a packed report's documents (see `pack_report`)."""

@@ -18,6 +18,7 @@ from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
+from search import Index, SearchRequest, indexer, search
 from search.documents import report_docs
 from search.schema import SCHEMA, ReportText
 from search.segment import PackedReport, ReportSegmentWriter, pack_report
@@ -180,3 +181,55 @@ def test_segment_writer_deletes_and_merges_as_whoosh_does(tmp_path, three_report
     # The second commit merged the first segment: one segment, the deleted report gone.
     assert len(got["segments"]) == 1
     assert all(fields["report"] != "oct-pdf" for _, fields, _ in got["docs"])
+
+
+def _write_fast_in_segments(ix, adds):
+    writer = ReportSegmentWriter(ix)
+    for report, report_id in adds:
+        writer.add_packed(pack_report(report, report_id))
+        writer.finish_segment()
+    writer.commit()
+
+
+def test_finished_segments_hold_what_one_segment_holds(tmp_path, three_reports):
+    one, several = _new_index(tmp_path / "one"), _new_index(tmp_path / "several")
+    _write_stock(one, three_reports)
+    _write_fast_in_segments(several, three_reports)
+    expected, got = _contents(one), _contents(several)
+    # One segment per report, in the order they were added...
+    sizes = [sum(1 for _ in report_docs(r, i)) for r, i in three_reports]
+    assert got["segments"] == sizes
+    assert expected["segments"] == [sum(sizes)]
+    # ...and, read across them, the same documents, terms, postings and statistics.
+    same = [key for key in expected if key != "segments" and not key.startswith("file:")]
+    assert len(same) > 1000
+    for key in same:
+        assert got[key] == expected[key], key
+
+
+def test_a_write_expecting_many_reports_writes_them_in_segments(
+    tmp_path, monkeypatch, three_reports
+):
+    monkeypatch.setattr(indexer, "MIN_SEGMENT_REPORTS", 1)
+    index = Index.open(tmp_path / "ix", create=True)
+    with index.writer() as writer:
+        writer.expect(len(three_reports))
+        for report, report_id in three_reports:
+            writer.add_report(report, report_id)
+    with index.reading() as snap:
+        leaves = snap.searcher.reader().leaf_readers()
+        assert [reader.doc_count_all() for reader, _ in leaves] == [
+            sum(1 for _ in report_docs(r, i)) for r, i in three_reports
+        ]
+    hits = search(index, SearchRequest(q="DM-12256")).hits
+    assert {hit.report for hit in hits} == {"oct-pdf", "oct-html", "oct-a4"}
+
+
+def test_few_reports_stay_one_segment(tmp_path, three_reports):
+    index = Index.open(tmp_path / "ix", create=True)
+    with index.writer() as writer:
+        writer.expect(indexer.MIN_SEGMENT_REPORTS * indexer.SEGMENTS_PER_WRITE - 1)
+        for report, report_id in three_reports:
+            writer.add_report(report, report_id)
+    with index.reading() as snap:
+        assert len(snap.searcher.reader().leaf_readers()) == 1
