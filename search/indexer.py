@@ -328,7 +328,8 @@ class IndexWriter:
 
     def _finish_segment(self) -> None:
         try:
-            self._writer.finish_segment()
+            # Written in a thread: the caller goes on taking reports off the workers.
+            self._writer.finish_segment(background=True)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot write a segment: {exc}") from exc
         self._in_segment = 0

@@ -22,6 +22,7 @@ tests/test_index_writer.py compares the two writers term by term.
 from __future__ import annotations
 
 from array import array
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from whoosh.codec.whoosh3 import W3Codec
@@ -191,27 +192,33 @@ class ReportSegmentWriter(SegmentWriter):
     def __init__(self, ix, compound: bool = True, **kwargs):
         super().__init__(ix, codec=W3Codec(), compound=compound, **kwargs)
         self._compound = compound
-        # Segments finished before the commit (see finish_segment).
-        self._finished: list = []
+        # Segments finished before the commit, in order (see finish_segment).
+        self._finished: list[Future] = []
+        self._background: ThreadPoolExecutor | None = None
         self._lengths: dict[str, dict[int, int]] = {}
         self.pool = TermStore()
         self.perdocwriter = _LengthRecorder(self.perdocwriter, self._lengths)
 
-    @property
-    def segment_docs(self) -> int:
-        """Documents in the segment being written."""
-        return self.docnum - self.docbase
-
-    def finish_segment(self) -> None:
-        """Write out the documents added so far as a segment of their own, and start another.
+    def finish_segment(self, background: bool = False) -> None:
+        """Close the segment of the documents added so far, and start another.
 
         The commit lists finished segments (in order, before the last one) and
         writes only what was added after them; until then nothing is visible.
+        background: write the finished segment in a thread, so the caller goes
+        on (taking parsed reports off the workers) meanwhile.
         """
         self._check_state()
         if not self._added:
             return
-        self._finished.append(self._finalize_segment())
+        done = _Open(
+            self.newsegment,
+            self.perdocwriter,
+            self.fieldwriter,
+            self.pool,
+            self._lengths,
+            self.docnum,
+            self.compound,
+        )
         self.newsegment = self.codec.new_segment(self.storage, self.indexname)
         self.compound = self._compound and self.newsegment.should_assemble()
         self.docnum = self.docbase
@@ -222,17 +229,52 @@ class ReportSegmentWriter(SegmentWriter):
         )
         self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
         self._added = False
+        if background:
+            if self._background is None:
+                self._background = ThreadPoolExecutor(1, thread_name_prefix="segment-writer")
+            self._finished.append(self._background.submit(self._write_segment, done))
+        else:
+            written: Future = Future()
+            written.set_result(self._write_segment(done))
+            self._finished.append(written)
+
+    def _write_segment(self, done: _Open):
+        # What _finalize_segment does, for a segment the writer has moved on from.
+        done.perdocwriter.close()
+        _write_terms(done.fieldwriter, done.pool, done.lengths, self.schema)
+        done.fieldwriter.close()
+        done.pool.cleanup()
+        done.segment.set_doc_count(done.docnum)
+        if done.compound:
+            done.segment.create_compound_file(self.storage)
+            done.segment.compound = True
+        return done.segment
 
     def commit(self, mergetype=None, optimize=None, merge=None) -> None:
         """SegmentWriter.commit, listing the finished segments too."""
         self._check_state()
-        segments = self._merge_segments(mergetype, optimize, merge) + self._finished
+        finished = [future.result() for future in self._finished]
+        segments = self._merge_segments(mergetype, optimize, merge) + finished
         if self._added:
             segments.append(self._finalize_segment())
         else:
             self._close_segment()
         self._commit_toc(segments)
         self._finish()
+
+    def cancel(self) -> None:
+        """SegmentWriter.cancel, once no segment is being written in the background."""
+        self._stop_background()
+        super().cancel()
+
+    def _finish(self) -> None:
+        self._stop_background()
+        super()._finish()
+
+    def _stop_background(self) -> None:
+        if self._background is not None:
+            self._background.shutdown(wait=True)
+            self._background = None
 
     def add_packed(self, packed: PackedReport) -> None:
         """Add a packed report's documents (see `pack_report`)."""
@@ -252,17 +294,34 @@ class ReportSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        fieldwriter = self.fieldwriter
-        for fieldname in sorted(self.pool.fields):
-            terms = self.pool.fields[fieldname]
-            fieldwriter.start_field(fieldname, self.schema[fieldname])
-            lengths = self._lengths.get(fieldname, {})
-            for tbytes in sorted(terms):
-                fieldwriter.start_term(tbytes)
-                _write_postings(fieldwriter._postwriter, terms[tbytes], lengths)
-                fieldwriter.finish_term()
-            fieldwriter.finish_field()
-        fieldwriter.close()
+        _write_terms(self.fieldwriter, self.pool, self._lengths, self.schema)
+        self.fieldwriter.close()
+
+
+@dataclass(frozen=True)
+class _Open:
+    """A segment's writers and postings, handed from the writer to whoever finishes it."""
+
+    segment: object
+    perdocwriter: _LengthRecorder
+    fieldwriter: object
+    pool: TermStore
+    lengths: dict[str, dict[int, int]]
+    docnum: int
+    compound: bool
+
+
+def _write_terms(fieldwriter, pool: TermStore, lengths: dict[str, dict[int, int]], schema) -> None:
+    """Give the field writer every term's postings, fields and terms in order."""
+    for fieldname in sorted(pool.fields):
+        terms = pool.fields[fieldname]
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        field_lengths = lengths.get(fieldname, {})
+        for tbytes in sorted(terms):
+            fieldwriter.start_term(tbytes)
+            _write_postings(fieldwriter._postwriter, terms[tbytes], field_lengths)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
 
 def _write_postings(postwriter, postings: _Postings, lengths: dict[int, int]) -> None:

@@ -233,3 +233,28 @@ def test_few_reports_stay_one_segment(tmp_path, three_reports):
             writer.add_report(report, report_id)
     with index.reading() as snap:
         assert len(snap.searcher.reader().leaf_readers()) == 1
+
+
+def test_segments_finished_in_the_background_are_the_same(tmp_path, three_reports):
+    ahead, behind = _new_index(tmp_path / "ahead"), _new_index(tmp_path / "behind")
+    _write_fast_in_segments(ahead, three_reports)
+    writer = ReportSegmentWriter(behind)
+    for report, report_id in three_reports:
+        writer.add_packed(pack_report(report, report_id))
+        writer.finish_segment(background=True)
+    writer.commit()
+    expected, got = _contents(ahead), _contents(behind)
+    assert got == expected
+    assert len(got["segments"]) == 3
+
+
+def test_a_cancelled_write_waits_for_its_background_segment(tmp_path, three_reports):
+    ix = _new_index(tmp_path / "ix")
+    writer = ReportSegmentWriter(ix)
+    report, report_id = three_reports[0]
+    writer.add_packed(pack_report(report, report_id))
+    writer.finish_segment(background=True)
+    writer.cancel()
+    assert writer.is_closed
+    with ix.reader() as reader:
+        assert reader.doc_count_all() == 0
