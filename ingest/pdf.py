@@ -72,6 +72,13 @@ class Line:
     page: int
     links: list[str] = field(default_factory=list)
     content: str | None = None
+    # The highest top and lowest bottom of the runs, kept up to date by add().
+    top: float = field(init=False)
+    bottom: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.top = max(r.top for r in self.runs)
+        self.bottom = min(r.bottom for r in self.runs)
 
     @property
     def text(self) -> str:
@@ -92,19 +99,13 @@ class Line:
     def x1(self) -> float:
         return self.runs[-1].x1
 
-    @cached_property
-    def top(self) -> float:
-        return max(r.top for r in self.runs)
-
-    @cached_property
-    def bottom(self) -> float:
-        return min(r.bottom for r in self.runs)
-
     def add(self, run: Run) -> None:
-        """Put a run in its place, left to right (the bounds are worked out again)."""
+        """Put a run in its place, left to right, and widen the bounds to it."""
         self.runs.append(run)
         self.runs.sort(key=lambda r: r.x0)
-        for name in ("top", "bottom", "size", "bold", "italic"):
+        self.top = max(self.top, run.top)
+        self.bottom = min(self.bottom, run.bottom)
+        for name in ("size", "bold", "italic"):
             self.__dict__.pop(name, None)
 
     @cached_property
