@@ -11,6 +11,7 @@ written is searched as its plain words, and the result says so.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import islice
 
 import numpy as np
@@ -83,8 +84,17 @@ def _make_parser() -> MultifieldParser:
 _PARSER = _make_parser()
 
 
+# Parsed query texts remembered: a user paging or picking facets sends the same text again.
+PARSED_QUERIES = 1024
+
+
+@lru_cache(maxsize=PARSED_QUERIES)
 def parse_query(qstring: str) -> tuple[Query | None, str | None]:
-    """Parse query text; return (query or None for "match everything", notice or None)."""
+    """Parse query text; return (query or None for "match everything", notice or None).
+
+    Depends on the text alone (not on the index), so answers are remembered;
+    the queries returned are shared and never changed in place.
+    """
     if not qstring.strip():
         return None, None
     problem = find_syntax_problem(qstring)

@@ -18,6 +18,7 @@ from search import (
     SearchRequest,
     search,
 )
+from search.query import parse_query
 from search.schema import TEXT_ANALYZER, WBS_ANALYZER, analyze
 from tests.fixtures.months import FIXTURE_MONTHS, marker, write_months
 
@@ -379,3 +380,14 @@ def test_an_index_that_lost_files_is_named_corrupt(tmp_path, pdf_report):
         toc.unlink()
     with pytest.raises(IndexCorrupt, match=f"missing files of generation {generation}"):
         run(index, "DCR")
+
+
+@pytest.mark.parametrize("q", ["deblend*", "pipel* -qserv", "DM-12256 OR LDM-503", "-butler"])
+def test_a_repeated_query_text_is_parsed_once_and_answers_the_same(october, q):
+    first = run(october, q)
+    hits_before = parse_query.cache_info().hits
+    again = run(october, q)
+    assert parse_query.cache_info().hits > hits_before
+    assert ids(again) == ids(first)
+    assert [h.score for h in again.hits] == [h.score for h in first.hits]
+    assert again.total == first.total > 0
