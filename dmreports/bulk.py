@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.batch import Outcome, default_jobs, parse_many
+from ingest.batch import Outcome, default_jobs, fewer_collections, parse_many
 from ingest.pipeline import DEFAULT_LIMITS, Limits
 from ingest.structure import NO_MONTH, NO_STRUCTURE
 from search import Index, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriter, ReportInfo
@@ -330,9 +330,10 @@ class _Run:
         # Workers also analyze each report for the index, so the one writer only adds it.
         packer = ReportPacker({path: ids[path] for path in paths})
         writer.expect(len(paths))
-        for outcome in parse_many(paths, jobs, limits, prepare=packer):
-            if self._take(writer, outcome, ids, indexed):
-                months[outcome.path] = outcome.report.month
+        with fewer_collections():
+            for outcome in parse_many(paths, jobs, limits, prepare=packer):
+                if self._take(writer, outcome, ids, indexed):
+                    months[outcome.path] = outcome.report.month
         return months
 
     def _take(

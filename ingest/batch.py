@@ -15,6 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
@@ -80,16 +81,30 @@ def _work(conn: Connection, limits: Limits, prepare: Prepare | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Library start-up is paid before the first file, not inside its time limit.
     warm_up()
-    # Parsing makes many short-lived objects: leaving what start-up loaded out of
-    # every collection, and collecting less often, makes a worker about 15% faster.
+    try:
+        with fewer_collections():
+            conn.send(READY)
+            while (path := conn.recv()) is not None:
+                conn.send(parse_one(path, limits, prepare))
+    except (EOFError, OSError):
+        return
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Leave what exists now out of garbage collection, and collect less often, until done.
+
+    Parsing, and taking parsed reports in, makes many short-lived objects: this
+    makes a worker about 15% faster.
+    """
+    thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        conn.send(READY)
-        while (path := conn.recv()) is not None:
-            conn.send(parse_one(path, limits, prepare))
-    except (EOFError, OSError):
-        return
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 class _Worker:
