@@ -15,7 +15,6 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import pdfplumber
 import pdfplumber.page
@@ -72,13 +71,34 @@ class Line:
     page: int
     links: list[str] = field(default_factory=list)
     content: str | None = None
-    # The highest top and lowest bottom of the runs, kept up to date by add().
+    # The highest top and lowest bottom of the runs; the size most of the text
+    # is set in; bold or italic when every run with text is. Kept up to date by add().
     top: float = field(init=False)
     bottom: float = field(init=False)
+    size: float = field(init=False)
+    bold: bool = field(init=False)
+    italic: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.top = max(r.top for r in self.runs)
         self.bottom = min(r.bottom for r in self.runs)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        runs = self.runs
+        if len(runs) == 1:
+            run = runs[0]
+            inked = bool(run.text.strip())
+            self.size = round(run.size, 1)
+            self.bold, self.italic = run.bold or not inked, run.italic or not inked
+            return
+        weights: Counter[float] = Counter()
+        for run in runs:
+            weights[round(run.size, 1)] += len(run.text.strip()) or 1
+        inked = [r for r in runs if r.text.strip()]
+        self.size = weights.most_common(1)[0][0]
+        self.bold = all(r.bold for r in inked)
+        self.italic = all(r.italic for r in inked)
 
     @property
     def text(self) -> str:
@@ -105,23 +125,7 @@ class Line:
         self.runs.sort(key=lambda r: r.x0)
         self.top = max(self.top, run.top)
         self.bottom = min(self.bottom, run.bottom)
-        for name in ("size", "bold", "italic"):
-            self.__dict__.pop(name, None)
-
-    @cached_property
-    def size(self) -> float:
-        weights: Counter[float] = Counter()
-        for run in self.runs:
-            weights[round(run.size, 1)] += len(run.text.strip()) or 1
-        return weights.most_common(1)[0][0]
-
-    @cached_property
-    def bold(self) -> bool:
-        return all(r.bold for r in self.runs if r.text.strip())
-
-    @cached_property
-    def italic(self) -> bool:
-        return all(r.italic for r in self.runs if r.text.strip())
+        self._restyle()
 
 
 # Buffers reused by every call: most text objects and lines are far shorter.
@@ -374,8 +378,9 @@ def _ruled_tables(data: bytes, ruled: list[_Page]) -> None:
     pdfplumber finds the cells from the rules PDFium saw (so it never has to
     parse the page's text); the text runs PDFium read are put into those cells.
     """
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        pages = _plumber_pages(pdf, {target.number for target in ruled})
+    pdf = pdfplumber.open(io.BytesIO(data))
+    pages = _plumber_pages(pdf, {target.number for target in ruled})
+    try:
         for target in ruled:
             page = pages[target.number]
             height = float(page.height)
@@ -418,6 +423,11 @@ def _ruled_tables(data: bytes, ruled: list[_Page]) -> None:
                     )
                 ]
                 target.tables.append((y_top, y_bottom, Block("table", target.number, rows=rows)))
+    finally:
+        # PDF.close() would build every page of the file just to close it.
+        for page in pages.values():
+            page.close()
+        pdf.flush_cache()
 
 
 def _plumber_pages(pdf: pdfplumber.PDF, numbers: set[int]) -> dict[int, pdfplumber.page.Page]:
@@ -505,6 +515,9 @@ def _cells_of(line: Line) -> list[tuple[float, str, bool]]:
 
 
 def _is_table_header(line: Line) -> bool:
+    # An "ID" cell is one run of its own (joined runs have a space between them).
+    if len(line.runs) < 2 or not any(run.text.strip().lower() == "id" for run in line.runs):
+        return False
     cells = _cells_of(line)
     labels = {c[1].lower() for c in cells}
     return len(cells) >= 2 and "id" in labels and bool(labels & {"description", "title"})
