@@ -30,16 +30,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.batch import Outcome, default_jobs, fewer_collections, parse_many
+from ingest.batch import Finished, Outcome, default_jobs, fewer_collections, parse_many
+from ingest.models import Report
 from ingest.pipeline import DEFAULT_LIMITS, Limits
 from ingest.structure import NO_MONTH, NO_STRUCTURE
 from search import Index, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriter, ReportInfo
-from search.segment import ReportPacker
+from search.segment import BuiltSegment, SegmentBuilder
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 HIDDEN_PREFIX = "."
 NOT_A_REPORT = "not a monthly report (no report structure found)"
+# Each parsing worker writes its reports into segments of at most this many...
+MAX_SEGMENT_REPORTS = 64
+# ...and at least this many (unless fewer are left): a worker's kept reports
+# are parsed again if it is killed, and each segment costs every search a little.
+MIN_SEGMENT_REPORTS = 16
 
 # Event kinds, in the order a run emits them.
 NOTICE = "notice"
@@ -324,33 +330,39 @@ class _Run:
         jobs: int,
         limits: Limits,
     ) -> dict[str, str | None]:
-        """Parse the files and add each report as it arrives; return {path: month} added."""
+        """Parse the files, each worker indexing its reports; return {path: month} added."""
         self.emit(Event(PLANNED, count=len(paths)))
-        months: dict[str, str | None] = {}
-        # Workers also analyze each report for the index, so the one writer only adds it.
-        packer = ReportPacker({path: ids[path] for path in paths})
-        writer.expect(len(paths))
+        taken: dict[str, Report] = {}
+        built: set[str] = set()
+        indexer = _WorkerIndexer(writer.segment_builder(), {path: ids[path] for path in paths})
         with fewer_collections():
-            for outcome in parse_many(paths, jobs, limits, prepare=packer):
-                if self._take(writer, outcome, ids, indexed):
-                    months[outcome.path] = outcome.report.month
-        return months
+            for item in parse_many(paths, jobs, limits, indexer, _segment_size(len(paths), jobs)):
+                if isinstance(item, Finished):
+                    self._list_segment(writer, item)
+                    built.update(item.paths)
+                elif self._take(item, indexed, taken):
+                    taken[item.path] = item.report
+        for path in sorted(set(taken) - built):  # only if a worker lost them twice
+            self._retract(path, indexed, taken, "indexed by a worker that stopped")
+        return {path: report.month for path, report in taken.items()}
 
-    def _take(
-        self,
-        writer: IndexWriter,
-        outcome: Outcome,
-        ids: dict[str, str],
-        indexed: dict[str, ReportInfo],
-    ) -> bool:
+    def _list_segment(self, writer: IndexWriter, finished: Finished) -> None:
+        if finished.error:
+            raise IndexCorrupt(f"cannot write a segment: {finished.error}")
+        if finished.result is not None:
+            writer.add_built(finished.result)
+
+    def _take(self, outcome: Outcome, indexed: dict[str, ReportInfo], taken: dict) -> bool:
         path, report = outcome.path, outcome.report
         if report is None:
-            self.fail(path, outcome.error or "cannot be parsed")
+            if path in taken:  # parsed again after its worker died, and failed this time
+                self._retract(path, indexed, taken, outcome.error or "cannot be parsed")
+            else:
+                self.fail(path, outcome.error or "cannot be parsed")
             return False
         if NO_STRUCTURE in report.warnings:
             self.fail(path, NOT_A_REPORT)
             return False
-        writer.add_report(report, ids[path], packed=outcome.prepared)
         if path in indexed:
             self.summary.updated += 1
             self.emit(Event(UPDATED, path))
@@ -360,6 +372,15 @@ class _Run:
         if NO_MONTH in report.warnings:
             self.warn(f"{path}: {NO_MONTH}", path)
         return True
+
+    def _retract(self, path: str, indexed: dict[str, ReportInfo], taken: dict, reason: str) -> None:
+        # A file reported added whose report did not reach the index after all.
+        del taken[path]
+        if path in indexed:
+            self.summary.updated -= 1
+        else:
+            self.summary.added -= 1
+        self.fail(path, reason)
 
     def _carry_over(
         self, writer: IndexWriter, found: list[str], indexed: dict[str, ReportInfo]
@@ -387,6 +408,30 @@ class _Run:
                 self.warn(
                     f"{len(sources)} files claim month {month} (all kept): {', '.join(sources)}"
                 )
+
+
+class _WorkerIndexer:
+    """What each parsing worker does with a report: index it into its own segments.
+
+    A file that is not a monthly report is left out here, as `_take` fails it.
+    """
+
+    def __init__(self, builder: SegmentBuilder, ids: dict[str, str]):
+        self.builder = builder
+        self.ids = ids
+
+    def __call__(self, path: str, report: Report) -> None:
+        if NO_STRUCTURE not in report.warnings:
+            self.builder.add(report, self.ids[path])
+
+    def finish(self) -> BuiltSegment | None:
+        return self.builder.finish()
+
+
+def _segment_size(files: int, jobs: int) -> int:
+    """Reports per worker segment: two segments per worker, within the bounds."""
+    share = -(-files // (2 * max(1, jobs)))
+    return max(MIN_SEGMENT_REPORTS, min(MAX_SEGMENT_REPORTS, share))
 
 
 def _is_report_name(name: str) -> bool:

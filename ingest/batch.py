@@ -5,6 +5,11 @@ once). The parent hands each idle worker one path at a time and watches the
 clock: a worker whose file runs past the limit is killed and replaced, the
 file reported, and the batch goes on. A worker that dies (a crash inside a
 PDF library) is reported the same way.
+
+A worker may also keep what it makes of its reports (a `Collector`, such as
+the index's segment builder) and hand it over when told to finish. The work
+a worker kept since its last finish dies with it: those files are parsed
+again by another worker, and only the file that killed it fails.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from typing import Protocol, runtime_checkable
 
 from .dates import warm_up
 from .models import IngestError, Report
@@ -32,6 +38,8 @@ Prepare = Callable[[str, Report], object]
 PRELOAD = ["ingest.pipeline"]
 # What a worker sends once its imports are done and it can take files.
 READY = "ready"
+# What the parent sends a worker to have its collector hand over what it kept.
+FINISH = "finish"
 # A worker's garbage collector thresholds (Python's defaults: 700, 10, 10).
 GC_THRESHOLDS = (20_000, 10, 10)
 # How long to wait for a killed worker to go away.
@@ -48,6 +56,27 @@ class Outcome:
     seconds: float
     # What the caller's `prepare` made of the report in the worker (see parse_many).
     prepared: object = None
+
+
+@runtime_checkable
+class Collector(Protocol):
+    """A `Prepare` that keeps what it makes in the worker, until told to finish."""
+
+    def __call__(self, path: str, report: Report) -> object: ...
+
+    def finish(self) -> object:
+        """Hand over (it must pickle) what was kept since the last finish, and start afresh."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What a worker's collector handed over: the result of its finish() and the
+    files (parsed by that worker since its previous finish) the result covers.
+    error: a one-line reason when finish() failed."""
+
+    result: object
+    paths: tuple[str, ...]
+    error: str | None = None
 
 
 def default_jobs() -> int:
@@ -84,10 +113,21 @@ def _work(conn: Connection, limits: Limits, prepare: Prepare | None) -> None:
     try:
         with fewer_collections():
             conn.send(READY)
-            while (path := conn.recv()) is not None:
-                conn.send(parse_one(path, limits, prepare))
+            while (message := conn.recv()) is not None:
+                if message == FINISH:
+                    conn.send(_finish(prepare))
+                else:
+                    conn.send(parse_one(message, limits, prepare))
     except (EOFError, OSError):
         return
+
+
+def _finish(collector: Collector) -> Finished:
+    """Run a collector's finish(); the parent fills in the paths."""
+    try:
+        return Finished(collector.finish(), ())
+    except Exception as exc:  # the caller's code failing (a full disk, say)
+        return Finished(None, (), f"{type(exc).__name__}: {exc}")
 
 
 @contextmanager
@@ -116,10 +156,22 @@ class _Worker:
         self.ready = False
         self.path: str | None = None
         self.started = 0.0
+        # Files whose prepared work the worker keeps (a collector's), and whether
+        # it was told to finish and has not answered yet.
+        self.kept: list[str] = []
+        self.finishing = False
+
+    @property
+    def busy(self) -> bool:
+        return self.path is not None or self.finishing
 
     def give(self, path: str) -> None:
         self.path, self.started = path, time.perf_counter()
         self.conn.send(path)
+
+    def finish(self) -> None:
+        self.finishing = True
+        self.conn.send(FINISH)
 
     def kill(self) -> None:
         self.process.kill()
@@ -136,34 +188,69 @@ class _Worker:
             self.kill()
 
 
+@dataclass
+class _Queue:
+    """Files still to parse, and those to parse again because a worker died with their work."""
+
+    pending: list[str]
+    again: set[str] = field(default_factory=set)
+
+    def lost(self, worker: _Worker) -> None:
+        self.again.update(worker.kept)
+        self.pending.extend(worker.kept)
+        worker.kept = []
+
+
 def parse_many(
     paths: Iterable[str],
     jobs: int,
     limits: Limits = DEFAULT_LIMITS,
     prepare: Prepare | None = None,
-) -> Iterator[Outcome]:
+    finish_every: int | None = None,
+) -> Iterator[Outcome | Finished]:
     """Parse files in `jobs` worker processes; yields outcomes as files finish.
 
     prepare: a picklable callable the workers apply to each (path, report),
     such as the index's analysis of the report, so that work runs in parallel
     too; its result, which must pickle, comes back as Outcome.prepared. A
     failure in it is a failure of the file.
+
+    A `Collector` keeps its work in the worker: each worker is told to finish
+    once it has parsed finish_every files (if given) since its last finish,
+    and once no file is left for it; each finish is yielded as `Finished`.
+    A file whose kept work was lost with its worker is parsed again, and its
+    outcome is not yielded a second time unless it fails then.
     """
-    pending = list(paths)
-    pending.reverse()
-    if not pending:
+    queue = _Queue(list(paths))
+    queue.pending.reverse()
+    if not queue.pending:
         return
+    collects = isinstance(prepare, Collector)
     context = multiprocessing.get_context(START_METHOD)
     # The fork server imports the parsers once; each worker (and each replacement
     # of a killed one) is a fork of it, ready in milliseconds.
     context.set_forkserver_preload(PRELOAD + ([prepare.__module__] if prepare else []))
-    workers = [_Worker(context, limits, prepare) for _ in range(max(1, min(jobs, len(pending))))]
+    count = max(1, min(jobs, len(queue.pending)))
+    workers = [_Worker(context, limits, prepare) for _ in range(count)]
+
+    def next_task(worker: _Worker) -> None:
+        due = finish_every is not None and len(worker.kept) >= finish_every
+        if worker.kept and (due or not queue.pending):
+            worker.finish()
+        elif queue.pending:
+            worker.give(queue.pending.pop())
+
+    def replace(index: int) -> None:
+        workers[index].kill()
+        queue.lost(workers[index])
+        workers[index] = _Worker(context, limits, prepare)
+
     try:
-        while pending or any(w.path for w in workers):
+        while queue.pending or any(w.busy or w.kept for w in workers):
             for worker in workers:
-                if worker.ready and worker.path is None and pending:
-                    worker.give(pending.pop())
-            waiting = [w for w in workers if w.path or not w.ready]
+                if worker.ready and not worker.busy:
+                    next_task(worker)
+            waiting = [w for w in workers if w.busy or not w.ready]
             deadlines = [w.started + limits.seconds for w in waiting if w.path]
             timeout = max(0.0, min(deadlines) - time.perf_counter()) if deadlines else None
             ready = wait([w.conn for w in waiting], timeout=timeout)
@@ -173,25 +260,33 @@ def parse_many(
                     try:
                         message = worker.conn.recv()
                     except (EOFError, OSError):
-                        if worker.path is None:
+                        if not worker.busy:
                             raise RuntimeError("parser worker processes cannot start") from None
-                        code = worker.process.exitcode
-                        reason = f"parser crashed (exit code {code})"
-                        yield Outcome(worker.path, None, reason, elapsed)
-                        worker.kill()
-                        workers[index] = _Worker(context, limits, prepare)
+                        if worker.path is not None:
+                            code = worker.process.exitcode
+                            reason = f"parser crashed (exit code {code})"
+                            yield Outcome(worker.path, None, reason, elapsed)
+                        replace(index)
                         continue
                     if message == READY:
                         worker.ready = True
                         continue
+                    if isinstance(message, Finished):
+                        worker.finishing = False
+                        kept, worker.kept = tuple(worker.kept), []
+                        next_task(worker)
+                        yield Finished(message.result, kept, message.error)
+                        continue
                     worker.path = None
-                    if pending:  # the worker parses on while the caller takes this one
-                        worker.give(pending.pop())
+                    if collects and message.report is not None:
+                        worker.kept.append(message.path)
+                    next_task(worker)  # the worker goes on while the caller takes this one
+                    if message.path in queue.again and message.report is not None:
+                        continue  # its outcome was yielded before its work was lost
                     yield message
                 elif worker.path and elapsed >= limits.seconds:
                     path = worker.path
-                    worker.kill()
-                    workers[index] = _Worker(context, limits, prepare)
+                    replace(index)
                     reason = f"parse exceeded the time limit ({limits.seconds:g} s)"
                     yield Outcome(path, None, reason, elapsed)
     finally:

@@ -39,15 +39,11 @@ from .documents import report_doc_id, slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
-from .segment import PackedReport, ReportSegmentWriter, pack_report
+from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder, pack_report
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
 GENERATION_PREFIX = "gen-"
-# A write expecting many reports writes them in this many segments (see IndexWriter.expect)...
-SEGMENTS_PER_WRITE = 4
-# ...each of at least this many reports.
-MIN_SEGMENT_REPORTS = 16
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
 # Whoosh's temporary TOC files and its own lock never belong to a new generation.
@@ -287,52 +283,42 @@ class IndexWriter:
             raise IndexCorrupt(f"cannot open a writer: {exc}") from exc
         self._added: set[str] = set()
         self.changed = False
-        # Reports per segment (None: one segment, written at commit); see expect().
-        self._segment_reports: int | None = None
-        self._in_segment = 0
 
-    def add_report(
-        self, report: Report, report_id: str | None = None, packed: PackedReport | None = None
-    ) -> str:
-        """Add a report (replacing any with the same id); return the id used.
-
-        packed: `search.segment.pack_report(report, report_id)`, when a parsing
-        worker made it; else it is made here.
-        """
+    def add_report(self, report: Report, report_id: str | None = None) -> str:
+        """Add a report (replacing any with the same id); return the id used."""
         report_id = report_id or self.assign_id(report)
         if report_id in self._added:
             raise SearchError(f"report {report_id} added twice in one write")
-        if packed is not None and packed.report_id != report_id:
-            raise SearchError(f"report {report_id} was packed as {packed.report_id}")
         self.remove_report(report_id)
         try:
-            self._writer.add_packed(packed or pack_report(report, report_id))
+            self._writer.add_packed(pack_report(report, report_id))
         except (*WHOOSH_ERRORS, ValueError) as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
         self._added.add(report_id)
         self._sources[report_id] = report.source
-        self._in_segment += 1
-        if self._segment_reports and self._in_segment >= self._segment_reports:
-            self._finish_segment()
         return report_id
 
-    def expect(self, reports: int) -> None:
-        """Say how many reports this write will add, so it writes as it goes.
+    def segment_builder(self) -> SegmentBuilder:
+        """A builder that writes reports into segments of this write, from any process.
 
-        A write of many reports then finishes a segment every quarter of them
-        (while parsing workers are still busy) and the commit writes only the
-        last quarter; a write of few reports stays one segment.
+        Parsing workers each get a copy, index the reports they parse and write
+        their own segments; `add_built` lists each segment in this write.
         """
-        per_segment = -(-reports // SEGMENTS_PER_WRITE)
-        self._segment_reports = per_segment if per_segment >= MIN_SEGMENT_REPORTS else None
+        return SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
 
-    def _finish_segment(self) -> None:
+    def add_built(self, built: BuiltSegment) -> None:
+        """List a segment a `segment_builder` wrote, replacing earlier versions of its reports."""
+        for report_id, _ in built.reports:
+            if report_id in self._added:
+                raise SearchError(f"report {report_id} added twice in one write")
+        for report_id, source in built.reports:
+            self.remove_report(report_id)
+            self._added.add(report_id)
+            self._sources[report_id] = source
         try:
-            # Written in a thread: the caller goes on taking reports off the workers.
-            self._writer.finish_segment(background=True)
+            self._writer.add_segment(built.segment)
         except WHOOSH_ERRORS as exc:
-            raise IndexCorrupt(f"cannot write a segment: {exc}") from exc
-        self._in_segment = 0
+            raise IndexCorrupt(f"cannot list a segment: {exc}") from exc
 
     def remove_report(self, report_id: str) -> None:
         """Remove every document of a report (no error if it is not indexed)."""

@@ -1,31 +1,34 @@
-"""Writing Whoosh segments fast: reports packed in parsing workers, postings written per term.
+"""Writing Whoosh segments fast, in the parsing workers.
 
 Whoosh's own writer adds every posting of every document to a pool, sorts the
 pool at commit, and then hands the codec one posting at a time, looking up the
 document's field length in the column it has just written for each one. For
 a first ingest that is most of the run. Here:
 
-- `pack_report` (run in a parsing worker) does what `SegmentWriter.add_document`
-  does for each of a report's documents: it analyzes every indexed field and
-  works out the stored values, field lengths and column values, and groups the
-  postings by field and term.
-- `ReportSegmentWriter` is Whoosh's `SegmentWriter` with the pool replaced by
-  `TermStore`: a packed report is added with one list extension per term,
-  and at commit each term's postings go to the codec a block (up to 128
-  postings) at a time, field lengths taken from memory.
+- `pack_report` does what `SegmentWriter.add_document` does for each of a
+  report's documents: it analyzes every indexed field and works out the
+  stored values, field lengths and column values, and groups the postings by
+  field and term.
+- `TermStore` replaces the pool: a packed report is added with one list
+  extension per term, and each term's postings go to the codec a block (up to
+  128 postings) at a time, field lengths taken from memory.
+- `SegmentBuilder` writes packed reports into segments of their own, in any
+  process: each parsing worker of an ingest indexes the reports it parses and
+  hands over finished segments, and the one writer (`ReportSegmentWriter`,
+  Whoosh's `SegmentWriter` using the same pieces) lists them at its commit.
 
 The files written are Whoosh's own (its W3 codec does the encoding), with the
 same postings, weights, lengths and stored fields that Whoosh's writer gives;
-tests/test_index_writer.py compares the two writers term by term.
+tests/test_index_writer.py compares them term by term.
 """
 
 from __future__ import annotations
 
 from array import array
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -94,19 +97,6 @@ def pack_report(report: Report, report_id: str) -> PackedReport:
                 columns.append((name, field.to_column_value(value)))
         docs.append((tuple(fields), tuple(columns)))
     return PackedReport(report_id, tuple(docs), postings)
-
-
-class ReportPacker:
-    """`pack_report` for the files of one ingest run, by path (what a parsing worker runs).
-
-    ids: the report id reserved for each path.
-    """
-
-    def __init__(self, ids: dict[str, str]):
-        self.ids = ids
-
-    def __call__(self, path: str, report: Report) -> PackedReport:
-        return pack_report(report, self.ids[path])
 
 
 class _Postings:
@@ -191,70 +181,21 @@ class ReportSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, compound: bool = True, **kwargs):
         super().__init__(ix, codec=W3Codec(), compound=compound, **kwargs)
-        self._compound = compound
-        # Segments finished before the commit, in order (see finish_segment).
-        self._finished: list[Future] = []
-        self._background: ThreadPoolExecutor | None = None
+        # Segments written elsewhere, listed at commit (see add_segment).
+        self._built: list = []
         self._lengths: dict[str, dict[int, int]] = {}
         self.pool = TermStore()
         self.perdocwriter = _LengthRecorder(self.perdocwriter, self._lengths)
 
-    def finish_segment(self, background: bool = False) -> None:
-        """Close the segment of the documents added so far, and start another.
-
-        The commit lists finished segments (in order, before the last one) and
-        writes only what was added after them; until then nothing is visible.
-        background: write the finished segment in a thread, so the caller goes
-        on (taking parsed reports off the workers) meanwhile.
-        """
+    def add_segment(self, segment) -> None:
+        """List a segment written elsewhere (a `SegmentBuilder`'s) in this write's commit."""
         self._check_state()
-        if not self._added:
-            return
-        done = _Open(
-            self.newsegment,
-            self.perdocwriter,
-            self.fieldwriter,
-            self.pool,
-            self._lengths,
-            self.docnum,
-            self.compound,
-        )
-        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
-        self.compound = self._compound and self.newsegment.should_assemble()
-        self.docnum = self.docbase
-        self._lengths = {}
-        self.pool = TermStore()
-        self.perdocwriter = _LengthRecorder(
-            self.codec.per_document_writer(self.storage, self.newsegment), self._lengths
-        )
-        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
-        self._added = False
-        if background:
-            if self._background is None:
-                self._background = ThreadPoolExecutor(1, thread_name_prefix="segment-writer")
-            self._finished.append(self._background.submit(self._write_segment, done))
-        else:
-            written: Future = Future()
-            written.set_result(self._write_segment(done))
-            self._finished.append(written)
-
-    def _write_segment(self, done: _Open):
-        # What _finalize_segment does, for a segment the writer has moved on from.
-        done.perdocwriter.close()
-        _write_terms(done.fieldwriter, done.pool, done.lengths, self.schema)
-        done.fieldwriter.close()
-        done.pool.cleanup()
-        done.segment.set_doc_count(done.docnum)
-        if done.compound:
-            done.segment.create_compound_file(self.storage)
-            done.segment.compound = True
-        return done.segment
+        self._built.append(segment)
 
     def commit(self, mergetype=None, optimize=None, merge=None) -> None:
-        """SegmentWriter.commit, listing the finished segments too."""
+        """SegmentWriter.commit, listing the added segments too."""
         self._check_state()
-        finished = [future.result() for future in self._finished]
-        segments = self._merge_segments(mergetype, optimize, merge) + finished
+        segments = self._merge_segments(mergetype, optimize, merge) + self._built
         if self._added:
             segments.append(self._finalize_segment())
         else:
@@ -262,33 +203,11 @@ class ReportSegmentWriter(SegmentWriter):
         self._commit_toc(segments)
         self._finish()
 
-    def cancel(self) -> None:
-        """SegmentWriter.cancel, once no segment is being written in the background."""
-        self._stop_background()
-        super().cancel()
-
-    def _finish(self) -> None:
-        self._stop_background()
-        super()._finish()
-
-    def _stop_background(self) -> None:
-        if self._background is not None:
-            self._background.shutdown(wait=True)
-            self._background = None
-
     def add_packed(self, packed: PackedReport) -> None:
         """Add a packed report's documents (see `pack_report`)."""
         self._check_state()
-        pdw, schema = self.perdocwriter, self.schema
         base = self.docnum
-        for fields, columns in packed.docs:
-            pdw.start_doc(self.docnum)
-            for name, stored, length in fields:
-                pdw.add_field(name, schema[name], stored, length)
-            for name, value in columns:
-                pdw.add_column_value(name, schema[name].column_type, value)
-            pdw.finish_doc()
-            self.docnum += 1
+        self.docnum = _add_docs(self.perdocwriter, self.schema, packed.docs, base)
         self.pool.add_report(packed.postings, base)
         self._added = True
 
@@ -298,9 +217,22 @@ class ReportSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
 
-@dataclass(frozen=True)
+def _add_docs(pdw, schema, docs, docnum: int) -> int:
+    """Give the per-document writer a packed report's documents; return the next number."""
+    for fields, columns in docs:
+        pdw.start_doc(docnum)
+        for name, stored, length in fields:
+            pdw.add_field(name, schema[name], stored, length)
+        for name, value in columns:
+            pdw.add_column_value(name, schema[name].column_type, value)
+        pdw.finish_doc()
+        docnum += 1
+    return docnum
+
+
+@dataclass
 class _Open:
-    """A segment's writers and postings, handed from the writer to whoever finishes it."""
+    """An open segment's writers and postings (a `SegmentBuilder`'s)."""
 
     segment: object
     perdocwriter: _LengthRecorder
@@ -309,6 +241,89 @@ class _Open:
     lengths: dict[str, dict[int, int]]
     docnum: int
     compound: bool
+
+
+def _write_open(storage, schema, done: _Open):
+    """Write a segment's terms and postings, close its files; return the segment."""
+    done.perdocwriter.close()
+    _write_terms(done.fieldwriter, done.pool, done.lengths, schema)
+    done.fieldwriter.close()
+    done.pool.cleanup()
+    done.segment.set_doc_count(done.docnum)
+    if done.compound:
+        done.segment.create_compound_file(storage)
+        done.segment.compound = True
+    return done.segment
+
+
+@dataclass(frozen=True)
+class BuiltSegment:
+    """A segment a `SegmentBuilder` wrote: the segment and (report id, source) of its reports."""
+
+    segment: object
+    reports: tuple[tuple[str, str], ...]
+
+
+class SegmentBuilder:
+    """Writes reports into new segments of an index folder, without its writer's lock.
+
+    Made by the one `IndexWriter` (see `IndexWriter.segment_builder`) and
+    pickled into parsing workers: each worker indexes the reports it parses
+    and writes its own segments, and the writer lists them at commit. Nothing
+    is visible until then, and the writer's cancel discards the folder.
+    """
+
+    def __init__(self, folder: str, indexname: str, compound: bool = True):
+        self.folder = folder
+        self.indexname = indexname
+        self.compound = compound
+        self._storage: FileStorage | None = None
+        self._open: _Open | None = None
+        self._reports: list[tuple[str, str]] = []
+
+    def __getstate__(self) -> dict:
+        return {"folder": self.folder, "indexname": self.indexname, "compound": self.compound}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+
+    def add(self, report: Report, report_id: str) -> None:
+        """Index a report into the open segment (started on first use).
+
+        Raises ValueError, before anything is added, for a document field the
+        schema does not know.
+        """
+        packed = pack_report(report, report_id)
+        done = self._open or self._start()
+        base = done.docnum
+        done.docnum = _add_docs(done.perdocwriter, SCHEMA, packed.docs, base)
+        done.pool.add_report(packed.postings, base)
+        self._reports.append((report_id, report.source))
+
+    def finish(self) -> BuiltSegment | None:
+        """Write the open segment to the folder; None when no report was added since the last."""
+        done, self._open = self._open, None
+        reports, self._reports = tuple(self._reports), []
+        if done is None:
+            return None
+        return BuiltSegment(_write_open(self._storage, SCHEMA, done), reports)
+
+    def _start(self) -> _Open:
+        if self._storage is None:
+            self._storage = FileStorage(self.folder)
+        codec = W3Codec()
+        segment = codec.new_segment(self._storage, self.indexname)
+        lengths: dict[str, dict[int, int]] = {}
+        self._open = _Open(
+            segment,
+            _LengthRecorder(codec.per_document_writer(self._storage, segment), lengths),
+            codec.field_writer(self._storage, segment),
+            TermStore(),
+            lengths,
+            0,
+            self.compound and segment.should_assemble(),
+        )
+        return self._open
 
 
 def _write_terms(fieldwriter, pool: TermStore, lengths: dict[str, dict[int, int]], schema) -> None:

@@ -62,3 +62,33 @@ def state(index_dir: Path) -> tuple:
 def generation(index_dir: Path) -> str:
     """The index's CURRENT pointer, as written."""
     return (Path(index_dir) / "CURRENT").read_text()
+
+
+class KeepMonths:
+    """A batch collector (ingest.batch.Collector): keeps (file name, month) in the
+    worker until told to finish."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[str, str | None]] = []
+
+    def __call__(self, path: str, report) -> None:
+        self.kept.append((Path(path).name, report.month))
+
+    def finish(self) -> list[tuple[str, str | None]]:
+        kept, self.kept = self.kept, []
+        return kept
+
+
+def write_long_pdf(path: Path) -> Path:
+    """A valid 300-page PDF full of text: its parse takes well over a second."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    for page in range(300):
+        c.setFont("Helvetica", 9)
+        for line in range(60):
+            c.drawString(40, 750 - line * 12, f"Page {page} line {line} " + "lorem ipsum " * 9)
+        c.showPage()
+    c.save()
+    return path

@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 from search import Index, SearchRequest, search
 from tests.conftest import CORPUS_PDF
 from tests.fixtures.months import marker, write_month
-from tests.ingest_helpers import generation, run_cli, state, summary_re
+from tests.ingest_helpers import generation, run_cli, state, summary_re, write_long_pdf
 
 MAX_PAGES = 100
 # Far less than the real PDF (20 pages) takes to parse on any machine.
@@ -194,3 +194,25 @@ def test_parse_over_the_time_limit(tmp_path):
     )
     assert re.fullmatch(summary_re(unchanged=1, failed=1) + "\n", result.stdout)
     assert (generation(index_dir), state(index_dir)) == before
+
+
+def test_reports_kept_by_a_killed_worker_are_indexed(tmp_path):
+    # One worker indexes July, is killed on the long file (July's segment with it),
+    # and a new worker parses July again before August.
+    folder, index_dir = tmp_path / "reports", tmp_path / "index"
+    write_month(folder, "2017-07", name="a-july")
+    write_long_pdf(folder / "b-long.pdf")
+    write_month(folder, "2017-08", name="c-august")
+    result = run_cli("ingest", folder, "--index", index_dir, "--jobs", "1", "--time-limit", "0.5")
+    assert result.returncode == 1
+    long_pdf = (folder / "b-long.pdf").resolve()
+    assert result.stderr == f"FAILED {long_pdf}: parse exceeded the time limit (0.5 s)\n"
+    *lines, summary = result.stdout.splitlines()
+    assert re.fullmatch(summary_re(added=2, failed=1), summary)
+    # Each file reported once, although July was parsed twice.
+    assert lines == [
+        f"added {(folder / name).resolve()}" for name in ("a-july.html", "c-august.html")
+    ]
+    index = Index.open(index_dir)
+    months = search(index, SearchRequest()).facets["month"].values
+    assert {v.value: v.count for v in months} == {"2017-07": 109, "2017-08": 109}

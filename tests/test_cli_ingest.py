@@ -441,3 +441,9 @@ def test_search_without_an_index(tmp_path):
     result = run_cli("search", "pipeline", "--index", tmp_path / "none")
     assert result.returncode == 2
     assert result.stderr == (f"no index at {tmp_path / 'none'}: build it with `dmreports ingest`\n")
+
+
+def test_each_worker_writes_its_reports_in_two_segments_of_16_to_64():
+    sizes = {(n, jobs): bulk._segment_size(n, jobs) for n, jobs in ((120, 1), (120, 2), (3, 2))}
+    assert sizes == {(120, 1): 60, (120, 2): 30, (3, 2): 16}
+    assert bulk._segment_size(1200, 2) == bulk.MAX_SEGMENT_REPORTS == 64

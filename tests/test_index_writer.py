@@ -5,7 +5,8 @@ over the analyzer's tokens; `ReportSegmentWriter` fed packed reports against
 Whoosh's `SegmentWriter.add_document`, compared through Whoosh's reader:
 every term's postings, term statistics and encoded term info, stored fields,
 field lengths and columns, including a second commit that deletes a report
-and merges the first segment.
+and merges the first segment; and segments a `SegmentBuilder` writes (as
+each parsing worker does) against the writer's own.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from search import Index, SearchRequest, indexer, search
+from search import Index, SearchError, SearchRequest, search
 from search.documents import report_docs
 from search.schema import SCHEMA, ReportText
-from search.segment import PackedReport, ReportSegmentWriter, pack_report
+from search.segment import PackedReport, ReportSegmentWriter, SegmentBuilder, pack_report
 
 
 def _text_values(reports):
@@ -183,18 +184,23 @@ def test_segment_writer_deletes_and_merges_as_whoosh_does(tmp_path, three_report
     assert all(fields["report"] != "oct-pdf" for _, fields, _ in got["docs"])
 
 
-def _write_fast_in_segments(ix, adds):
+def _write_built(ix, adds):
+    """One segment per report, each written by a SegmentBuilder (as a worker does)."""
+    builder = pickle.loads(pickle.dumps(SegmentBuilder(ix.storage.folder, ix.indexname)))
     writer = ReportSegmentWriter(ix)
     for report, report_id in adds:
-        writer.add_packed(pack_report(report, report_id))
-        writer.finish_segment()
+        builder.add(report, report_id)
+        built = builder.finish()
+        assert built.reports == ((report_id, report.source),)
+        writer.add_segment(built.segment)
+    assert builder.finish() is None
     writer.commit()
 
 
-def test_finished_segments_hold_what_one_segment_holds(tmp_path, three_reports):
+def test_built_segments_hold_what_one_segment_holds(tmp_path, three_reports):
     one, several = _new_index(tmp_path / "one"), _new_index(tmp_path / "several")
     _write_stock(one, three_reports)
-    _write_fast_in_segments(several, three_reports)
+    _write_built(several, three_reports)
     expected, got = _contents(one), _contents(several)
     # One segment per report, in the order they were added...
     sizes = [sum(1 for _ in report_docs(r, i)) for r, i in three_reports]
@@ -207,54 +213,39 @@ def test_finished_segments_hold_what_one_segment_holds(tmp_path, three_reports):
         assert got[key] == expected[key], key
 
 
-def test_a_write_expecting_many_reports_writes_them_in_segments(
-    tmp_path, monkeypatch, three_reports
-):
-    monkeypatch.setattr(indexer, "MIN_SEGMENT_REPORTS", 1)
-    index = Index.open(tmp_path / "ix", create=True)
-    with index.writer() as writer:
-        writer.expect(len(three_reports))
-        for report, report_id in three_reports:
-            writer.add_report(report, report_id)
-    with index.reading() as snap:
-        leaves = snap.searcher.reader().leaf_readers()
-        assert [reader.doc_count_all() for reader, _ in leaves] == [
-            sum(1 for _ in report_docs(r, i)) for r, i in three_reports
-        ]
-    hits = search(index, SearchRequest(q="DM-12256")).hits
-    assert {hit.report for hit in hits} == {"oct-pdf", "oct-html", "oct-a4"}
-
-
-def test_few_reports_stay_one_segment(tmp_path, three_reports):
-    index = Index.open(tmp_path / "ix", create=True)
-    with index.writer() as writer:
-        writer.expect(indexer.MIN_SEGMENT_REPORTS * indexer.SEGMENTS_PER_WRITE - 1)
-        for report, report_id in three_reports:
-            writer.add_report(report, report_id)
-    with index.reading() as snap:
-        assert len(snap.searcher.reader().leaf_readers()) == 1
-
-
-def test_segments_finished_in_the_background_are_the_same(tmp_path, three_reports):
-    ahead, behind = _new_index(tmp_path / "ahead"), _new_index(tmp_path / "behind")
-    _write_fast_in_segments(ahead, three_reports)
-    writer = ReportSegmentWriter(behind)
-    for report, report_id in three_reports:
-        writer.add_packed(pack_report(report, report_id))
-        writer.finish_segment(background=True)
-    writer.commit()
-    expected, got = _contents(ahead), _contents(behind)
+def test_a_built_segment_is_the_segment_the_writer_writes(tmp_path, three_reports):
+    written, built = _new_index(tmp_path / "written"), _new_index(tmp_path / "built")
+    report, report_id = three_reports[1]
+    _write_fast(written, [(report, report_id)])
+    _write_built(built, [(report, report_id)])
+    expected, got = _contents(written), _contents(built)
     assert got == expected
-    assert len(got["segments"]) == 3
+    assert got["term:milestone_id:b'dlp-472'"][1] == 1
 
 
-def test_a_cancelled_write_waits_for_its_background_segment(tmp_path, three_reports):
-    ix = _new_index(tmp_path / "ix")
-    writer = ReportSegmentWriter(ix)
-    report, report_id = three_reports[0]
-    writer.add_packed(pack_report(report, report_id))
-    writer.finish_segment(background=True)
-    writer.cancel()
-    assert writer.is_closed
-    with ix.reader() as reader:
-        assert reader.doc_count_all() == 0
+def test_built_segments_replace_earlier_versions(tmp_path, pdf_report, html_report):
+    index = Index.open(tmp_path / "ix", create=True)
+    index.add_report(pdf_report, "oct")
+    with index.writer() as writer:
+        builder = writer.segment_builder()
+        builder.add(html_report, "oct")
+        builder.add(pdf_report, "other")
+        writer.add_built(builder.finish())
+    hits = search(index, SearchRequest(q="DLP-472", kind=["milestone"])).hits
+    assert sorted((hit.report, hit.source) for hit in hits) == [
+        ("oct", html_report.source),
+        ("other", pdf_report.source),
+    ]
+    files = index.report_files()
+    assert {files[html_report.source].id, files[pdf_report.source].id} == {"oct", "other"}
+
+
+def test_a_report_built_twice_in_one_write_is_refused(tmp_path, pdf_report):
+    index = Index.open(tmp_path / "ix", create=True)
+    with pytest.raises(SearchError, match="report oct added twice in one write"):
+        with index.writer() as writer:
+            writer.add_report(pdf_report, "oct")
+            builder = writer.segment_builder()
+            builder.add(pdf_report, "oct")
+            writer.add_built(builder.finish())
+    assert index.report_files() == {}

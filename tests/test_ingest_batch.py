@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from reportlab.lib.pagesizes import letter
-from reportlab.pdfgen import canvas
+import shutil
 
-from ingest.batch import parse_many
+import pytest
+
+from ingest.batch import Finished, Outcome, parse_many
 from ingest.pipeline import Limits
 from tests.conftest import CORPUS_HTML, CORPUS_PDF
+from tests.ingest_helpers import KeepMonths, write_long_pdf
 
 
 @pytest.fixture(scope="module")
 def long_pdf(tmp_path_factory):
-    """A valid 300-page PDF, full of text: slow enough to trip a short time limit."""
-    path = tmp_path_factory.mktemp("long") / "long.pdf"
-    c = canvas.Canvas(str(path), pagesize=letter)
-    for page in range(300):
-        c.setFont("Helvetica", 9)
-        for line in range(60):
-            c.drawString(40, 750 - line * 12, f"Page {page} line {line} " + "lorem ipsum " * 9)
-        c.showPage()
-    c.save()
-    return path
+    return write_long_pdf(tmp_path_factory.mktemp("long") / "long.pdf")
 
 
 def test_outcomes_for_every_file(tmp_path):
@@ -52,3 +44,41 @@ def test_page_and_size_limits(long_pdf):
     limits = Limits(pages=200)
     outcomes = {o.path: o for o in parse_many([str(long_pdf)], 1, limits)}
     assert outcomes[str(long_pdf)].error == "too many pages (300, limit 200)"
+
+
+@pytest.fixture
+def html_copies(tmp_path):
+    """Three copies of the corpus HTML report (a few hundredths of a second each to parse)."""
+    paths = []
+    for name in ("a.html", "b.html", "c.html"):
+        shutil.copy(CORPUS_HTML, tmp_path / name)
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def test_collector_hands_over_what_it_kept(html_copies):
+    items = list(parse_many(html_copies, jobs=1, prepare=KeepMonths(), finish_every=2))
+    outcomes = [i for i in items if isinstance(i, Outcome)]
+    finished = [i for i in items if isinstance(i, Finished)]
+    assert [o.path for o in outcomes] == html_copies
+    assert [f.result for f in finished] == [
+        [("a.html", "2017-10"), ("b.html", "2017-10")],
+        [("c.html", "2017-10")],
+    ]
+    assert [f.paths for f in finished] == [tuple(html_copies[:2]), tuple(html_copies[2:])]
+    assert all(f.error is None for f in finished)
+
+
+def test_work_kept_by_a_killed_worker_is_done_again(html_copies, long_pdf):
+    a, b, c = html_copies
+    paths = [a, b, str(long_pdf), c]
+    items = list(parse_many(paths, jobs=1, limits=Limits(seconds=0.25), prepare=KeepMonths()))
+    outcomes = [i for i in items if isinstance(i, Outcome)]
+    # Every file once: a and b were reported before the worker holding them was killed.
+    assert sorted(o.path for o in outcomes) == sorted(paths)
+    failed = {o.path: o.error for o in outcomes if o.error}
+    assert failed == {str(long_pdf): "parse exceeded the time limit (0.25 s)"}
+    kept = [name for f in items if isinstance(f, Finished) for name, _ in f.result]
+    assert sorted(kept) == ["a.html", "b.html", "c.html"]
+    covered = [p for f in items if isinstance(f, Finished) for p in f.paths]
+    assert sorted(covered) == [a, b, c]
