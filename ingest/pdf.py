@@ -72,7 +72,7 @@ class Line:
     links: list[str] = field(default_factory=list)
     content: str | None = None
     # The highest top and lowest bottom of the runs; the size most of the text
-    # is set in; bold or italic when every run with text is. Kept up to date by add().
+    # is set in; bold or italic when every run with text is.
     top: float = field(init=False)
     bottom: float = field(init=False)
     size: float = field(init=False)
@@ -82,9 +82,6 @@ class Line:
     def __post_init__(self) -> None:
         self.top = max(r.top for r in self.runs)
         self.bottom = min(r.bottom for r in self.runs)
-        self._restyle()
-
-    def _restyle(self) -> None:
         runs = self.runs
         if len(runs) == 1:
             run = runs[0]
@@ -118,14 +115,6 @@ class Line:
     @property
     def x1(self) -> float:
         return self.runs[-1].x1
-
-    def add(self, run: Run) -> None:
-        """Put a run in its place, left to right, and widen the bounds to it."""
-        self.runs.append(run)
-        self.runs.sort(key=lambda r: r.x0)
-        self.top = max(self.top, run.top)
-        self.bottom = min(self.bottom, run.bottom)
-        self._restyle()
 
 
 # Buffers reused by every call: most text objects and lines are far shorter.
@@ -200,18 +189,33 @@ def _runs(page, textpage, fonts: dict[int, tuple[bool, bool]]) -> list[Run]:
 
 def _lines(runs: list[Run], page: int) -> list[Line]:
     """Group runs into lines by vertical overlap, top to bottom, left to right."""
-    lines: list[Line] = []
+    # [top, bottom, runs] of each line so far; a run joins one of the last three.
+    groups: list[list] = []
     for run in sorted(runs, key=lambda r: (-round(r.bottom + (r.top - r.bottom) / 2), r.x0)):
         middle = (run.top + run.bottom) / 2
-        for line in reversed(lines[-3:]):
-            if line.bottom - 0.5 < middle < line.top + 0.5 and min(
-                abs(middle - (r.top + r.bottom) / 2) for r in line.runs
+        for group in reversed(groups[-3:]):
+            top, bottom, members = group
+            if bottom - 0.5 < middle < top + 0.5 and min(
+                abs(middle - (r.top + r.bottom) / 2) for r in members
             ) < 0.45 * max(run.size, 1):
-                line.add(run)
+                members.append(run)
+                group[0], group[1] = max(top, run.top), min(bottom, run.bottom)
                 break
         else:
-            lines.append(Line([run], page))
-    return lines
+            groups.append([run.top, run.bottom, [run]])
+    return [Line(sorted(members, key=lambda r: r.x0), page) for _, _, members in groups]
+
+
+def _line_text(textpage, line: Line) -> str:
+    """The line's text as PDFium spaces it.
+
+    A line of one run is its text object's text, which PDFium spaces as it
+    spaces the page (gaps in a TJ array included), so the page is not
+    scanned again for it.
+    """
+    if len(line.runs) == 1:
+        return squash(" ".join(line.runs[0].text.split()))
+    return _bounded_text(textpage, line)
 
 
 def _bounded_text(textpage, line: Line) -> str:
@@ -329,7 +333,7 @@ def _read(path: str, data: bytes, document) -> Layout:
             runs = _runs(page.raw, textpage.raw, fonts)
             lines = _lines(runs, number + 1)
             for line in lines:
-                line.content = _bounded_text(textpage.raw, line) or None
+                line.content = _line_text(textpage.raw, line) or None
             _attach_links(lines, _links(page.raw))
             rulings = _rulings(page.raw)
             pages.append(_Page(number + 1, page.get_height(), lines, runs, rulings))

@@ -8,6 +8,7 @@ from ingest import wbs
 from ingest.blocks import Block, Cell, Span
 from ingest.dates import expected_completion, parse_date, parse_month
 from ingest.milestones import parse_table
+from ingest.pdf import read_pdf
 from ingest.pipeline import load_report
 from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
 from ingest.text import join_lines, sentences
@@ -171,3 +172,41 @@ def test_report_month_falls_back_to_metadata_then_file_name(tmp_path, name, head
     assert report.month == month
     assert [s.wbs for s in report.sections] == [None, "1.02C.03"]
     assert ("report month not found" in report.warnings) == (month is None)
+
+
+def _pdf_with_content(path, content: bytes) -> None:
+    """A one-page PDF (Helvetica as /F1) whose page draws `content`, written by hand."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    path.write_bytes(out)
+
+
+def test_words_spaced_by_a_tj_array_keep_their_spaces(tmp_path):
+    # As LaTeX sets words: one text object, the gaps between words in its TJ array.
+    # Such a line is one run; its text must be spaced as PDFium spaces the page.
+    path = tmp_path / "tj.pdf"
+    _pdf_with_content(
+        path,
+        b"BT /F1 12 Tf 72 700 Td [(DM-12256) -1000 (closed;) -250 (see) -300 (LDM-503)] TJ ET "
+        b"BT /F1 12 Tf 72 660 Td (Next) Tj 60 0 Td (paragraph) Tj ET",
+    )
+    layout = read_pdf(str(path), path.read_bytes())
+    assert [block.text for block in layout.blocks] == [
+        "DM-12256 closed; see LDM-503",
+        "Next paragraph",
+    ]
