@@ -49,7 +49,7 @@ _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """One PDF text object: text in one font at one position (PDF points, y up)."""
 
@@ -63,26 +63,23 @@ class Run:
     italic: bool
 
 
-@dataclass
 class Line:
-    """Runs sharing a baseline, left to right."""
+    """Runs sharing a baseline, left to right.
 
-    runs: list[Run]
-    page: int
-    links: list[str] = field(default_factory=list)
-    content: str | None = None
-    # The highest top and lowest bottom of the runs; the size most of the text
-    # is set in; bold or italic when every run with text is.
-    top: float = field(init=False)
-    bottom: float = field(init=False)
-    size: float = field(init=False)
-    bold: bool = field(init=False)
-    italic: bool = field(init=False)
+    top and bottom: the highest top and lowest bottom of the runs; size: the
+    size most of the text is set in; bold, italic: when every run with text is.
+    content: the text PDFium gives for the line, when known.
+    """
 
-    def __post_init__(self) -> None:
-        self.top = max(r.top for r in self.runs)
-        self.bottom = min(r.bottom for r in self.runs)
-        runs = self.runs
+    __slots__ = ("runs", "page", "links", "content", "top", "bottom", "size", "bold", "italic")
+
+    def __init__(self, runs: list[Run], page: int, top: float, bottom: float) -> None:
+        self.runs = runs
+        self.page = page
+        self.links: list[str] = []
+        self.content: str | None = None
+        self.top = top
+        self.bottom = bottom
         if len(runs) == 1:
             run = runs[0]
             inked = bool(run.text.strip())
@@ -93,7 +90,7 @@ class Line:
         for run in runs:
             weights[round(run.size, 1)] += len(run.text.strip()) or 1
         inked = [r for r in runs if r.text.strip()]
-        self.size = weights.most_common(1)[0][0]
+        self.size = max(weights, key=weights.__getitem__)
         self.bold = all(r.bold for r in inked)
         self.italic = all(r.italic for r in inked)
 
@@ -165,22 +162,30 @@ def _font_style(font, cache: dict[int, tuple[bool, bool]]) -> tuple[bool, bool]:
 def _runs(page, textpage, fonts: dict[int, tuple[bool, bool]]) -> list[Run]:
     """The text objects of a page as runs."""
     runs = []
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    size = ctypes.c_float()
-    count = pdfium_c.FPDFPage_CountObjects(page)
-    for index in range(count):
-        obj = pdfium_c.FPDFPage_GetObject(page, index)
-        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+    left, bottom, right, top, size = (ctypes.c_float() for _ in range(5))
+    # One set of references for every call (making them is a good part of a call's cost).
+    bounds = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    size_ref = ctypes.byref(size)
+    get_object, get_type, text_type = (
+        pdfium_c.FPDFPage_GetObject,
+        pdfium_c.FPDFPageObj_GetType,
+        pdfium_c.FPDF_PAGEOBJ_TEXT,
+    )
+    get_bounds, get_size, get_font = (
+        pdfium_c.FPDFPageObj_GetBounds,
+        pdfium_c.FPDFTextObj_GetFontSize,
+        pdfium_c.FPDFTextObj_GetFont,
+    )
+    for index in range(pdfium_c.FPDFPage_CountObjects(page)):
+        obj = get_object(page, index)
+        if get_type(obj) != text_type:
             continue
         text = _text_of(obj, textpage)
         if not text.strip():
             continue
-        pdfium_c.FPDFPageObj_GetBounds(
-            obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-        )
-        pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
-        font = pdfium_c.FPDFTextObj_GetFont(obj)
-        bold, italic = _font_style(font, fonts)
+        get_bounds(obj, *bounds)
+        get_size(obj, size_ref)
+        bold, italic = _font_style(get_font(obj), fonts)
         runs.append(
             Run(text, left.value, right.value, bottom.value, top.value, size.value, bold, italic)
         )
@@ -203,7 +208,10 @@ def _lines(runs: list[Run], page: int) -> list[Line]:
                 break
         else:
             groups.append([run.top, run.bottom, [run]])
-    return [Line(sorted(members, key=lambda r: r.x0), page) for _, _, members in groups]
+    return [
+        Line(sorted(members, key=lambda r: r.x0), page, top, bottom)
+        for top, bottom, members in groups
+    ]
 
 
 def _line_text(textpage, line: Line) -> str:

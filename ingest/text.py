@@ -13,7 +13,10 @@ TERMINAL = (".", ":", ";", "!", "?", ")", "]", '"', "”", "’")
 
 def squash(text: str) -> str:
     """Collapse runs of spaces and strip the ends."""
-    return _SPACES.sub(" ", text).strip()
+    # Most texts have nothing to collapse: sub() is only run on those that do.
+    if "  " in text or "\t" in text or "\u00a0" in text or "\u2009" in text or "\u202f" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def ends_sentence(text: str) -> bool:
