@@ -39,7 +39,7 @@ from .documents import report_doc_id, slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
-from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder, pack_report
+from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
@@ -291,7 +291,7 @@ class IndexWriter:
             raise SearchError(f"report {report_id} added twice in one write")
         self.remove_report(report_id)
         try:
-            self._writer.add_packed(pack_report(report, report_id))
+            self._writer.add_report(report, report_id)
         except (*WHOOSH_ERRORS, ValueError) as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
         self._added.add(report_id)

@@ -175,19 +175,25 @@ class ReportAnalyzer(Tokenizer):
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        stop = self.stop
+        tokens = TOKEN_RE.findall(value)
+        found = list(map(cache.get, tokens))
+        if None in found:
+            for index, groups in enumerate(tokens):
+                if found[index] is None:
+                    terms = cache.get(groups)
+                    if terms is None:
+                        terms = cache[groups] = self._index_terms(groups)
+                    found[index] = terms
+        if self.stop:
+            # Tokens that index nothing are dropped and the rest renumbered on
+            # from the first one kept (as Whoosh's StopFilter does).
+            first = next((index for index, terms in enumerate(found) if terms), 0)
+            numbered = enumerate([terms for terms in found if terms], first)
+        else:
+            numbered = ((pos, terms) for pos, terms in enumerate(found) if terms)
         out: dict[str, list[int]] = {}
-        renumbered = None
-        for pos, groups in enumerate(TOKEN_RE.findall(value)):
-            texts = cache.get(groups)
-            if texts is None:
-                texts = cache[groups] = self._index_terms(groups)
-            if not texts:
-                continue
-            if stop:
-                renumbered = pos if renumbered is None else renumbered + 1
-                pos = renumbered
-            for text in texts:
+        for pos, terms in numbered:
+            for text in terms:
                 poses = out.get(text)
                 if poses is None:
                     out[text] = [pos]

@@ -5,14 +5,14 @@ pool at commit, and then hands the codec one posting at a time, looking up the
 document's field length in the column it has just written for each one. For
 a first ingest that is most of the run. Here:
 
-- `pack_report` does what `SegmentWriter.add_document` does for each of a
-  report's documents: it analyzes every indexed field and works out the
-  stored values, field lengths and column values, and groups the postings by
-  field and term.
-- `TermStore` replaces the pool: a packed report is added with one list
-  extension per term, and each term's postings go to the codec a block (up to
-  128 postings) at a time, field lengths taken from memory.
-- `SegmentBuilder` writes packed reports into segments of their own, in any
+- `index_docs` does what `SegmentWriter.add_document` does for each of a
+  report's documents: it analyzes every indexed field (one pass per value,
+  see `schema.ReportText`) and works out the stored values, field lengths and
+  column values, with the postings going straight to their term.
+- `TermStore` replaces the pool: postings by field and term in document
+  order, each term's postings going to the codec a block (up to 128
+  postings) at a time, field lengths taken from memory.
+- `SegmentBuilder` writes reports into segments of their own, in any
   process: each parsing worker of an ingest indexes the reports it parses and
   hands over finished segments, and the one writer (`ReportSegmentWriter`,
   Whoosh's `SegmentWriter` using the same pieces) lists them at its commit.
@@ -37,44 +37,36 @@ from ingest.models import Report
 from .documents import report_docs
 from .schema import SCHEMA, ReportText
 
-# (field name, stored value or None, field length) for each field a document has.
-DocFields = tuple[tuple[str, object, int], ...]
-# (field name, column value) for each column a document fills.
-DocColumns = tuple[tuple[str, object], ...]
-# One term's postings: document numbers (in the report), weights, encoded values.
-TermPostings = tuple[list[int], list[float], list[bytes]]
+
+def checked_docs(report: Report, report_id: str) -> list[dict]:
+    """A report's index documents; ValueError for a field the schema does not know."""
+    docs = list(report_docs(report, report_id))
+    for doc in docs:
+        for name in doc:
+            if name not in SCHEMA:
+                raise ValueError(f"no field named {name!r} in the index schema")
+    return docs
 
 
-@dataclass(frozen=True)
-class PackedReport:
-    """A report's documents as a segment writer takes them (see `pack_report`)."""
+def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
+    """Add documents to a segment from `docnum` on: what Whoosh's add_document does.
 
-    report_id: str
-    docs: tuple[tuple[DocFields, DocColumns], ...]
-    postings: dict[str, dict[bytes, TermPostings]]
-
-
-def pack_report(report: Report, report_id: str) -> PackedReport:
-    """Analyze a report's documents for the index: what Whoosh's add_document works out.
-
-    Raises ValueError for a document field the schema does not know.
+    Every indexed field is analyzed and its postings go straight into the
+    pool; stored values, field lengths and column values go to the
+    per-document writer. Returns the number after the last document.
     """
-    docs = []
-    postings: dict[str, dict[bytes, TermPostings]] = {}
     # Most short values (the report, its month, a kind) repeat in every document.
     short: dict[tuple[str, object], list] = {}
-    for docnum, doc in enumerate(report_docs(report, report_id)):
-        fields, columns = [], []
+    for doc in docs:
+        pdw.start_doc(docnum)
         for name in sorted(doc):
             value = doc[name]
             if value is None:
                 continue
-            if name not in SCHEMA:
-                raise ValueError(f"no field named {name!r} in the index schema")
             field = SCHEMA[name]
             length = 0
             if field.indexed:
-                terms = postings.setdefault(name, {})
+                terms = pool.terms(name)
                 scorable = field.scorable
                 if isinstance(field, ReportText):
                     items = field.index(value)
@@ -87,16 +79,16 @@ def pack_report(report: Report, report_id: str) -> PackedReport:
                         length += freq
                     entry = terms.get(tbytes)
                     if entry is None:
-                        terms[tbytes] = ([docnum], [weight], [vbytes])
-                    else:
-                        entry[0].append(docnum)
-                        entry[1].append(weight)
-                        entry[2].append(vbytes)
-            fields.append((name, value if field.stored else None, length))
+                        entry = terms[tbytes] = _Postings()
+                    entry.ids.append(docnum)
+                    entry.weights.append(weight)
+                    entry.values.append(vbytes)
+            pdw.add_field(name, field, value if field.stored else None, length)
             if field.column_type:
-                columns.append((name, field.to_column_value(value)))
-        docs.append((tuple(fields), tuple(columns)))
-    return PackedReport(report_id, tuple(docs), postings)
+                pdw.add_column_value(name, field.column_type, field.to_column_value(value))
+        pdw.finish_doc()
+        docnum += 1
+    return docnum
 
 
 class _Postings:
@@ -118,10 +110,15 @@ class TermStore:
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, _Postings]] = {}
 
-    def _postings(self, fieldname: str, tbytes: bytes) -> _Postings:
+    def terms(self, fieldname: str) -> dict[bytes, _Postings]:
+        """A field's postings by term (documents must be added in order)."""
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
+        return terms
+
+    def _postings(self, fieldname: str, tbytes: bytes) -> _Postings:
+        terms = self.terms(fieldname)
         entry = terms.get(tbytes)
         if entry is None:
             entry = terms[tbytes] = _Postings()
@@ -136,17 +133,6 @@ class TermStore:
         entry.ids.append(docnum)
         entry.weights.append(weight)
         entry.values.append(vbytes)
-
-    def add_report(self, postings: dict[str, dict[bytes, TermPostings]], base: int) -> None:
-        """Add a packed report's postings, its documents numbered from base."""
-        for fieldname, terms in postings.items():
-            for tbytes, (ids, weights, values) in terms.items():
-                entry = self._postings(fieldname, tbytes)
-                if entry.ids and base + ids[0] <= entry.ids[-1]:
-                    raise ValueError(f"postings of document {base + ids[0]} added out of order")
-                entry.ids.extend([base + docnum for docnum in ids])
-                entry.weights.extend(weights)
-                entry.values.extend(values)
 
     def cleanup(self) -> None:
         self.fields.clear()
@@ -203,31 +189,17 @@ class ReportSegmentWriter(SegmentWriter):
         self._commit_toc(segments)
         self._finish()
 
-    def add_packed(self, packed: PackedReport) -> None:
-        """Add a packed report's documents (see `pack_report`)."""
+    def add_report(self, report: Report, report_id: str) -> None:
+        """Add a report's documents; ValueError, before any is added, for an unknown field."""
         self._check_state()
-        base = self.docnum
-        self.docnum = _add_docs(self.perdocwriter, self.schema, packed.docs, base)
-        self.pool.add_report(packed.postings, base)
+        docs = checked_docs(report, report_id)
+        self.docnum = index_docs(docs, self.pool, self.perdocwriter, self.docnum)
         self._added = True
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         _write_terms(self.fieldwriter, self.pool, self._lengths, self.schema)
         self.fieldwriter.close()
-
-
-def _add_docs(pdw, schema, docs, docnum: int) -> int:
-    """Give the per-document writer a packed report's documents; return the next number."""
-    for fields, columns in docs:
-        pdw.start_doc(docnum)
-        for name, stored, length in fields:
-            pdw.add_field(name, schema[name], stored, length)
-        for name, value in columns:
-            pdw.add_column_value(name, schema[name].column_type, value)
-        pdw.finish_doc()
-        docnum += 1
-    return docnum
 
 
 @dataclass
@@ -293,11 +265,9 @@ class SegmentBuilder:
         Raises ValueError, before anything is added, for a document field the
         schema does not know.
         """
-        packed = pack_report(report, report_id)
+        docs = checked_docs(report, report_id)
         done = self._open or self._start()
-        base = done.docnum
-        done.docnum = _add_docs(done.perdocwriter, SCHEMA, packed.docs, base)
-        done.pool.add_report(packed.postings, base)
+        done.docnum = index_docs(docs, done.pool, done.perdocwriter, done.docnum)
         self._reports.append((report_id, report.source))
 
     def finish(self) -> BuiltSegment | None:

@@ -20,9 +20,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from search import Index, SearchError, SearchRequest, search
+from search import segment as segment_module
 from search.documents import report_docs
 from search.schema import SCHEMA, ReportText
-from search.segment import PackedReport, ReportSegmentWriter, SegmentBuilder, pack_report
+from search.segment import ReportSegmentWriter, SegmentBuilder
 
 
 def _text_values(reports):
@@ -67,12 +68,24 @@ def test_one_pass_analysis_terms_and_positions():
     assert title == {b"scienc": 3.0, b"platform": 3.0}
 
 
-def test_packed_report_pickles(pdf_report):
-    packed = pack_report(pdf_report, "lsst-dm-monthly-report-2017-10")
-    again = pickle.loads(pickle.dumps(packed))
-    assert isinstance(again, PackedReport)
-    assert again == packed
-    assert len(again.docs) == len(list(report_docs(pdf_report, "x")))
+def test_a_report_with_an_unknown_field_adds_nothing(tmp_path, monkeypatch, pdf_report):
+    ix = _new_index(tmp_path / "ix")
+    real = segment_module.report_docs
+
+    def with_an_extra_field(report, report_id):
+        docs = list(real(report, report_id))
+        return [*docs[:-1], {**docs[-1], "colour": "blue"}]
+
+    monkeypatch.setattr(segment_module, "report_docs", with_an_extra_field)
+    writer = ReportSegmentWriter(ix)
+    with pytest.raises(ValueError, match="no field named 'colour' in the index schema"):
+        writer.add_report(pdf_report, "oct")
+    assert writer.docnum == 0
+    builder = SegmentBuilder(ix.storage.folder, ix.indexname)
+    with pytest.raises(ValueError, match="colour"):
+        builder.add(pdf_report, "oct")
+    assert builder.finish() is None
+    writer.cancel()
 
 
 def _new_index(path):
@@ -95,7 +108,7 @@ def _write_fast(ix, adds, removes=(), optimize=False):
     for report_id in removes:
         writer.delete_by_term("report", report_id)
     for report, report_id in adds:
-        writer.add_packed(pack_report(report, report_id))
+        writer.add_report(report, report_id)
     writer.commit(optimize=optimize)
 
 
