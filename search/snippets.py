@@ -49,9 +49,8 @@ def make_snippet(text: str, terms: frozenset[str]) -> tuple[str, str]:
     """
     matches = []
     if terms and text:
-        matches = [
-            (m.start(), m.end()) for m in TOKEN_RE.finditer(text) if _forms(m.group(0)) & terms
-        ]
+        forms = _forms
+        matches = [m.span() for m in TOKEN_RE.finditer(text) if not terms.isdisjoint(forms(m[0]))]
     if not matches:
         marked = html.escape(_lead(text))
     else:
