@@ -41,7 +41,7 @@ def join_lines(lines: list[str], keep_hyphen: set[str] | None = None) -> str:
             continue
         if out.endswith("\u00ad"):
             out = out[:-1] + line
-        elif re.search(r"[A-Za-z]-$", out) and re.match(r"[a-z]", line):
+        elif _ends_hyphen(out, "[A-Za-z]") and re.match(r"[a-z]", line):
             head = re.search(r"([\w-]+)-$", out)[1]
             tail = re.match(r"[\w-]+", line)[0]
             compound = f"{head}-{tail}".lower()
@@ -49,11 +49,20 @@ def join_lines(lines: list[str], keep_hyphen: set[str] | None = None) -> str:
                 out += line
             else:
                 out = out[:-1] + line
-        elif re.search(r"[A-Z0-9]-$", out) and re.match(r"\d", line):
+        elif _ends_hyphen(out, "[A-Z0-9]") and re.match(r"\d", line):
             out += line  # an identifier or date broken after its hyphen: DMTC- / 7400-2420
         else:
             out += " " + line
     return out
+
+
+def _ends_hyphen(text: str, before: str) -> bool:
+    """True when text ends in a hyphen after a character of the class `before`.
+
+    Only the last two characters are matched: a search anchored at the end
+    would try every position of a growing paragraph.
+    """
+    return text.endswith("-") and re.fullmatch(before + "-", text[-2:]) is not None
 
 
 def hyphenated_words(text: str) -> set[str]:
