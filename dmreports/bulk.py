@@ -332,7 +332,8 @@ class _Run:
     ) -> dict[str, str | None]:
         """Parse the files, each worker indexing its reports; return {path: month} added."""
         self.emit(Event(PLANNED, count=len(paths)))
-        taken: dict[str, Report] = {}
+        # {path: month} of the reports taken; each must reach a written segment.
+        taken: dict[str, str | None] = {}
         built: set[str] = set()
         indexer = _WorkerIndexer(writer.segment_builder(), {path: ids[path] for path in paths})
         with fewer_collections():
@@ -341,10 +342,10 @@ class _Run:
                     self._list_segment(writer, item)
                     built.update(item.paths)
                 elif self._take(item, indexed, taken):
-                    taken[item.path] = item.report
-        for path in sorted(set(taken) - built):  # only if a worker lost them twice
+                    taken[item.path] = item.report.month
+        for path in sorted(set(taken) - built):  # never expected: parse_many parses lost work again
             self._retract(path, indexed, taken, "indexed by a worker that stopped")
-        return {path: report.month for path, report in taken.items()}
+        return taken
 
     def _list_segment(self, writer: IndexWriter, finished: Finished) -> None:
         if finished.error:

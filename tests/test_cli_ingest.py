@@ -21,6 +21,7 @@ import pytest
 
 from dmreports import bulk
 from dmreports.bulk import run_ingest
+from ingest.batch import parse_one
 from search import Index, SearchRequest, search
 from tests.conftest import CORPUS_HTML, CORPUS_PDF, REPORT_NAME, ROOT
 from tests.fixtures.months import FIXTURE_MONTHS, SLIPPED_MILESTONE, marker, write_month
@@ -372,6 +373,24 @@ def _read_all(fd: int, chunks: list[bytes]) -> None:
         if not chunk:
             return
         chunks.append(chunk)
+
+
+def test_a_report_that_reaches_no_segment_fails(tmp_path, monkeypatch):
+    # Should a worker's segment never come back, the file it parsed is failed
+    # (not counted as added) and the index does not list it.
+    def parse_without_finishing(paths, jobs, limits, prepare, finish_every):
+        for path in paths:
+            yield parse_one(path, limits)
+
+    monkeypatch.setattr(bulk, "parse_many", parse_without_finishing)
+    events = []
+    summary = run_ingest([CORPUS_HTML], tmp_path / "index", jobs=1, on_event=events.append)
+    assert (summary.added, summary.failed) == (
+        0,
+        [(str(CORPUS_HTML), "indexed by a worker that stopped")],
+    )
+    assert [e.kind for e in events] == [bulk.PLANNED, bulk.ADDED, bulk.FAILED]
+    assert Index(tmp_path / "index").report_files() == {}
 
 
 # --- dmreports search ---------------------------------------------------------------------
