@@ -54,16 +54,50 @@ _LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)], d
 
 @dataclass
 class FacetArrays:
-    """One facet field as (document, value) pairs: values[pair_value[i]] is on pair_doc[i]."""
+    """One facet field's postings, value after value: the documents carrying
+    values[i] are pair_doc[starts[i]:starts[i + 1]].
+
+    doc_value: for a field no document has two values of, each document's
+    value (len(values) where it has none): a query matching few documents
+    counts only those.
+    """
 
     values: list[str]
     pair_doc: np.ndarray
-    pair_value: np.ndarray
+    starts: np.ndarray
+    doc_value: np.ndarray | None = None
 
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        """Return {value: number of masked documents carrying it} for values counted > 0."""
-        counted = np.bincount(self.pair_value[mask[self.pair_doc]], minlength=len(self.values))
-        return {self.values[i]: int(n) for i in np.flatnonzero(counted) for n in (counted[i],)}
+    @classmethod
+    def of(cls, values: list[str], docs: list[np.ndarray], size: int) -> FacetArrays:
+        """The arrays of a field from each value's document numbers."""
+        if not docs:
+            empty = np.zeros(0, dtype=np.int32)
+            return cls([], empty, empty.astype(np.int64))
+        lengths = np.array([len(ids) for ids in docs], dtype=np.int64)
+        pair_doc = np.concatenate(docs).astype(np.int32)
+        doc_value = None
+        if np.bincount(pair_doc, minlength=size).max() == 1:
+            doc_value = np.full(size, len(values), dtype=np.int32)
+            doc_value[pair_doc] = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
+        return cls(values, pair_doc, np.concatenate(([0], np.cumsum(lengths)[:-1])), doc_value)
+
+    def counts(self, mask: np.ndarray, matched: np.ndarray | None = None) -> dict[str, int]:
+        """Return {value: number of masked documents carrying it} for values counted > 0.
+
+        matched: the mask's document numbers (np.flatnonzero), when the caller has them.
+        """
+        if not self.values:
+            return {}
+        if self.doc_value is not None and matched is not None:
+            size = len(self.values)
+            counted = np.bincount(self.doc_value[matched], minlength=size + 1)[:size]
+        else:
+            # Each value's documents are one run of pairs: one sum per run.
+            pairs = mask[self.pair_doc].view(np.uint8)
+            counted = np.add.reduceat(pairs, self.starts, dtype=np.int64)
+        counted_at = np.flatnonzero(counted)
+        names = map(self.values.__getitem__, counted_at.tolist())
+        return dict(zip(names, counted[counted_at].tolist(), strict=True))
 
 
 @dataclass
@@ -227,19 +261,15 @@ class Matcher:
         """Return a field's (document, value) pairs, skipping some values."""
         found = self.arrays.facets.get(fieldname)
         if found is None:
-            values, docs, codes = [], [], []
+            values, docs = [], []
             for term in self.reader.field_terms(fieldname):
                 if term in skip:
                     continue
                 ids = self.postings(fieldname, term)[0]
-                docs.append(ids)
-                codes.append(np.full(len(ids), len(values), dtype=np.int32))
-                values.append(term)
-            found = self.arrays.facets[fieldname] = FacetArrays(
-                values,
-                np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
-                np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32),
-            )
+                if len(ids):
+                    docs.append(ids)
+                    values.append(term)
+            found = self.arrays.facets[fieldname] = FacetArrays.of(values, docs, self.arrays.size)
         return found
 
     def sort_key(self, fieldname: str) -> np.ndarray:

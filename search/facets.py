@@ -80,15 +80,17 @@ def count_facets(
 ) -> dict[str, Facet]:
     """Count every facet's values under the query and every other facet's selection."""
     facets = {}
+    main_docs = np.flatnonzero(main)  # shared by every facet counted under the main mask
     for name in FACETS:
         if filters[name] is None:
-            mask = main
+            mask, matched = main, main_docs
         else:
             mask = text_mask.copy()
             for other, f in filters.items():
                 if other != name and f is not None:
                     mask &= f
-        counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask)
+            matched = None
+        counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask, matched)
         selected = request.selected(name)
         if name == "wbs":
             values = _wbs_values(counts, selected, wbs_labels(snap))

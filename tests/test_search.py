@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import load_report
@@ -18,6 +19,7 @@ from search import (
     SearchRequest,
     search,
 )
+from search.engine import FacetArrays
 from search.query import parse_query
 from search.schema import TEXT_ANALYZER, WBS_ANALYZER, analyze
 from tests.fixtures.months import FIXTURE_MONTHS, marker, write_months
@@ -391,3 +393,19 @@ def test_a_repeated_query_text_is_parsed_once_and_answers_the_same(october, q):
     assert ids(again) == ids(first)
     assert [h.score for h in again.hits] == [h.score for h in first.hits]
     assert again.total == first.total > 0
+
+
+def test_facet_counts_from_matched_documents_equal_counts_from_pairs():
+    # Months (one per document) and WBS elements (several per document) of six documents.
+    months = FacetArrays.of(["2017-09", "2017-10"], [np.array([0, 1, 2]), np.array([3, 5])], size=6)
+    wbs = FacetArrays.of(
+        ["1.02c", "1.02c.03", "1.02c.06"],
+        [np.array([0, 1, 3, 5]), np.array([0, 3]), np.array([1, 5])],
+        size=6,
+    )
+    assert months.doc_value is not None and wbs.doc_value is None
+    mask = np.array([True, False, True, True, True, False])
+    matched = np.flatnonzero(mask)
+    assert months.counts(mask) == months.counts(mask, matched) == {"2017-09": 2, "2017-10": 1}
+    assert wbs.counts(mask, matched) == {"1.02c": 2, "1.02c.03": 2}
+    assert months.counts(np.zeros(6, dtype=bool), np.zeros(0, dtype=np.int64)) == {}
