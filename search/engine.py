@@ -48,24 +48,31 @@ B = BM25F().B
 K1 = BM25F().K1
 # Postings kept in memory per index generation (term -> arrays), least recently used out.
 TERM_CACHE_SIZE = 20_000
+# A facet is counted from the matched documents' own values when they are
+# fewer than 1 in FEW_MATCHED documents, else from every (document, value) pair.
+FEW_MATCHED = 8
 # Stored length byte -> length, as Whoosh decodes it.
 _LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
 
 
 @dataclass
 class FacetArrays:
-    """One facet field's postings, value after value: the documents carrying
-    values[i] are pair_doc[starts[i]:starts[i + 1]].
+    """One facet field's postings, two ways.
 
-    doc_value: for a field no document has two values of, each document's
-    value (len(values) where it has none): a query matching few documents
-    counts only those.
+    By value: the documents carrying values[i] are pair_doc[starts[i]:starts[i + 1]]
+    (a query matching many documents sums each value's run of pairs).
+    By document: document d carries the values doc_values[doc_starts[d]:doc_starts[d + 1]]
+    (a query matching few documents looks at only theirs); doc_value holds the one
+    value of each document instead (len(values) where it has none) when no
+    document has two.
     """
 
     values: list[str]
     pair_doc: np.ndarray
     starts: np.ndarray
     doc_value: np.ndarray | None = None
+    doc_starts: np.ndarray | None = None
+    doc_values: np.ndarray | None = None
 
     @classmethod
     def of(cls, values: list[str], docs: list[np.ndarray], size: int) -> FacetArrays:
@@ -75,11 +82,17 @@ class FacetArrays:
             return cls([], empty, empty.astype(np.int64))
         lengths = np.array([len(ids) for ids in docs], dtype=np.int64)
         pair_doc = np.concatenate(docs).astype(np.int32)
-        doc_value = None
-        if np.bincount(pair_doc, minlength=size).max() == 1:
-            doc_value = np.full(size, len(values), dtype=np.int32)
-            doc_value[pair_doc] = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
-        return cls(values, pair_doc, np.concatenate(([0], np.cumsum(lengths)[:-1])), doc_value)
+        pair_value = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
+        out = cls(values, pair_doc, np.concatenate(([0], np.cumsum(lengths)[:-1])))
+        per_doc = np.bincount(pair_doc, minlength=size)
+        if per_doc.max() == 1:
+            out.doc_value = np.full(size, len(values), dtype=np.int32)
+            out.doc_value[pair_doc] = pair_value
+        else:
+            order = np.argsort(pair_doc, kind="stable")
+            out.doc_values = pair_value[order]
+            out.doc_starts = np.concatenate(([0], np.cumsum(per_doc)))
+        return out
 
     def counts(self, mask: np.ndarray, matched: np.ndarray | None = None) -> dict[str, int]:
         """Return {value: number of masked documents carrying it} for values counted > 0.
@@ -88,9 +101,17 @@ class FacetArrays:
         """
         if not self.values:
             return {}
+        size = len(self.values)
+        few = matched is not None and len(matched) * FEW_MATCHED < len(mask)
         if self.doc_value is not None and matched is not None:
-            size = len(self.values)
             counted = np.bincount(self.doc_value[matched], minlength=size + 1)[:size]
+        elif few and self.doc_starts is not None:
+            starts, ends = self.doc_starts[matched], self.doc_starts[matched + 1]
+            runs = ends - starts
+            # The positions of the matched documents' values, run after run.
+            offsets = np.repeat(starts - np.cumsum(runs) + runs, runs)
+            at = offsets + np.arange(len(offsets))
+            counted = np.bincount(self.doc_values[at], minlength=size)
         else:
             # Each value's documents are one run of pairs: one sum per run.
             pairs = mask[self.pair_doc].view(np.uint8)

@@ -89,7 +89,7 @@ def count_facets(
             for other, f in filters.items():
                 if other != name and f is not None:
                     mask &= f
-            matched = None
+            matched = np.flatnonzero(mask)
         counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask, matched)
         selected = request.selected(name)
         if name == "wbs":

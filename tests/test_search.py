@@ -396,16 +396,26 @@ def test_a_repeated_query_text_is_parsed_once_and_answers_the_same(october, q):
 
 
 def test_facet_counts_from_matched_documents_equal_counts_from_pairs():
-    # Months (one per document) and WBS elements (several per document) of six documents.
-    months = FacetArrays.of(["2017-09", "2017-10"], [np.array([0, 1, 2]), np.array([3, 5])], size=6)
+    # Months (one per document) and WBS elements (several per document) of 40 documents.
+    size = 40
+    months = FacetArrays.of(["2017-09", "2017-10"], [np.array([0, 1, 2]), np.array([3, 5])], size)
     wbs = FacetArrays.of(
         ["1.02c", "1.02c.03", "1.02c.06"],
-        [np.array([0, 1, 3, 5]), np.array([0, 3]), np.array([1, 5])],
-        size=6,
+        [np.array([0, 1, 3, 5, 39]), np.array([0, 3, 39]), np.array([1, 5])],
+        size,
     )
-    assert months.doc_value is not None and wbs.doc_value is None
-    mask = np.array([True, False, True, True, True, False])
-    matched = np.flatnonzero(mask)
-    assert months.counts(mask) == months.counts(mask, matched) == {"2017-09": 2, "2017-10": 1}
-    assert wbs.counts(mask, matched) == {"1.02c": 2, "1.02c.03": 2}
-    assert months.counts(np.zeros(6, dtype=bool), np.zeros(0, dtype=np.int64)) == {}
+    assert months.doc_value is not None and wbs.doc_starts is not None
+    few = np.zeros(size, dtype=bool)
+    few[[0, 2, 3, 4, 39]] = True  # 5 of 40: counted from these documents' own values
+    many = np.ones(size, dtype=bool)
+    many[[1, 2]] = False  # counted from every pair
+    for mask, expected_months, expected_wbs in (
+        (few, {"2017-09": 2, "2017-10": 1}, {"1.02c": 3, "1.02c.03": 3}),
+        (many, {"2017-09": 1, "2017-10": 2}, {"1.02c": 4, "1.02c.03": 3, "1.02c.06": 1}),
+    ):
+        matched = np.flatnonzero(mask)
+        assert months.counts(mask) == months.counts(mask, matched) == expected_months
+        assert wbs.counts(mask) == wbs.counts(mask, matched) == expected_wbs
+    nothing = np.zeros(size, dtype=bool)
+    assert months.counts(nothing, np.flatnonzero(nothing)) == {}
+    assert wbs.counts(nothing, np.flatnonzero(nothing)) == {}
