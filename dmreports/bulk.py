@@ -214,8 +214,10 @@ class _Run:
         self.rebuild = full
         self.summary = summary
         self.emit = emit
+        self.failed_paths: set[str] = set()
 
     def fail(self, path: str, reason: str) -> None:
+        self.failed_paths.add(path)
         self.summary.failed.append((path, reason))
         self.emit(Event(FAILED, path, reason))
 
@@ -358,7 +360,7 @@ class _Run:
         if report is None:
             if path in taken:  # parsed again after its worker died, and failed this time
                 self._retract(path, indexed, taken, outcome.error or "cannot be parsed")
-            else:
+            elif path not in self.failed_paths:  # not a report, then lost with a worker
                 self.fail(path, outcome.error or "cannot be parsed")
             return False
         if NO_STRUCTURE in report.warnings:
@@ -427,6 +429,9 @@ class _WorkerIndexer:
 
     def finish(self) -> BuiltSegment | None:
         return self.builder.finish()
+
+    def discard(self) -> None:
+        self.builder.discard()
 
 
 def _segment_size(files: int, jobs: int) -> int:

@@ -8,8 +8,9 @@ PDF library) is reported the same way.
 
 A worker may also keep what it makes of its reports (a `Collector`, such as
 the index's segment builder) and hand it over when told to finish. The work
-a worker kept since its last finish dies with it: those files are parsed
-again by another worker, and only the file that killed it fails.
+a worker kept since its last finish dies with it (or is dropped when the
+collector fails on a file): those files are parsed again by another worker,
+and only the file that stopped it fails. A file lost that way twice fails too.
 """
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ Prepare = Callable[[str, Report], object]
 PRELOAD = ["ingest.pipeline"]
 # What a worker sends once its imports are done and it can take files.
 READY = "ready"
-# What the parent sends a worker to have its collector hand over what it kept.
-FINISH = "finish"
+# What the parent sends a worker to have its collector hand over what it kept
+# (not a string: it can never be a path).
+FINISH = ("finish",)
+# A file whose kept work was lost with this many workers fails instead of going back.
+MAX_LOSSES = 2
+LOST_TOO_OFTEN = f"lost with {MAX_LOSSES} parser workers that stopped (crashed or too slow)"
 # A worker's garbage collector thresholds (Python's defaults: 700, 10, 10).
 GC_THRESHOLDS = (20_000, 10, 10)
 # How long to wait for a killed worker to go away.
@@ -56,6 +61,8 @@ class Outcome:
     seconds: float
     # What the caller's `prepare` made of the report in the worker (see parse_many).
     prepared: object = None
+    # The worker's collector failed on this file and dropped what it kept.
+    dropped: bool = False
 
 
 @runtime_checkable
@@ -66,6 +73,9 @@ class Collector(Protocol):
 
     def finish(self) -> object:
         """Hand over (it must pickle) what was kept since the last finish, and start afresh."""
+
+    def discard(self) -> None:
+        """Drop what was kept since the last finish (called after a call failed)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,10 @@ def parse_one(path: str, limits: Limits, prepare: Prepare | None = None) -> Outc
             prepared = prepare(path, report)
         except Exception as exc:  # the caller's code failing on this report
             reason = f"cannot be prepared for the index ({type(exc).__name__}: {exc})"
-            return Outcome(path, None, reason, time.perf_counter() - start)
+            dropped = isinstance(prepare, Collector)
+            if dropped:  # what it kept may be half-changed: start afresh
+                prepare.discard()
+            return Outcome(path, None, reason, time.perf_counter() - start, dropped=dropped)
     return Outcome(path, report, None, time.perf_counter() - start, prepared)
 
 
@@ -156,6 +169,7 @@ class _Worker:
         self.ready = False
         self.path: str | None = None
         self.started = 0.0
+        self.deadline = 0.0
         # Files whose prepared work the worker keeps (a collector's), and whether
         # it was told to finish and has not answered yet.
         self.kept: list[str] = []
@@ -165,12 +179,15 @@ class _Worker:
     def busy(self) -> bool:
         return self.path is not None or self.finishing
 
-    def give(self, path: str) -> None:
+    def give(self, path: str, seconds: float) -> None:
         self.path, self.started = path, time.perf_counter()
+        self.deadline = self.started + seconds
         self.conn.send(path)
 
-    def finish(self) -> None:
-        self.finishing = True
+    def finish(self, seconds: float) -> None:
+        # Finishing may take as long as the files it covers may each take to parse.
+        self.finishing, self.started = True, time.perf_counter()
+        self.deadline = self.started + seconds * len(self.kept)
         self.conn.send(FINISH)
 
     def kill(self) -> None:
@@ -194,11 +211,20 @@ class _Queue:
 
     pending: list[str]
     again: set[str] = field(default_factory=set)
+    losses: dict[str, int] = field(default_factory=dict)
 
-    def lost(self, worker: _Worker) -> None:
-        self.again.update(worker.kept)
-        self.pending.extend(worker.kept)
+    def lost(self, worker: _Worker) -> list[str]:
+        """Put back the files whose work the worker kept; return those lost too often."""
+        given_up = []
+        for path in worker.kept:
+            self.losses[path] = self.losses.get(path, 0) + 1
+            if self.losses[path] >= MAX_LOSSES:
+                given_up.append(path)
+            else:
+                self.again.add(path)
+                self.pending.append(path)
         worker.kept = []
+        return given_up
 
 
 def parse_many(
@@ -217,9 +243,11 @@ def parse_many(
 
     A `Collector` keeps its work in the worker: each worker is told to finish
     once it has parsed finish_every files (if given) since its last finish,
-    and once no file is left for it; each finish is yielded as `Finished`.
-    A file whose kept work was lost with its worker is parsed again, and its
-    outcome is not yielded a second time unless it fails then.
+    and once no file is left for it; each finish is yielded as `Finished`. A
+    finish may take as long as its files' parses may. A file whose kept work
+    was lost (its worker died or was stopped, or the collector failed on a
+    later file) is parsed again, and its outcome is not yielded a second time
+    unless it fails then; lost MAX_LOSSES times, it fails.
     """
     queue = _Queue(list(paths))
     queue.pending.reverse()
@@ -233,25 +261,41 @@ def parse_many(
     count = max(1, min(jobs, len(queue.pending)))
     workers = [_Worker(context, limits, prepare) for _ in range(count)]
 
-    def next_task(worker: _Worker) -> None:
+    def next_task(index: int) -> None:
+        worker = workers[index]
         due = finish_every is not None and len(worker.kept) >= finish_every
-        if worker.kept and (due or not queue.pending):
-            worker.finish()
-        elif queue.pending:
-            worker.give(queue.pending.pop())
+        try:
+            if worker.kept and (due or not queue.pending):
+                worker.finish(limits.seconds)
+            elif queue.pending:
+                worker.give(queue.pending.pop(), limits.seconds)
+        except OSError:  # the worker died after its last answer: its task goes back
+            if worker.path is not None:
+                queue.pending.append(worker.path)
+            worker.path, worker.finishing = None, False
+            lost.extend(replace(index))
 
-    def replace(index: int) -> None:
+    def replace(index: int) -> list[str]:
+        """Replace a worker; return the files lost with it too often to try again."""
         workers[index].kill()
-        queue.lost(workers[index])
+        given_up = queue.lost(workers[index])
         workers[index] = _Worker(context, limits, prepare)
+        return given_up
+
+    # Files lost with their workers too often: they fail.
+    lost: list[str] = []
 
     try:
-        while queue.pending or any(w.busy or w.kept for w in workers):
-            for worker in workers:
+        while queue.pending or lost or any(w.busy or w.kept for w in workers):
+            while lost:
+                yield Outcome(lost.pop(), None, LOST_TOO_OFTEN, 0.0)
+            for index, worker in enumerate(workers):
                 if worker.ready and not worker.busy:
-                    next_task(worker)
+                    next_task(index)
             waiting = [w for w in workers if w.busy or not w.ready]
-            deadlines = [w.started + limits.seconds for w in waiting if w.path]
+            if not waiting:
+                continue
+            deadlines = [w.deadline for w in waiting if w.busy]
             timeout = max(0.0, min(deadlines) - time.perf_counter()) if deadlines else None
             ready = wait([w.conn for w in waiting], timeout=timeout)
             for index, worker in enumerate(workers):
@@ -266,7 +310,7 @@ def parse_many(
                             code = worker.process.exitcode
                             reason = f"parser crashed (exit code {code})"
                             yield Outcome(worker.path, None, reason, elapsed)
-                        replace(index)
+                        lost.extend(replace(index))
                         continue
                     if message == READY:
                         worker.ready = True
@@ -274,21 +318,24 @@ def parse_many(
                     if isinstance(message, Finished):
                         worker.finishing = False
                         kept, worker.kept = tuple(worker.kept), []
-                        next_task(worker)
+                        next_task(index)
                         yield Finished(message.result, kept, message.error)
                         continue
                     worker.path = None
-                    if collects and message.report is not None:
+                    if message.dropped:
+                        lost.extend(queue.lost(worker))
+                    elif collects and message.report is not None:
                         worker.kept.append(message.path)
-                    next_task(worker)  # the worker goes on while the caller takes this one
+                    next_task(index)  # the worker goes on while the caller takes this one
                     if message.path in queue.again and message.report is not None:
                         continue  # its outcome was yielded before its work was lost
                     yield message
-                elif worker.path and elapsed >= limits.seconds:
+                elif worker.busy and time.perf_counter() >= worker.deadline:
                     path = worker.path
-                    replace(index)
-                    reason = f"parse exceeded the time limit ({limits.seconds:g} s)"
-                    yield Outcome(path, None, reason, elapsed)
+                    lost.extend(replace(index))
+                    if path is not None:
+                        reason = f"parse exceeded the time limit ({limits.seconds:g} s)"
+                        yield Outcome(path, None, reason, elapsed)
     finally:
         for worker in workers:
             worker.stop()

@@ -25,6 +25,7 @@ tests/test_index_writer.py compares them term by term.
 from __future__ import annotations
 
 from array import array
+from contextlib import suppress
 from dataclasses import dataclass
 
 from whoosh.codec.whoosh3 import W3Codec
@@ -277,6 +278,18 @@ class SegmentBuilder:
         if done is None:
             return None
         return BuiltSegment(_write_open(self._storage, SCHEMA, done), reports)
+
+    def discard(self) -> None:
+        """Drop the open segment (after an add failed half-way); its files are never listed.
+
+        Its writers are closed, as far as they can be, so no file is left open;
+        Whoosh deletes the files of unlisted segments at the next commit.
+        """
+        done, self._open, self._reports = self._open, None, []
+        if done is not None:
+            for writer in (done.perdocwriter, done.fieldwriter):
+                with suppress(Exception):  # a writer left half-way may not close cleanly
+                    writer.close()
 
     def _start(self) -> _Open:
         if self._storage is None:

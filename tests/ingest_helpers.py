@@ -78,6 +78,19 @@ class KeepMonths:
         kept, self.kept = self.kept, []
         return kept
 
+    def discard(self) -> None:
+        self.kept = []
+
+
+class KeepMonthsFailingOnBad(KeepMonths):
+    """KeepMonths that fails on files whose name starts with "bad" (after keeping a
+    half-made entry, as a collector failing half-way would)."""
+
+    def __call__(self, path: str, report) -> None:
+        super().__call__(path, report)
+        if Path(path).name.startswith("bad"):
+            raise ValueError("half-way")
+
 
 def write_long_pdf(path: Path) -> Path:
     """A valid 300-page PDF full of text: its parse takes well over a second."""

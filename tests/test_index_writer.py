@@ -88,6 +88,30 @@ def test_a_report_with_an_unknown_field_adds_nothing(tmp_path, monkeypatch, pdf_
     writer.cancel()
 
 
+def test_a_builder_failing_half_way_is_discarded_and_goes_on(tmp_path, monkeypatch, pdf_report):
+    ix = _new_index(tmp_path / "ix")
+    real = segment_module.report_docs
+
+    def with_a_bad_order(report, report_id):
+        docs = list(real(report, report_id))
+        return [*docs[:-1], {**docs[-1], "order": "last"}]  # a field known, its value not
+
+    builder = SegmentBuilder(ix.storage.folder, ix.indexname)
+    with monkeypatch.context() as patch:
+        patch.setattr(segment_module, "report_docs", with_a_bad_order)
+        with pytest.raises(ValueError):
+            builder.add(pdf_report, "bad")
+    builder.discard()
+    builder.add(pdf_report, "oct")
+    built = builder.finish()
+    assert built.reports == (("oct", pdf_report.source),)
+    writer = ReportSegmentWriter(ix)
+    writer.add_segment(built.segment)
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert {d["report"] for d in searcher.all_stored_fields()} == {"oct"}
+
+
 def _new_index(path):
     path.mkdir()
     return FileStorage(str(path)).create_index(SCHEMA)

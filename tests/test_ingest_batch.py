@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from ingest.batch import Finished, Outcome, parse_many
+from ingest.batch import LOST_TOO_OFTEN, Finished, Outcome, parse_many
 from ingest.pipeline import Limits
 from tests.conftest import CORPUS_HTML, CORPUS_PDF
-from tests.ingest_helpers import KeepMonths, write_long_pdf
+from tests.ingest_helpers import KeepMonths, KeepMonthsFailingOnBad, write_long_pdf
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +46,16 @@ def test_page_and_size_limits(long_pdf):
     assert outcomes[str(long_pdf)].error == "too many pages (300, limit 200)"
 
 
+def _copies(folder, *names: str) -> list[str]:
+    """Copies of the corpus HTML report (a few hundredths of a second each to parse)."""
+    for name in names:
+        shutil.copy(CORPUS_HTML, folder / name)
+    return [str(folder / name) for name in names]
+
+
 @pytest.fixture
 def html_copies(tmp_path):
-    """Three copies of the corpus HTML report (a few hundredths of a second each to parse)."""
-    paths = []
-    for name in ("a.html", "b.html", "c.html"):
-        shutil.copy(CORPUS_HTML, tmp_path / name)
-        paths.append(str(tmp_path / name))
-    return paths
+    return _copies(tmp_path, "a.html", "b.html", "c.html")
 
 
 def test_collector_hands_over_what_it_kept(html_copies):
@@ -82,3 +84,28 @@ def test_work_kept_by_a_killed_worker_is_done_again(html_copies, long_pdf):
     assert sorted(kept) == ["a.html", "b.html", "c.html"]
     covered = [p for f in items if isinstance(f, Finished) for p in f.paths]
     assert sorted(covered) == [a, b, c]
+
+
+def test_a_collector_failing_on_a_file_drops_its_work_which_is_done_again(tmp_path):
+    a, b, bad, c = _copies(tmp_path, "a.html", "b.html", "bad.html", "c.html")
+    items = list(parse_many([a, b, bad, c], jobs=1, prepare=KeepMonthsFailingOnBad()))
+    outcomes = [i for i in items if isinstance(i, Outcome)]
+    assert sorted(o.path for o in outcomes) == [a, b, bad, c]  # each once
+    failed = {o.path: o.error for o in outcomes if o.error}
+    assert failed == {bad: "cannot be prepared for the index (ValueError: half-way)"}
+    # The half-made entry for bad.html went with the rest; a and b were kept again.
+    kept = [name for f in items if isinstance(f, Finished) for name, _ in f.result]
+    assert sorted(kept) == ["a.html", "b.html", "c.html"]
+
+
+def test_a_file_lost_twice_fails(tmp_path):
+    a, bad1, bad2 = _copies(tmp_path, "a.html", "bad1.html", "bad2.html")
+    items = list(parse_many([a, bad1, bad2], jobs=1, prepare=KeepMonthsFailingOnBad()))
+    outcomes = [i for i in items if isinstance(i, Outcome)]
+    # a: reported parsed, lost when bad1 failed, parsed again, lost again when bad2 failed.
+    assert [(o.path, o.error) for o in outcomes if o.path == a] == [
+        (a, None),
+        (a, LOST_TOO_OFTEN),
+    ]
+    assert LOST_TOO_OFTEN == "lost with 2 parser workers that stopped (crashed or too slow)"
+    assert not [f for f in items if isinstance(f, Finished) and f.result]

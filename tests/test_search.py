@@ -19,7 +19,7 @@ from search import (
     SearchRequest,
     search,
 )
-from search.engine import FacetArrays
+from search.engine import FEW_MATCHED, FacetArrays
 from search.query import parse_query
 from search.schema import TEXT_ANALYZER, WBS_ANALYZER, analyze
 from tests.fixtures.months import FIXTURE_MONTHS, marker, write_months
@@ -406,7 +406,8 @@ def test_facet_counts_from_matched_documents_equal_counts_from_pairs():
     )
     assert months.doc_value is not None and wbs.doc_starts is not None
     few = np.zeros(size, dtype=bool)
-    few[[0, 2, 3, 4, 39]] = True  # 5 of 40: counted from these documents' own values
+    few[[0, 2, 3, 39]] = True  # 4 of 40: counted from these documents' own values
+    assert 4 * FEW_MATCHED < size
     many = np.ones(size, dtype=bool)
     many[[1, 2]] = False  # counted from every pair
     for mask, expected_months, expected_wbs in (
