@@ -303,15 +303,15 @@ def serve(index_dir: str | None, host: str, port: int, threads: int, workers: in
     if not Index(folder).exists():
         click.echo(f"{folder}: no index yet; pages answer 503 until `dmreports ingest`", err=True)
     app = create_app(folder)
+    workers = workers or default_jobs()
     try:
-        sock = server.listen(host, port)
+        sockets = server.listen(host, port, workers)
     except OSError as exc:
         click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    port = sock.getsockname()[1]
-    workers = workers or default_jobs()
+    port = sockets[0].getsockname()[1]
     click.echo(
         f"serving {folder} on http://{host}:{port}/ with {workers} worker processes (Ctrl-C stops)",
         err=True,
     )
-    server.serve(app, sock, workers, threads)
+    server.serve(app, sockets, threads)

@@ -1,10 +1,15 @@
-"""`dmreports serve`: waitress in one process per CPU, all accepting on one socket.
+"""`dmreports serve`: waitress in one process per CPU, each on its own socket of one port.
 
 Python runs one thread at a time per process, so a single server process tops
-out at what one core can do; the workers are forked after the socket is
+out at what one core can do; the workers are forked after the sockets are
 bound and the app is built, and the parent only supervises them: SIGTERM or
 Ctrl-C to the parent stops them all, and a worker stops by itself when the
 parent dies.
+
+Each worker listens on a socket of its own, all bound to the same port
+(SO_REUSEPORT): the kernel spreads new connections over them. On one shared
+socket the workers race to accept, and a worker that keeps winning can end
+up with every keep-alive connection while the other cores idle.
 """
 
 from __future__ import annotations
@@ -23,23 +28,37 @@ _PR_SET_PDEATHSIG = 1
 SERVER_IDENT = "dmreports"
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """Return a listening socket on host:port (port 0: any free port)."""
-    return socket.create_server((host, port), backlog=1024, reuse_port=False)
+def listen(host: str, port: int, count: int = 1) -> list[socket.socket]:
+    """Return `count` listening sockets sharing host:port (port 0: any free port)."""
+    share = count > 1
+    sockets = [socket.create_server((host, port), backlog=1024, reuse_port=share)]
+    try:
+        port = sockets[0].getsockname()[1]
+        for _ in range(count - 1):
+            sockets.append(socket.create_server((host, port), backlog=1024, reuse_port=share))
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
-def serve(app: Flask, sock: socket.socket, workers: int, threads: int) -> None:
-    """Serve app on sock with `workers` processes of `threads` threads; return when stopped."""
-    if workers == 1:
-        _run(app, sock, threads)
+def serve(app: Flask, sockets: list[socket.socket], threads: int) -> None:
+    """Serve app with one process of `threads` threads per socket; return when stopped."""
+    if len(sockets) == 1:
+        _run(app, sockets[0], threads)
         return
     children = []
-    for _ in range(workers):
+    for sock in sockets:
         pid = os.fork()
         if pid == 0:
+            for other in sockets:
+                if other is not sock:
+                    other.close()
             _child(app, sock, threads)
         children.append(pid)
-    sock.close()
+    for sock in sockets:
+        sock.close()
 
     def stop(signum, _frame) -> None:
         for pid in children:

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from dmreports import server as server_module
 from tests.conftest import ROOT
 from tests.web_support import october_app
 
@@ -134,3 +135,25 @@ def test_worker_processes_share_the_port_and_stop_with_the_server(
     assert not any(_alive(pid) for pid in workers)
     assert "with 2 worker processes" in err
     assert "Traceback" not in err
+
+
+def test_each_worker_gets_its_own_socket_of_the_one_port():
+    # The kernel spreads connections over sockets sharing a port (SO_REUSEPORT),
+    # instead of the workers racing to accept on one socket.
+    sockets = server_module.listen("127.0.0.1", 0, 3)
+    try:
+        ports = {sock.getsockname()[1] for sock in sockets}
+        assert len(sockets) == 3 and len(ports) == 1
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for sock in sockets)
+        port = ports.pop()
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(30)]
+        for client in clients:
+            client.close()
+    finally:
+        for sock in sockets:
+            sock.close()
+    single = server_module.listen("127.0.0.1", 0)
+    try:
+        assert not single[0].getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+    finally:
+        single[0].close()
