@@ -20,11 +20,11 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from .dates import warm_up
 from .models import IngestError, Report
@@ -33,8 +33,6 @@ from .pipeline import DEFAULT_LIMITS, Limits, load_report
 # Worker processes are started by a fork server: safe beside threads (a progress
 # bar) in the parent, and cheap to replace after a kill.
 START_METHOD = "forkserver"
-# A function of a file's path and its parsed report, run in the worker after the parse.
-Prepare = Callable[[str, Report], object]
 # Modules the fork server imports before it forks any worker.
 PRELOAD = ["ingest.pipeline"]
 # What a worker sends once its imports are done and it can take files.
@@ -59,17 +57,17 @@ class Outcome:
     report: Report | None
     error: str | None
     seconds: float
-    # What the caller's `prepare` made of the report in the worker (see parse_many).
-    prepared: object = None
     # The worker's collector failed on this file and dropped what it kept.
     dropped: bool = False
 
 
-@runtime_checkable
 class Collector(Protocol):
-    """A `Prepare` that keeps what it makes in the worker, until told to finish."""
+    """What a worker does with each report it parses, kept in the worker until told to finish.
 
-    def __call__(self, path: str, report: Report) -> object: ...
+    Called with each (path, report); it must pickle (it is sent to the workers).
+    """
+
+    def __call__(self, path: str, report: Report) -> None: ...
 
     def finish(self) -> object:
         """Hand over (it must pickle) what was kept since the last finish, and start afresh."""
@@ -94,27 +92,24 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def parse_one(path: str, limits: Limits, prepare: Prepare | None = None) -> Outcome:
-    """Parse one file in this process (no time limit), then prepare the report if asked."""
+def parse_one(path: str, limits: Limits, collector: Collector | None = None) -> Outcome:
+    """Parse one file in this process (no time limit), then give the report to the collector."""
     start = time.perf_counter()
     try:
         report = load_report(path, limits)
     except IngestError as exc:
         return Outcome(path, None, exc.reason, time.perf_counter() - start)
-    prepared = None
-    if prepare is not None:
+    if collector is not None:
         try:
-            prepared = prepare(path, report)
+            collector(path, report)
         except Exception as exc:  # the caller's code failing on this report
             reason = f"cannot be prepared for the index ({type(exc).__name__}: {exc})"
-            dropped = isinstance(prepare, Collector)
-            if dropped:  # what it kept may be half-changed: start afresh
-                prepare.discard()
-            return Outcome(path, None, reason, time.perf_counter() - start, dropped=dropped)
-    return Outcome(path, report, None, time.perf_counter() - start, prepared)
+            collector.discard()  # what it kept may be half-changed: start afresh
+            return Outcome(path, None, reason, time.perf_counter() - start, dropped=True)
+    return Outcome(path, report, None, time.perf_counter() - start)
 
 
-def _work(conn: Connection, limits: Limits, prepare: Prepare | None) -> None:
+def _work(conn: Connection, limits: Limits, collector: Collector | None) -> None:
     """A worker's loop: say it is ready, then parse each path it is sent.
 
     Ctrl-C is the parent's to handle (it stops the workers); a worker whose
@@ -128,9 +123,9 @@ def _work(conn: Connection, limits: Limits, prepare: Prepare | None) -> None:
             conn.send(READY)
             while (message := conn.recv()) is not None:
                 if message == FINISH:
-                    conn.send(_finish(prepare))
+                    conn.send(_finish(collector))
                 else:
-                    conn.send(parse_one(message, limits, prepare))
+                    conn.send(parse_one(message, limits, collector))
     except (EOFError, OSError):
         return
 
@@ -161,16 +156,16 @@ def fewer_collections() -> Iterator[None]:
 
 
 class _Worker:
-    def __init__(self, context, limits: Limits, prepare: Prepare | None) -> None:
+    def __init__(self, context, limits: Limits, collector: Collector | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(child, limits, prepare), daemon=True)
+        self.process = context.Process(target=_work, args=(child, limits, collector), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
         self.path: str | None = None
         self.started = 0.0
         self.deadline = 0.0
-        # Files whose prepared work the worker keeps (a collector's), and whether
+        # Files whose work the worker's collector keeps, and whether
         # it was told to finish and has not answered yet.
         self.kept: list[str] = []
         self.finishing = False
@@ -231,35 +226,32 @@ def parse_many(
     paths: Iterable[str],
     jobs: int,
     limits: Limits = DEFAULT_LIMITS,
-    prepare: Prepare | None = None,
+    collector: Collector | None = None,
     finish_every: int | None = None,
 ) -> Iterator[Outcome | Finished]:
     """Parse files in `jobs` worker processes; yields outcomes as files finish.
 
-    prepare: a picklable callable the workers apply to each (path, report),
-    such as the index's analysis of the report, so that work runs in parallel
-    too; its result, which must pickle, comes back as Outcome.prepared. A
-    failure in it is a failure of the file.
-
-    A `Collector` keeps its work in the worker: each worker is told to finish
-    once it has parsed finish_every files (if given) since its last finish,
-    and once no file is left for it; each finish is yielded as `Finished`. A
-    finish may take as long as its files' parses may. A file whose kept work
-    was lost (its worker died or was stopped, or the collector failed on a
-    later file) is parsed again, and its outcome is not yielded a second time
-    unless it fails then; lost MAX_LOSSES times, it fails.
+    collector: what each worker does with the reports it parses (such as
+    indexing them), so that work runs in parallel too; a failure in it is a
+    failure of the file. It keeps its work in the worker: each worker is told
+    to finish once it has parsed finish_every files (if given) since its last
+    finish, and once no file is left for it; each finish is yielded as
+    `Finished`. A finish may take as long as its files' parses may. A file
+    whose kept work was lost (its worker died or was stopped, or the collector
+    failed on a later file) is parsed again, and its outcome is not yielded a
+    second time unless it fails then; lost MAX_LOSSES times, it fails.
     """
     queue = _Queue(list(paths))
     queue.pending.reverse()
     if not queue.pending:
         return
-    collects = isinstance(prepare, Collector)
+    collects = collector is not None
     context = multiprocessing.get_context(START_METHOD)
     # The fork server imports the parsers once; each worker (and each replacement
     # of a killed one) is a fork of it, ready in milliseconds.
-    context.set_forkserver_preload(PRELOAD + ([prepare.__module__] if prepare else []))
+    context.set_forkserver_preload(PRELOAD + ([collector.__module__] if collector else []))
     count = max(1, min(jobs, len(queue.pending)))
-    workers = [_Worker(context, limits, prepare) for _ in range(count)]
+    workers = [_Worker(context, limits, collector) for _ in range(count)]
 
     def next_task(index: int) -> None:
         worker = workers[index]
@@ -279,7 +271,7 @@ def parse_many(
         """Replace a worker; return the files lost with it too often to try again."""
         workers[index].kill()
         given_up = queue.lost(workers[index])
-        workers[index] = _Worker(context, limits, prepare)
+        workers[index] = _Worker(context, limits, collector)
         return given_up
 
     # Files lost with their workers too often: they fail.

@@ -378,7 +378,7 @@ def _read_all(fd: int, chunks: list[bytes]) -> None:
 def test_a_report_that_reaches_no_segment_fails(tmp_path, monkeypatch):
     # Should a worker's segment never come back, the file it parsed is failed
     # (not counted as added) and the index does not list it.
-    def parse_without_finishing(paths, jobs, limits, prepare, finish_every):
+    def parse_without_finishing(paths, jobs, limits, collector, finish_every):
         for path in paths:
             yield parse_one(path, limits)
 

@@ -59,7 +59,7 @@ def html_copies(tmp_path):
 
 
 def test_collector_hands_over_what_it_kept(html_copies):
-    items = list(parse_many(html_copies, jobs=1, prepare=KeepMonths(), finish_every=2))
+    items = list(parse_many(html_copies, jobs=1, collector=KeepMonths(), finish_every=2))
     outcomes = [i for i in items if isinstance(i, Outcome)]
     finished = [i for i in items if isinstance(i, Finished)]
     assert [o.path for o in outcomes] == html_copies
@@ -74,7 +74,7 @@ def test_collector_hands_over_what_it_kept(html_copies):
 def test_work_kept_by_a_killed_worker_is_done_again(html_copies, long_pdf):
     a, b, c = html_copies
     paths = [a, b, str(long_pdf), c]
-    items = list(parse_many(paths, jobs=1, limits=Limits(seconds=0.25), prepare=KeepMonths()))
+    items = list(parse_many(paths, jobs=1, limits=Limits(seconds=0.25), collector=KeepMonths()))
     outcomes = [i for i in items if isinstance(i, Outcome)]
     # Every file once: a and b were reported before the worker holding them was killed.
     assert sorted(o.path for o in outcomes) == sorted(paths)
@@ -88,7 +88,7 @@ def test_work_kept_by_a_killed_worker_is_done_again(html_copies, long_pdf):
 
 def test_a_collector_failing_on_a_file_drops_its_work_which_is_done_again(tmp_path):
     a, b, bad, c = _copies(tmp_path, "a.html", "b.html", "bad.html", "c.html")
-    items = list(parse_many([a, b, bad, c], jobs=1, prepare=KeepMonthsFailingOnBad()))
+    items = list(parse_many([a, b, bad, c], jobs=1, collector=KeepMonthsFailingOnBad()))
     outcomes = [i for i in items if isinstance(i, Outcome)]
     assert sorted(o.path for o in outcomes) == [a, b, bad, c]  # each once
     failed = {o.path: o.error for o in outcomes if o.error}
@@ -100,7 +100,7 @@ def test_a_collector_failing_on_a_file_drops_its_work_which_is_done_again(tmp_pa
 
 def test_a_file_lost_twice_fails(tmp_path):
     a, bad1, bad2 = _copies(tmp_path, "a.html", "bad1.html", "bad2.html")
-    items = list(parse_many([a, bad1, bad2], jobs=1, prepare=KeepMonthsFailingOnBad()))
+    items = list(parse_many([a, bad1, bad2], jobs=1, collector=KeepMonthsFailingOnBad()))
     outcomes = [i for i in items if isinstance(i, Outcome)]
     # a: reported parsed, lost when bad1 failed, parsed again, lost again when bad2 failed.
     assert [(o.path, o.error) for o in outcomes if o.path == a] == [
