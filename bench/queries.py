@@ -149,6 +149,42 @@ def run_mix(
     return Latencies(tuple(samples), totals, first, {k: tuple(v) for k, v in by_label.items()})
 
 
+def run_side_by_side(
+    answers: dict[int, Callable[[QuerySpec], int]],
+    mix: Sequence[QuerySpec] = QUERY_MIX,
+    rounds: int = 20,
+    budget: float = 60.0,
+) -> dict[int, Latencies]:
+    """run_mix over several engines (by key) at once, their rounds alternating.
+
+    A change in the machine's speed during the run touches every engine alike,
+    so the ratio of their times holds; one warm-up round each first.
+    """
+    warm = {key: run_mix(answer, mix, rounds=0) for key, answer in answers.items()}
+    samples: dict[int, list[float]] = {key: [] for key in answers}
+    by_label = {key: {spec.label: [] for spec in mix} for key in answers}
+    deadline = time.perf_counter() + budget
+    for _ in range(rounds):
+        for key, answer in answers.items():
+            for spec in mix:
+                t0 = time.perf_counter()
+                answer(spec)
+                elapsed = time.perf_counter() - t0
+                samples[key].append(elapsed)
+                by_label[key][spec.label].append(elapsed)
+        if time.perf_counter() > deadline:
+            break
+    return {
+        key: Latencies(
+            tuple(samples[key]),
+            warm[key].totals,
+            warm[key].first,
+            {label: tuple(times) for label, times in by_label[key].items()},
+        )
+        for key in answers
+    }
+
+
 def whoosh_answer(index: Index) -> Callable[[QuerySpec], int]:
     """A search through search.search with every facet and highlighted snippets."""
 
