@@ -214,10 +214,8 @@ class _Run:
         self.rebuild = full
         self.summary = summary
         self.emit = emit
-        self.failed_paths: set[str] = set()
 
     def fail(self, path: str, reason: str) -> None:
-        self.failed_paths.add(path)
         self.summary.failed.append((path, reason))
         self.emit(Event(FAILED, path, reason))
 
@@ -360,7 +358,8 @@ class _Run:
         if report is None:
             if path in taken:  # parsed again after its worker died, and failed this time
                 self._retract(path, indexed, taken, outcome.error or "cannot be parsed")
-            elif path not in self.failed_paths:  # not a report, then lost with a worker
+            elif all(p != path for p, _ in self.summary.failed):  # not failed already
+                # (a file that is not a report, then lost with its worker, comes back)
                 self.fail(path, outcome.error or "cannot be parsed")
             return False
         if NO_STRUCTURE in report.warnings:

@@ -105,7 +105,7 @@ class TermStore:
     """A segment's postings in memory, by field and term, in document order.
 
     Stands in for Whoosh's PostingPool: `add` takes the pool's items (what
-    merging an old segment gives), `add_report` a packed report's postings.
+    merging an old segment gives); `index_docs` fills `terms(field)` directly.
     """
 
     def __init__(self) -> None:
@@ -118,17 +118,13 @@ class TermStore:
             terms = self.fields[fieldname] = {}
         return terms
 
-    def _postings(self, fieldname: str, tbytes: bytes) -> _Postings:
+    def add(self, item: tuple) -> None:
+        """Add one (field name, term bytes, document number, weight, value) posting."""
+        fieldname, tbytes, docnum, weight, vbytes = item
         terms = self.terms(fieldname)
         entry = terms.get(tbytes)
         if entry is None:
             entry = terms[tbytes] = _Postings()
-        return entry
-
-    def add(self, item: tuple) -> None:
-        """Add one (field name, term bytes, document number, weight, value) posting."""
-        fieldname, tbytes, docnum, weight, vbytes = item
-        entry = self._postings(fieldname, tbytes)
         if entry.ids and docnum <= entry.ids[-1]:
             raise ValueError(f"posting of document {docnum} added out of order")
         entry.ids.append(docnum)
@@ -140,11 +136,14 @@ class TermStore:
 
 
 class _LengthRecorder:
-    """The per-document writer, remembering each document's field lengths as stored."""
+    """The per-document writer, remembering each document's field lengths as stored.
 
-    def __init__(self, perdocwriter, lengths: dict[str, dict[int, int]]):
+    lengths: {field: {document number: length}}, as the codec will read them back.
+    """
+
+    def __init__(self, perdocwriter):
         self._pdw = perdocwriter
-        self._lengths = lengths
+        self.lengths: dict[str, dict[int, int]] = {}
         self._docnum = 0
 
     def __getattr__(self, name: str):
@@ -160,19 +159,18 @@ class _LengthRecorder:
             # The codec reads lengths back from a one-byte column: as stored.
             lbyte = length_to_byte(length)
             if lbyte:
-                self._lengths.setdefault(fieldname, {})[self._docnum] = byte_to_length(lbyte)
+                self.lengths.setdefault(fieldname, {})[self._docnum] = byte_to_length(lbyte)
 
 
 class ReportSegmentWriter(SegmentWriter):
-    """Whoosh's SegmentWriter taking packed reports, writing postings a block at a time."""
+    """Whoosh's SegmentWriter taking whole reports, writing postings a block at a time."""
 
     def __init__(self, ix, compound: bool = True, **kwargs):
         super().__init__(ix, codec=W3Codec(), compound=compound, **kwargs)
         # Segments written elsewhere, listed at commit (see add_segment).
         self._built: list = []
-        self._lengths: dict[str, dict[int, int]] = {}
         self.pool = TermStore()
-        self.perdocwriter = _LengthRecorder(self.perdocwriter, self._lengths)
+        self.perdocwriter = _LengthRecorder(self.perdocwriter)
 
     def add_segment(self, segment) -> None:
         """List a segment written elsewhere (a `SegmentBuilder`'s) in this write's commit."""
@@ -199,7 +197,7 @@ class ReportSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        _write_terms(self.fieldwriter, self.pool, self._lengths, self.schema)
+        _write_terms(self.fieldwriter, self.pool, self.perdocwriter.lengths, self.schema)
         self.fieldwriter.close()
 
 
@@ -211,7 +209,6 @@ class _Open:
     perdocwriter: _LengthRecorder
     fieldwriter: object
     pool: TermStore
-    lengths: dict[str, dict[int, int]]
     docnum: int
     compound: bool
 
@@ -219,7 +216,7 @@ class _Open:
 def _write_open(storage, schema, done: _Open):
     """Write a segment's terms and postings, close its files; return the segment."""
     done.perdocwriter.close()
-    _write_terms(done.fieldwriter, done.pool, done.lengths, schema)
+    _write_terms(done.fieldwriter, done.pool, done.perdocwriter.lengths, schema)
     done.fieldwriter.close()
     done.pool.cleanup()
     done.segment.set_doc_count(done.docnum)
@@ -296,13 +293,11 @@ class SegmentBuilder:
             self._storage = FileStorage(self.folder)
         codec = W3Codec()
         segment = codec.new_segment(self._storage, self.indexname)
-        lengths: dict[str, dict[int, int]] = {}
         self._open = _Open(
             segment,
-            _LengthRecorder(codec.per_document_writer(self._storage, segment), lengths),
+            _LengthRecorder(codec.per_document_writer(self._storage, segment)),
             codec.field_writer(self._storage, segment),
             TermStore(),
-            lengths,
             0,
             self.compound and segment.should_assemble(),
         )
