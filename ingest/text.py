@@ -24,52 +24,6 @@ def ends_sentence(text: str) -> bool:
     return text.rstrip().endswith(TERMINAL)
 
 
-def join_lines(lines: list[str], keep_hyphen: set[str] | None = None) -> str:
-    """Join wrapped lines into one paragraph, repairing words hyphenated at line ends.
-
-    A line ending in 'letters-' followed by a lower-case word is a word split by
-    the layout: the hyphen goes, unless the hyphenated form is one the document
-    writes elsewhere (keep_hyphen, lower-cased), as in 'end-to-end'.
-    """
-    out = ""
-    for raw in lines:
-        line = squash(raw)
-        if not line:
-            continue
-        if not out:
-            out = line
-            continue
-        if out.endswith("\u00ad"):
-            out = out[:-1] + line
-        elif _ends_hyphen(out, "[A-Za-z]") and re.match(r"[a-z]", line):
-            head = re.search(r"([\w-]+)-$", out)[1]
-            tail = re.match(r"[\w-]+", line)[0]
-            compound = f"{head}-{tail}".lower()
-            if keep_hyphen is not None and compound in keep_hyphen:
-                out += line
-            else:
-                out = out[:-1] + line
-        elif _ends_hyphen(out, "[A-Z0-9]") and re.match(r"\d", line):
-            out += line  # an identifier or date broken after its hyphen: DMTC- / 7400-2420
-        else:
-            out += " " + line
-    return out
-
-
-def _ends_hyphen(text: str, before: str) -> bool:
-    """True when text ends in a hyphen after a character of the class `before`.
-
-    Only the last two characters are matched: a search anchored at the end
-    would try every position of a growing paragraph.
-    """
-    return text.endswith("-") and re.fullmatch(before + "-", text[-2:]) is not None
-
-
-def hyphenated_words(text: str) -> set[str]:
-    """Every hyphenated compound written inside a line, lower-cased ('end-to-end')."""
-    return {m.lower() for m in re.findall(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b", text)}
-
-
 def sentences(text: str) -> list[str]:
     """Split a paragraph into sentences (for the context of an identifier)."""
     pieces = []

@@ -9,9 +9,10 @@ from ingest.blocks import Block, Cell, Span
 from ingest.dates import expected_completion, parse_date, parse_month
 from ingest.milestones import parse_table
 from ingest.pdf import read_pdf
+from ingest.pdf.hyphens import Vocabulary, join_lines, learn_hyphenation
 from ingest.pipeline import load_report
 from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
-from ingest.text import join_lines, sentences
+from ingest.text import sentences
 
 
 @pytest.mark.parametrize(
@@ -84,8 +85,12 @@ def test_join_lines_repairs_hyphenation():
         "struction by DMTC-",
         "7400-2420",
     ]
-    assert join_lines(lines, {"end-to-end"}) == (
-        "the end-to-end system is a welltested construction by DMTC-7400-2420"
+    # The document writes "end-to-end", "construction" and "test" inside its lines, and
+    # hyphenates automatically ("con-struction"); "welltested" it never writes.
+    vocabulary = Vocabulary(["An end-to-end test.", "The construction went on.", *lines])
+    learn_hyphenation(vocabulary, [lines])
+    assert join_lines(lines, vocabulary) == (
+        "the end-to-end system is a well-tested construction by DMTC-7400-2420"
     )
 
 

@@ -1,0 +1,79 @@
+"""The PDF reader: a PDF file's bytes -> a Layout.
+
+The reader's jobs, one module each:
+
+- `glyphs`: PDFium's characters with their boxes and fonts, page paths and links;
+- `words`: words and lines from glyph geometry (ligatures expanded);
+- `furniture`: running headers and footers, page numbers, table notes, contents;
+- `hyphens`: which line-end hyphens to keep, from the document's own words;
+- `tables`: ruled tables (pdfplumber along the page's rules) and unruled ones;
+- `paragraphs`: paragraphs, list items and headings in reading order.
+"""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+
+from ..blocks import Layout
+from ..models import IngestError
+from .furniture import Page, drop_furniture
+from .glyphs import FontStyles, page_ink
+from .hyphens import Vocabulary, learn_hyphenation
+from .paragraphs import Paragraphs
+from .tables import ruled_tables
+from .words import attach_drawn_bullets, attach_links, page_lines
+
+__all__ = ["NO_TEXT_LAYER", "read_pdf"]
+
+NO_TEXT_LAYER = "no text layer (scanned?); OCR is not supported"
+
+
+def read_pdf(path: str, data: bytes, max_pages: int | None = None) -> Layout:
+    """Read a PDF file's bytes into a Layout."""
+    if b"%%EOF" not in data[-2048:]:
+        raise IngestError(path, "truncated PDF (no end-of-file marker)")
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise IngestError(path, "encrypted PDF (password required)") from None
+        raise IngestError(path, "damaged PDF (cannot be opened)") from None
+    try:
+        if max_pages is not None and len(document) > max_pages:
+            raise IngestError(path, f"too many pages ({len(document)}, limit {max_pages})")
+        return _read(path, data, document)
+    finally:
+        document.close()
+
+
+def _read(path: str, data: bytes, document) -> Layout:
+    page_count = len(document)
+    if page_count == 0:
+        raise IngestError(path, "damaged PDF (no pages)")
+    metadata = {k.lower(): str(v) for k, v in document.get_metadata_dict().items() if v}
+    styles = FontStyles()
+    pages = [_page(document, number, styles) for number in range(page_count)]
+    if not any(page.lines for page in pages):
+        raise IngestError(path, NO_TEXT_LAYER)
+    drop_furniture(pages)
+    texts = [[line.text for line in page.lines] for page in pages]
+    vocabulary = Vocabulary(text for page in texts for text in page)
+    learn_hyphenation(vocabulary, texts)
+    ruled_tables(data, pages, vocabulary)
+    blocks = Paragraphs(pages, vocabulary).assemble()
+    return Layout(blocks=tuple(blocks), pages=page_count, metadata=metadata)
+
+
+def _page(document, number: int, styles: FontStyles) -> Page:
+    page = document[number]
+    textpage = page.get_textpage()
+    try:
+        ink = page_ink(page.raw, textpage.raw, styles)
+        lines = page_lines(ink.glyphs, number + 1)
+        attach_links(lines, ink.links)
+        attach_drawn_bullets(lines, ink.paths)
+        return Page(number + 1, page.get_height(), page.get_width(), lines, ink.paths)
+    finally:
+        textpage.close()
+        page.close()

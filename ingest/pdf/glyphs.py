@@ -1,0 +1,224 @@
+"""PDFium's text layer of a page, glyph by glyph (pypdfium2's raw API).
+
+A page's text comes in one call; the box of every character and the text
+object it belongs to take one call each, made through plain C prototypes
+(integer arguments, results written into one array) because ctypes' checked
+wrappers cost more than PDFium's work. Each text object's font size and style
+are asked once. The page's paths are read too: thin ones are table rules,
+small compact ones may be bullets drawn as shapes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass
+from itertools import compress
+
+import numpy as np
+import pypdfium2.raw as pdfium_c
+
+# PDFium reports a hyphen-minus that ends a line as one of these.
+PDFIUM_HYPHENS = {"\x02": "-", "\ufffe": "-"}
+# A path thinner than this (points) is a rule rather than a filled area.
+RULE_WIDTH = 2.0
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
+
+_BOX_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+_OBJECT_CALL = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+
+
+def _plain(function, prototype):
+    """The same C function called through a prototype of untyped pointers."""
+    return prototype(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_loose_box = _plain(pdfium_c.FPDFText_GetLooseCharBox, _BOX_CALL)
+_text_object = _plain(pdfium_c.FPDFText_GetTextObject, _OBJECT_CALL)
+_object_font_handle = _plain(
+    pdfium_c.FPDFTextObj_GetFont, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
+)
+
+
+class Glyphs:
+    """A page's characters in content order, as arrays: the character and its advance
+    box (PDF points, y up). Font size and style are asked only for the glyphs that
+    need them (one per word): `styles` is a list of (size, bold, italic) per glyph or
+    a function from glyph positions to such tuples."""
+
+    __slots__ = ("chars", "x0", "x1", "bottom", "top", "_styles")
+
+    def __init__(self, chars, x0, x1, bottom, top, styles) -> None:
+        self.chars: str = "".join(chars)
+        self.x0, self.x1 = np.asarray(x0, np.float64), np.asarray(x1, np.float64)
+        self.bottom, self.top = np.asarray(bottom, np.float64), np.asarray(top, np.float64)
+        self._styles = styles
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def styles_of(self, positions: list[int]) -> list[tuple[float, bool, bool]]:
+        """(font size, bold, italic) of the glyphs at these positions."""
+        if callable(self._styles):
+            return self._styles(positions)
+        return [self._styles[p] for p in positions]
+
+    @classmethod
+    def empty(cls) -> Glyphs:
+        return cls([], [], [], [], [], [])
+
+
+@dataclass
+class PageInk:
+    """What one page draws: its glyphs in content order, its path boxes, its links."""
+
+    glyphs: Glyphs
+    paths: list[tuple[float, float, float, float]]
+    links: list[tuple[tuple[float, float, float, float], str]]
+
+
+class FontStyles:
+    """(bold, italic) of PDFium font handles, asked once per font of one open document.
+
+    A handle's address is reused by fonts of documents opened after it is closed,
+    so one instance serves one document.
+    """
+
+    def __init__(self) -> None:
+        self._styles: dict[int, tuple[bool, bool]] = {}
+
+    def of(self, font: int) -> tuple[bool, bool]:
+        """The style of the font at this address."""
+        style = self._styles.get(font)
+        if style is None:
+            style = self._styles[font] = _font_style(ctypes.cast(font, pdfium_c.FPDF_FONT))
+        return style
+
+
+def _font_style(font) -> tuple[bool, bool]:
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+    name = ""
+    if length > 1:
+        buffer = ctypes.create_string_buffer(length)
+        pdfium_c.FPDFFont_GetBaseFontName(font, buffer, length)
+        name = buffer.value.decode("latin-1").split("+")[-1]
+    angle = ctypes.c_int(0)
+    pdfium_c.FPDFFont_GetItalicAngle(font, ctypes.byref(angle))
+    weight = pdfium_c.FPDFFont_GetWeight(font)
+    return (
+        bool(_BOLD.search(name)) or weight >= 600,
+        bool(_ITALIC.search(name)) or angle.value != 0,
+    )
+
+
+def page_ink(page, textpage, styles: FontStyles) -> PageInk:
+    """Read one page (pypdfium2 PdfPage and PdfTextPage handles)."""
+    return PageInk(_glyphs(textpage, styles), _paths(page), _links(page))
+
+
+def _page_text(textpage, count: int) -> str:
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium_c.FPDFText_GetText(textpage, 0, count, buffer)
+    text = ctypes.string_at(buffer, 2 * max(written - 1, 0)).decode("utf-16-le", "replace")
+    if len(text) != count:  # characters outside the BMP: one at a time
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 32) for i in range(count))
+    return text
+
+
+def _glyphs(textpage, styles: FontStyles) -> Glyphs:
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    if count <= 0:
+        return Glyphs.empty()
+    text = _page_text(textpage, count)
+    handle = ctypes.cast(textpage, ctypes.c_void_p).value
+    boxes = (ctypes.c_float * (4 * count))()  # FS_RECTF: left, top, right, bottom
+    base = ctypes.addressof(boxes)
+    box = _loose_box
+    for index in range(count):
+        box(handle, index, base + 16 * index)
+    rects = np.frombuffer(boxes, dtype=np.float32).reshape(count, 4).astype(np.float64)
+    left, top, right, bottom = rects.T
+    for made, real in PDFIUM_HYPHENS.items():
+        text = text.replace(made, real)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    # Line breaks and spaces PDFium made up (they have no width) are left out: geometry decides.
+    made_up = (codes == 10) | (codes == 13) | ((codes == 32) & (right - left <= 0.01))
+    where = np.flatnonzero(~made_up)
+    return Glyphs(
+        "".join(compress(text, (~made_up).tolist())),
+        left[where],
+        right[where],
+        bottom[where],
+        top[where],
+        _ObjectStyles(textpage, handle, where.tolist(), styles),
+    )
+
+
+class _ObjectStyles:
+    """Font size and style of glyphs, from their text objects (asked once per object)."""
+
+    def __init__(self, textpage, handle: int, indices: list[int], styles: FontStyles) -> None:
+        self.textpage, self.handle, self.indices, self.styles = textpage, handle, indices, styles
+        self.objects: dict[int | None, tuple[float, bool, bool]] = {}
+
+    def __call__(self, positions: list[int]) -> list[tuple[float, bool, bool]]:
+        out = []
+        objects, indices, handle = self.objects, self.indices, self.handle
+        for position in positions:
+            index = indices[position]
+            key = _text_object(handle, index)
+            style = objects.get(key)
+            if style is None:
+                style = objects[key] = _object_font(self.textpage, index, key, self.styles)
+            out.append(style)
+        return out
+
+
+def _object_font(textpage, index: int, key: int | None, styles: FontStyles):
+    size = round(pdfium_c.FPDFText_GetFontSize(textpage, index), 1)
+    if not key:
+        return size, False, False
+    font = _object_font_handle(key)
+    bold, italic = styles.of(font) if font else (False, False)
+    return size, bold, italic
+
+
+def _paths(page) -> list[tuple[float, float, float, float]]:
+    """Bounds (x0, bottom, x1, top) of the paths a page draws: rules, borders, shading, dots."""
+    out = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
+    for index in range(pdfium_c.FPDFPage_CountObjects(page)):
+        obj = pdfium_c.FPDFPage_GetObject(page, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) != path_type:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, *refs)
+        out.append((left.value, bottom.value, right.value, top.value))
+    return out
+
+
+def _links(page) -> list[tuple[tuple[float, float, float, float], str]]:
+    """URI link annotations of a page: (rect, uri)."""
+    out = []
+    position = ctypes.c_int(0)
+    link = pdfium_c.FPDF_LINK()
+    rect = pdfium_c.FS_RECTF()
+    while pdfium_c.FPDFLink_Enumerate(page, ctypes.byref(position), ctypes.byref(link)):
+        action = pdfium_c.FPDFLink_GetAction(link)
+        if not action or not pdfium_c.FPDFLink_GetAnnotRect(link, ctypes.byref(rect)):
+            continue
+        length = pdfium_c.FPDFAction_GetURIPath(None, action, None, 0)
+        if length <= 1:
+            continue
+        buffer = ctypes.create_string_buffer(length)
+        pdfium_c.FPDFAction_GetURIPath(None, action, buffer, length)
+        out.append(((rect.left, rect.bottom, rect.right, rect.top), buffer.value.decode("latin-1")))
+    return out
+
+
+def is_rule(box: tuple[float, float, float, float]) -> bool:
+    """True when a path box is a horizontal or vertical rule."""
+    x0, bottom, x1, top = box
+    return (x1 - x0 <= RULE_WIDTH) != (top - bottom <= RULE_WIDTH)

@@ -1,0 +1,159 @@
+"""Joining wrapped lines: which hyphen at a line end the layout added, and which the writer.
+
+Decided from the document itself, not from a word list: the words and
+hyphenated compounds it writes inside lines, the hyphen characters it uses
+there, whether it hyphenates automatically at all, and the identifier grammar
+("DMTC-" then "7400-2420" is one key; "2017-" then "05-31" one date).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..text import squash
+
+# Hyphens a line may end with; U+00AD (soft hyphen) is always the layout's.
+LINE_END_HYPHENS = "-\u2010\u2011"
+SOFT_HYPHEN = "\u00ad"
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
+_INLINE_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])(?=[^\W\d_])")
+_HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
+_TAIL = re.compile(r"[\w]+")
+_SUFFIXES = ("ing", "ed", "es", "s", "d")
+
+
+class Vocabulary:
+    """What a document writes inside its lines (line ends and starts left out)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.words: set[str] = set()
+        self.compounds: set[str] = set()
+        self.hyphens: set[str] = set()
+        after_hyphen = False
+        for line in lines:
+            tokens = _TOKEN.findall(line)
+            if after_hyphen and tokens and line.lstrip()[:1].isalpha():
+                tokens.pop(0)  # the second half of a word the line end before split
+            after_hyphen = line.rstrip().endswith((*LINE_END_HYPHENS, SOFT_HYPHEN))
+            if after_hyphen and tokens:
+                tokens.pop()  # the first half of a word the line end split
+            for token in tokens:
+                lower = token.lower()
+                if "-" in lower or "\u2010" in lower or "\u2011" in lower:
+                    normal = re.sub("[\u2010\u2011]", "-", lower)
+                    self.compounds.add(normal)
+                    self.words.update(normal.split("-"))
+                else:
+                    self.words.add(lower)
+            self.hyphens.update(_INLINE_HYPHEN.findall(line))
+        self.automatic = False
+
+    def knows(self, word: str) -> bool:
+        """True when the document writes the word, or its stem, as a word of its own."""
+        if word in self.words:
+            return True
+        return any(
+            word.endswith(suffix) and word[: -len(suffix)] in self.words
+            for suffix in _SUFFIXES
+            if len(word) > len(suffix) + 2
+        )
+
+    def keeps_hyphen(self, head: str, tail: str, hyphen: str) -> bool:
+        """True when 'head' + hyphen at a line end + 'tail' is a hyphenated compound."""
+        head_l, tail_l = head.lower(), tail.lower()
+        last = re.split(r"[-\u2010\u2011]", head_l)[-1]
+        compound = f"{head_l}-{tail_l}"
+        if compound in self.compounds:
+            return True
+        if (last + tail_l) in self.words:
+            return False
+        if hyphen not in self.hyphens or not self.automatic:
+            return not self.automatic and hyphen in self.hyphens
+        if any(c.startswith(f"{last}-") or c.endswith(f"-{tail_l}") for c in self.compounds):
+            return True
+        # Two words of the document's own; or, both halves long enough not to be the
+        # syllables of a split word, one word of its own.
+        head_known, tail_known = self.knows(last), self.knows(tail_l)
+        return (head_known and tail_known) or (
+            (head_known or tail_known) and min(len(last), len(tail_l)) >= 4
+        )
+
+
+def learn_hyphenation(vocabulary: Vocabulary, paragraphs: Iterable[list[str]]) -> None:
+    """Decide whether the document hyphenates words automatically.
+
+    It does when some line-end hyphen splits a word the document also writes
+    whole, or uses a hyphen character it never writes inside a line.
+    """
+    for lines in paragraphs:
+        for before, after in zip(lines, lines[1:], strict=False):
+            head, hyphen = _split_head(squash(before))
+            tail = _TAIL.match(squash(after))
+            if not head or not tail or not tail[0][:1].islower():
+                continue
+            last = re.split(r"[-\u2010\u2011]", head.lower())[-1]
+            if hyphen not in vocabulary.hyphens or (last + tail[0].lower()) in vocabulary.words:
+                vocabulary.automatic = True
+                return
+
+
+def _split_head(text: str) -> tuple[str, str]:
+    """(the hyphenated word a text ends with, its hyphen), or ('', '')."""
+    if not text or text[-1] not in LINE_END_HYPHENS:
+        return "", ""
+    match = _HEAD.search(text)
+    if not match or not match[2][-1:].isalpha():
+        return "", ""
+    return match[1] + match[2], text[-1]
+
+
+def join_lines(lines: list[str], vocabulary: Vocabulary, *, cell: bool = False) -> str:
+    """Join wrapped lines into one text, repairing words broken at line ends.
+
+    cell: the lines wrap inside a table cell, where a key or date broken
+    between digits ("DMTC-7400-242" then "0") is one token.
+    """
+    out = ""
+    for raw in lines:
+        line = squash(raw)
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif out.endswith(SOFT_HYPHEN):
+            out = out[:-1] + line
+        elif out[-1] in LINE_END_HYPHENS and len(out) > 1 and out[-2].isalnum():
+            out = out[:-1] + ("-" if _hyphen_kept(out, line, vocabulary) else "") + line
+        elif cell and out[-1].isdigit() and line[0].isdigit() and _wrapped_number(out, line):
+            out += line
+        else:
+            out += " " + line
+    return out.replace(SOFT_HYPHEN, "")
+
+
+def _hyphen_kept(out: str, line: str, vocabulary: Vocabulary) -> bool:
+    """True when the hyphen that ends `out` is the writer's, not the layout's."""
+    head, hyphen = _split_head(out)
+    if head and vocabulary.automatic and hyphen not in vocabulary.hyphens:
+        return False  # a hyphen character only the layout uses (U+2010 of automatic hyphenation)
+    tail = _TAIL.match(line)
+    if not head or not line[0].islower() or _is_compound(head, line, tail):
+        # A key or date broken after its hyphen (DMTC- / 7400-2420), a compound going on
+        # with a capital or a digit (Face- / To-Face), or a part of a compound that has
+        # other hyphens (end-to- / end, proof- / of-concept): automatic hyphenation
+        # never breaks a word that has a hyphen of its own, so this one is the writer's.
+        return True
+    return vocabulary.keeps_hyphen(head, tail[0], hyphen)
+
+
+def _is_compound(head: str, line: str, tail) -> bool:
+    return any(h in head for h in LINE_END_HYPHENS) or line[tail.end() : tail.end() + 1] in (
+        LINE_END_HYPHENS
+    )
+
+
+def _wrapped_number(out: str, line: str) -> bool:
+    """True when a cell line ends inside a key ('DMTC-7400-242' then '0')."""
+    head = re.search(r"[A-Z][A-Z0-9]*-[\d-]*\d$", out)
+    return head is not None and re.match(r"\d+(?:$|[\s,;])", line) is not None

@@ -1,0 +1,236 @@
+"""Glyphs -> words -> lines, from geometry alone.
+
+Where one text run ends and the next begins says nothing about words: producers
+split runs at kerning pairs ("F" "acility"), at ligatures ("e" "ff" "iciency")
+and anywhere else. A word ends where the gap between two glyphs' advance boxes
+is wide against the font size and against the other gaps of its own line (so
+letter-spaced and justified lines are read right), or at a space the PDF
+itself draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .glyphs import Glyphs
+
+# Lengths are measured in glyph heights (the advance box's height, about 0.9 em).
+# A gap this much wider than the line's usual gap between letters ends a word.
+WORD_GAP = 0.13
+# Glyphs whose vertical centres are this far apart are on different lines.
+LINE_SHIFT = 0.5
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+
+_LIGATURE_TABLE = str.maketrans(LIGATURES)
+_LIGATURE_SET = frozenset(LIGATURES)
+# Characters that are spaces: a word ends at each.
+_SPACES = np.array([9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000])
+
+
+@dataclass(slots=True)
+class Word:
+    """Glyphs with no word gap between them; the style of most of its letters."""
+
+    text: str
+    x0: float
+    x1: float
+    size: float
+    bold: bool
+    italic: bool
+
+
+@dataclass(eq=False)
+class Line:
+    """Words sharing a baseline, left to right (PDF points, y up).
+
+    size: the size most of the text is set in; bold, italic: when every word
+    is; bullet_x: where a bullet drawn as a shape (not a glyph) stands before it.
+    """
+
+    words: list[Word]
+    page: int
+    top: float
+    bottom: float
+    size: float = 0.0
+    bold: bool = False
+    italic: bool = False
+    links: list[str] = field(default_factory=list)
+    bullet_x: float | None = None
+
+    def __post_init__(self) -> None:
+        weights: dict[float, int] = {}
+        bold = italic = True
+        for word in self.words:
+            weights[word.size] = weights.get(word.size, 0) + len(word.text)
+            bold, italic = bold and word.bold, italic and word.italic
+        self.size = max(weights, key=weights.__getitem__) if weights else 0.0
+        self.bold, self.italic = bold, italic
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+def page_lines(glyphs: Glyphs, page: int) -> list[Line]:
+    """The lines of a page, top to bottom, each cut into words."""
+    if not len(glyphs):
+        return []
+    starts = _chunk_starts(glyphs)
+    groups = _group_lines(glyphs, starts)
+    order = np.concatenate([np.concatenate(chunks) for _, _, chunks in groups])
+    lengths = [sum(len(c) for c in chunks) for _, _, chunks in groups]
+    line_of = np.repeat(np.arange(len(groups)), lengths)
+    words = _words(glyphs, order, line_of, len(groups))
+    lines = []
+    for number, (top, bottom, _) in enumerate(groups):
+        if words[number]:
+            lines.append(Line(words[number], page, top, bottom))
+    return lines
+
+
+def _heights(glyphs: Glyphs) -> np.ndarray:
+    return np.maximum(glyphs.top - glyphs.bottom, 1.0)
+
+
+def _chunk_starts(glyphs: Glyphs) -> np.ndarray:
+    """Where the text, in content order, jumps to another line or back left."""
+    middle = (glyphs.top + glyphs.bottom) / 2
+    size = _heights(glyphs)
+    em = np.maximum(size[1:], size[:-1])
+    cut = (np.abs(np.diff(middle)) > LINE_SHIFT * em) | (
+        glyphs.x0[1:] < glyphs.x0[:-1] - 0.5 * size[1:]
+    )
+    return np.concatenate(([0], np.flatnonzero(cut) + 1))
+
+
+def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float, list]]:
+    """Chunks grouped by vertical overlap into lines, top to bottom: (top, bottom, index
+    arrays of the line's chunks, left to right)."""
+    tops = np.maximum.reduceat(glyphs.top, starts).tolist()
+    bottoms = np.minimum.reduceat(glyphs.bottom, starts).tolist()
+    sizes = np.maximum.reduceat(_heights(glyphs), starts).tolist()
+    lefts = glyphs.x0[starts].tolist()
+    ends = [*starts[1:].tolist(), len(glyphs)]
+    chunks = sorted(
+        zip(tops, bottoms, sizes, lefts, starts.tolist(), ends, strict=True),
+        key=lambda c: (-round((c[0] + c[1]) / 2), c[3]),
+    )
+    groups: list[list] = []  # [middle, size, top, bottom, chunks]
+    for top, bottom, size, left, start, end in chunks:
+        centre = (top + bottom) / 2
+        for group in reversed(groups[-4:]):
+            if abs(group[0] - centre) < LINE_SHIFT * max(size, group[1]):
+                group[2], group[3] = max(group[2], top), min(group[3], bottom)
+                group[4].append((left, start, end))
+                break
+        else:
+            groups.append([centre, size, top, bottom, [(left, start, end)]])
+    return [
+        (top, bottom, [np.arange(start, end) for _, start, end in sorted(members)])
+        for _, _, top, bottom, members in groups
+    ]
+
+
+def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
+    """The words of every line: glyphs in line order, cut at spaces and word gaps."""
+    order_list = order.tolist()
+    chars = "".join(map(glyphs.chars.__getitem__, order_list))
+    x0, x1 = glyphs.x0[order], glyphs.x1[order]
+    size = _heights(glyphs)[order]
+    space = np.isin(np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32), _SPACES)
+    ligatures = not _LIGATURE_SET.isdisjoint(chars)
+    gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
+    same_line = line_of[1:] == line_of[:-1]
+    letters = same_line & ~space[1:] & ~space[:-1]
+    limit = _usual_gaps(gap, letters, line_of, count)[line_of[1:]] + WORD_GAP
+    cut = ~same_line | space[1:] | space[:-1] | (gap > limit)
+    starts = np.concatenate(([0], np.flatnonzero(cut) + 1))
+    starts_list = starts.tolist()
+    ends = [*starts_list[1:], len(order)]
+    right = np.maximum.reduceat(x1, starts).tolist()
+    lefts = x0[starts].tolist()
+    lines_of = line_of[starts].tolist()
+    spans = [
+        (n, s, e) for n, (s, e) in enumerate(zip(starts_list, ends, strict=True)) if not space[s]
+    ]
+    # A word's font is its middle glyph's (not a bracket or a quote at its edge).
+    styles = glyphs.styles_of([order_list[(s + e - 1) // 2] for _, s, e in spans])
+    words: list[list[Word]] = [[] for _ in range(count)]
+    for (n, start, end), (size, bold, italic) in zip(spans, styles, strict=True):
+        text = chars[start:end]
+        words[lines_of[n]].append(
+            Word(
+                text.translate(_LIGATURE_TABLE) if ligatures else text,
+                lefts[n],
+                right[n],
+                size,
+                bold,
+                italic,
+            )
+        )
+    return words
+
+
+def _usual_gaps(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count: int):
+    """Each line's usual gap between letters (in ems, at least 0): its median gap."""
+    usual = np.zeros(count)
+    owners = line_of[1:][letters]
+    values = gap[letters]
+    if not len(values):
+        return usual
+    by_line = np.lexsort((values, owners))  # by line, then by gap
+    owners, values = owners[by_line], values[by_line]
+    firsts = np.concatenate(([0], np.flatnonzero(np.diff(owners)) + 1))
+    counts = np.diff(np.concatenate((firsts, [len(owners)])))
+    middles = values[firsts + counts // 2]
+    enough = counts >= 4
+    usual[owners[firsts][enough]] = np.maximum(middles[enough], 0.0)
+    return usual
+
+
+def attach_links(lines: list[Line], links) -> None:
+    """Give each link annotation to the first line it covers."""
+    for (x0, bottom, x1, top), uri in links:
+        for line in lines:
+            if line.bottom < top and bottom < line.top and line.x0 < x1 and x0 < line.x1:
+                line.links.append(uri)
+                break
+
+
+def attach_drawn_bullets(lines: list[Line], paths) -> None:
+    """Mark lines that a small compact shape stands before (a bullet drawn, not typed)."""
+    for x0, bottom, x1, top in paths:
+        width, height = x1 - x0, top - bottom
+        if not (1.0 <= width <= 8.0 and 1.0 <= height <= 8.0 and 0.6 <= width / height <= 1.6):
+            continue
+        centre = (top + bottom) / 2
+        for line in lines:
+            if (
+                line.bottom <= centre <= line.top
+                and width <= 0.6 * line.size
+                and 0 < line.x0 - x1 <= 2.5 * line.size
+            ):
+                line.bullet_x = x0
+                break
