@@ -157,6 +157,12 @@ def test_automatic_hyphenation_rejoined_from_the_documents_words():
     )
 
 
+def test_url_broken_at_a_dot_is_whole_again():
+    assert _joined([], ["(draft https://github.", "com/lstt-dm/adass27/ and more)"]) == (
+        "(draft https://github.com/lstt-dm/adass27/ and more)"
+    )
+
+
 def test_soft_hyphen_always_goes():
     assert _joined([], ["inter\u00ad", "national"]) == "international"
 

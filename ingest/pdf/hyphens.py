@@ -20,6 +20,8 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _INLINE_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
+# A line ending inside a URL, after one of the characters a URL is broken at.
+_URL_BROKEN = re.compile(r"(?:https?://|www\.)\S*[./\-_~#?=&]$")
 _SUFFIXES = ("ing", "ed", "es", "s", "d")
 
 
@@ -123,6 +125,8 @@ def join_lines(lines: list[str], vocabulary: Vocabulary, *, cell: bool = False) 
             out = line
         elif out.endswith(SOFT_HYPHEN):
             out = out[:-1] + line
+        elif _URL_BROKEN.search(out[-200:]):
+            out += line  # a URL broken after a dot or a slash, as LaTeX's \url breaks it
         elif out[-1] in LINE_END_HYPHENS and len(out) > 1 and out[-2].isalnum():
             out = out[:-1] + ("-" if _hyphen_kept(out, line, vocabulary) else "") + line
         elif cell and out[-1].isdigit() and line[0].isdigit() and _wrapped_number(out, line):

@@ -1,0 +1,93 @@
+"""Every producer's rendering of the October 2017 report reads as the HTML rendition does.
+
+The fixtures (tests/producers/) were made from the same text by the tools users
+have; each must give the same report as the HTML rendition, page numbers aside:
+the 52 WBS codes, the 95 (element, part) sections with text and the same text,
+the 11 delayed milestones with their due dates, groups, titles and notes, and
+the 132 identifiers of the report. Word fidelity: no word of four letters or
+more that the parse holds is missing from the seed text (0 damaged words).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from ingest.pipeline import load_report
+from tests.producers import FIXTURES, HTML_RENDITION
+from tests.producers.compare import LETTERS_RE, SEED, damaged_words
+
+# The renderings read exactly; each joined this list with the change that made it so.
+READ_EXACTLY = ("reportlab-main", "reportlab", "libreoffice", "pdflatex", "chromium")
+BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
+# What a producer's typesetting changes in the text itself: TeX sets ' as ’.
+TYPOGRAPHY = str.maketrans({"\u2019": "'"})
+
+
+@pytest.fixture(scope="module")
+def html():
+    return load_report(HTML_RENDITION)
+
+
+@pytest.fixture(scope="module", params=READ_EXACTLY)
+def rendering(request):
+    return load_report(BY_NAME[request.param].path)
+
+
+def _text(text: str) -> str:
+    return " ".join(text.translate(TYPOGRAPHY).split())
+
+
+def test_fixtures_on_the_list_exist():
+    assert set(READ_EXACTLY) <= set(BY_NAME)
+    assert all(BY_NAME[name].path.is_file() for name in READ_EXACTLY)
+
+
+def test_same_wbs_codes_and_sections(rendering, html, expected):
+    codes = sorted({s.wbs for s in rendering.sections if s.wbs})
+    assert codes == expected["wbs_codes"] and len(codes) == 52
+    keys = [[s.wbs, s.part] for s in rendering.sections if s.wbs]
+    assert keys == expected["sections"] and len(keys) == 95
+    assert [(s.wbs, s.part, s.title, s.wbs_title) for s in rendering.sections] == [
+        (s.wbs, s.part, s.title, s.wbs_title) for s in html.sections
+    ]
+
+
+def test_same_section_text(rendering, html):
+    got = {(s.wbs, s.part, s.title): _text(s.text) for s in rendering.sections}
+    want = {(s.wbs, s.part, s.title): _text(s.text) for s in html.sections}
+    assert [key for key in want if got.get(key) != want[key]] == []
+
+
+def test_same_milestones(rendering, html):
+    def rows(report):
+        return [
+            (m.id, m.due, m.group, m.status, _text(m.title), _text(m.note), m.expected_completion)
+            for m in report.milestones
+        ]
+
+    assert rows(rendering) == rows(html)
+    assert len(rendering.milestones) == 11
+    assert all(m.due and m.group for m in rendering.milestones)
+
+
+def test_same_identifiers(rendering, html, expected):
+    kinds = {r.key: r.kind for r in rendering.references}
+    assert kinds == expected["references"] and len(kinds) == 132
+    assert Counter((r.key, r.wbs, r.part) for r in rendering.references) == Counter(
+        (r.key, r.wbs, r.part) for r in html.references
+    )
+
+
+def test_no_damaged_words(rendering):
+    vocabulary = {word.lower() for word in LETTERS_RE.findall(SEED.read_text(encoding="utf-8"))}
+    assert dict(damaged_words(rendering, vocabulary)) == {}
+
+
+def test_no_page_furniture_or_bullet_glyphs(rendering):
+    for section in rendering.sections:
+        assert "LSST DM Monthly Report" not in section.text
+        assert not re.search(r"(?im)^(page \d+|\d+ / \d+|continued on next page)", section.text)
+        assert not re.search(r"(?m)^\s*[•◦▪·\uf0b7]", section.text)
