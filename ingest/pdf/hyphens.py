@@ -9,6 +9,7 @@ there, whether it hyphenates automatically at all, and the identifier grammar
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from ..text import squash
@@ -17,6 +18,7 @@ from ..text import squash
 LINE_END_HYPHENS = "-\u2010\u2011"
 SOFT_HYPHEN = "\u00ad"
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
+_LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 _INLINE_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
@@ -29,26 +31,27 @@ class Vocabulary:
     """What a document writes inside its lines (line ends and starts left out)."""
 
     def __init__(self, lines: Iterable[str]) -> None:
-        self.words: set[str] = set()
-        self.compounds: set[str] = set()
-        self.hyphens: set[str] = set()
+        lines = list(lines)
+        counts = Counter(_TOKEN.findall("\n".join(lines)))
+        # The halves of words split at line ends are not words of the document.
         after_hyphen = False
         for line in lines:
-            tokens = _TOKEN.findall(line)
-            if after_hyphen and tokens and line.lstrip()[:1].isalpha():
-                tokens.pop(0)  # the second half of a word the line end before split
+            if after_hyphen and line.lstrip()[:1].isalpha():
+                _uncount(counts, _TOKEN.match(line.lstrip()))
             after_hyphen = line.rstrip().endswith((*LINE_END_HYPHENS, SOFT_HYPHEN))
-            if after_hyphen and tokens:
-                tokens.pop()  # the first half of a word the line end split
-            for token in tokens:
-                lower = token.lower()
-                if "-" in lower or "\u2010" in lower or "\u2011" in lower:
-                    normal = re.sub("[\u2010\u2011]", "-", lower)
-                    self.compounds.add(normal)
-                    self.words.update(normal.split("-"))
-                else:
-                    self.words.add(lower)
-            self.hyphens.update(_INLINE_HYPHEN.findall(line))
+            if after_hyphen:
+                _uncount(counts, _LAST_TOKEN.search(line.rstrip()[:-1]))
+        self.words: set[str] = set()
+        self.compounds: set[str] = set()
+        for token in +counts:
+            lower = token.lower()
+            if "-" in lower or "\u2010" in lower or "\u2011" in lower:
+                normal = re.sub("[\u2010\u2011]", "-", lower)
+                self.compounds.add(normal)
+                self.words.update(normal.split("-"))
+            else:
+                self.words.add(lower)
+        self.hyphens: set[str] = set(_INLINE_HYPHEN.findall("\n".join(lines)))
         self.automatic = False
 
     def knows(self, word: str) -> bool:
@@ -80,6 +83,11 @@ class Vocabulary:
         return (head_known and tail_known) or (
             (head_known or tail_known) and min(len(last), len(tail_l)) >= 4
         )
+
+
+def _uncount(counts: Counter, match) -> None:
+    if match:
+        counts[match[0]] -= 1
 
 
 def learn_hyphenation(vocabulary: Vocabulary, paragraphs: Iterable[list[str]]) -> None:

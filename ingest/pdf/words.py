@@ -66,6 +66,7 @@ class Line:
     italic: bool = False
     links: list[str] = field(default_factory=list)
     bullet_x: float | None = None
+    text: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         weights: dict[float, int] = {}
@@ -75,10 +76,7 @@ class Line:
             bold, italic = bold and word.bold, italic and word.italic
         self.size = max(weights, key=weights.__getitem__) if weights else 0.0
         self.bold, self.italic = bold, italic
-
-    @property
-    def text(self) -> str:
-        return " ".join(word.text for word in self.words)
+        self.text = " ".join(word.text for word in self.words)
 
     @property
     def x0(self) -> float:
