@@ -12,6 +12,8 @@ from .references import normalise_key
 from .text import squash
 
 _ID_START = re.compile(r"^[A-Z][A-Z0-9]*[A-Z]\s*[-_]\s*(\d|$)")
+# Where a key starts in a cell listing several: letters, then a hyphen (DLP-538, DM-NCSA-5).
+_KEY_START = re.compile(r"^[A-Z][A-Z0-9]*[-_][A-Z0-9]")
 _ID_FRAGMENT = re.compile(r"^[\d\s,-]+$")
 _HEADERS = {
     "id": ("id", "milestone id", "ids", "milestone"),
@@ -88,7 +90,7 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
             not id_text or not _ID_START.match(id_text) or rows[-1].ids.endswith((",", "-"))
         )
         if continues:
-            rows[-1].ids += id_text
+            rows[-1].ids += " " + id_text
         elif _ID_START.match(id_text):
             rows.append(_Row(ids=id_text, group=group))
         else:
@@ -102,11 +104,26 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
     return [m for row in rows for m in _milestones(row, status, block.page)]
 
 
+def split_ids(text: str) -> list[str]:
+    """The IDs of an ID cell: listed with commas, semicolons, "and" or spaces, and
+    wrapped inside the cell ("DMTC-7400-242 0", "DMTC- 7400-2420") joined again."""
+    ids: list[str] = []
+    for piece in re.split(r"[,;]|\band\b", text):
+        for token in piece.split():
+            starts = _KEY_START.match(token)
+            if ids and ids[-1] and (not starts or ids[-1].endswith(("-", "_"))):
+                ids[-1] += token
+            else:
+                ids.append(token)
+        ids.append("")  # the next piece starts a new ID
+    return [key for key in ids if key]
+
+
 def _milestones(row: _Row, status: str | None, page: int) -> list[Milestone]:
     note = squash(" ".join(row.note))
     title = squash(" ".join(row.title))
     due = parse_date(row.due) if row.due else None
-    ids = [normalise_key(part) for part in re.sub(r"\s+", "", row.ids).split(",")]
+    ids = [normalise_key(part) for part in split_ids(row.ids)]
     return [
         Milestone(
             id=key,

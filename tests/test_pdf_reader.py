@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.blocks import Block
-from ingest.milestones import parse_table
+from ingest.milestones import parse_table, split_ids
 from ingest.pdf.furniture import Page, drop_furniture
 from ingest.pdf.glyphs import Glyphs
 from ingest.pdf.hyphens import Vocabulary, join_lines, learn_hyphenation
@@ -372,3 +372,47 @@ def test_unruled_table_ends_at_text_after_it():
     table = UnruledTable(lines[0], Vocabulary([]))
     table.add(lines[1])
     assert not table.takes(lines[2])
+
+
+def test_several_ids_in_one_cell_and_ids_wrapped_inside_it():
+    assert split_ids("DLP-538, DLP-539 and DLP-541; DLP-544") == [
+        "DLP-538",
+        "DLP-539",
+        "DLP-541",
+        "DLP-544",
+    ]
+    assert split_ids("DM-NCSA-5 DM-DRP-1") == ["DM-NCSA-5", "DM-DRP-1"]
+    assert split_ids("DMTC-7400-242 0") == ["DMTC-7400-2420"]
+    assert split_ids("DMTC- 7400-2090") == ["DMTC-7400-2090"]
+
+
+def test_back_to_top_links_and_a_table_of_contents_go():
+    ink = Ink()
+    ink.text("Contents", 72, 700)
+    for offset, (title, page) in enumerate(
+        [("Risk Management", 2), ("Milestone Summary", 2), ("Detailed Project Progress", 3)]
+    ):
+        ink.text(title, 72, 686 - 14 * offset)
+        ink.text(". . . . . .", 300, 686 - 14 * offset)
+        ink.text(str(page), 400, 686 - 14 * offset)
+    first = Page(1, 792, 612, ink.lines(1))
+    body = Ink()
+    for offset, text in enumerate(
+        [
+            "Risk Management",
+            "Text.",
+            "Back to top",
+            "Milestone Summary",
+            "Detailed Project Progress",
+        ]
+    ):
+        body.text(text, 72, 700 - 20 * offset)
+    pages = [first, Page(2, 792, 612, body.lines(2)), Page(3, 792, 612, [])]
+    drop_furniture(pages)
+    assert texts(pages[0].lines) == []
+    assert texts(pages[1].lines) == [
+        "Risk Management",
+        "Text.",
+        "Milestone Summary",
+        "Detailed Project Progress",
+    ]

@@ -4,7 +4,8 @@ Running headers and footers are found by their place and shape, not their
 words: a line in the top or bottom band of the page whose position, size and
 style recur on many pages is furniture even when its text changes from page
 to page (a section title, a date, "Page 3 of 21"). Page numbers, "continued on
-next page" notes of long tables and a table of contents go too.
+next page" notes of long tables, "Back to top" links of a printed web page and a
+table of contents go too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _CONTINUED = re.compile(
     r".{0,20}(page|column)?[)\]]?\.?$|^[(\[]?\s*continued\s*[)\]]?\.?$",
     re.IGNORECASE,
 )
+_BACK_TO_TOP = re.compile(r"^[↑^]?\s*(back to (the )?top|top of page)\s*[↑^]?$", re.IGNORECASE)
 _LEADER = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,4}$")
 _CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
 
@@ -51,6 +53,7 @@ def drop_furniture(pages: list[Page]) -> None:
             line
             for line in page.lines
             if not _CONTINUED.match(line.text)
+            and not _BACK_TO_TOP.match(line.text)
             and not (_in_margin(line, page) and (_shape(line, page) in shapes or _is_number(line)))
         ]
     _drop_contents(pages)
