@@ -11,6 +11,7 @@ repeated on the next page is dropped.
 from __future__ import annotations
 
 import io
+import re
 
 import pdfplumber
 import pdfplumber.page
@@ -29,7 +30,7 @@ HEADER_CELL_GAP = 0.8
 # An unruled table ends at a vertical gap of this many font sizes.
 ROW_GAP = 2.5
 _ID_LABELS = {"id", "ids", "milestone id", "milestone"}
-_ID_WORDS = {"id", "ids", "milestone"}
+_ID_WORD = re.compile(r"(?i)(?:^|\s)(?:ids?|milestone):?(?:\s|$)")
 _TEXT_LABELS = {"description", "title", "milestone description", "name"}
 
 
@@ -165,7 +166,7 @@ def cell_of(lines: list[list[Word]], vocabulary: Vocabulary) -> Cell:
 
 def is_header(line: Line) -> bool:
     """True when a line is the header row of a milestone-style table."""
-    if not any(word.text.lower().rstrip(":") in _ID_WORDS for word in line.words):
+    if not _ID_WORD.search(line.text):
         return False
     labels = {text.lower().rstrip(":") for _, text in header_cells(line)}
     return bool(labels & _ID_LABELS) and bool(labels & _TEXT_LABELS)
