@@ -131,19 +131,20 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
     if count <= 0:
         return Glyphs.empty()
     text = _page_text(textpage, count)
+    for made, real in PDFIUM_HYPHENS.items():
+        text = text.replace(made, real)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    breaks = (codes == 10) | (codes == 13)
     handle = ctypes.cast(textpage, ctypes.c_void_p).value
     boxes = (ctypes.c_float * (4 * count))()  # FS_RECTF: left, top, right, bottom
     base = ctypes.addressof(boxes)
     box = _loose_box
-    for index in range(count):
+    for index in np.flatnonzero(~breaks).tolist():  # line breaks PDFium made up have no box
         box(handle, index, base + 16 * index)
     rects = np.frombuffer(boxes, dtype=np.float32).reshape(count, 4).astype(np.float64)
     left, top, right, bottom = rects.T
-    for made, real in PDFIUM_HYPHENS.items():
-        text = text.replace(made, real)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    # Line breaks and spaces PDFium made up (they have no width) are left out: geometry decides.
-    made_up = (codes == 10) | (codes == 13) | ((codes == 32) & (right - left <= 0.01))
+    # Spaces PDFium made up (they have no width) are left out too: geometry decides.
+    made_up = breaks | ((codes == 32) & (right - left <= 0.01))
     where = np.flatnonzero(~made_up)
     return Glyphs(
         "".join(compress(text, (~made_up).tolist())),
