@@ -164,11 +164,37 @@ class _ObjectStyles:
         self.objects: dict[int | None, tuple[float, bool, bool]] = {}
 
     def __call__(self, positions: list[int]) -> list[tuple[float, bool, bool]]:
+        """The styles of glyphs at these positions.
+
+        PDFium lists a text object's characters one after another, so when two
+        glyphs belong to one object every glyph between them does too: the
+        objects are asked at the ends of each stretch and its middle only where
+        they differ (never more than once a glyph).
+        """
+        indices, handle = self.indices, self.handle
+        ordered = sorted({indices[p] for p in positions})
+        keys: dict[int, int | None] = {}
+        if ordered:
+            keys[ordered[0]] = _text_object(handle, ordered[0])
+            keys[ordered[-1]] = _text_object(handle, ordered[-1])
+            stack = [(0, len(ordered) - 1)]
+            while stack:
+                low, high = stack.pop()
+                first, last = keys[ordered[low]], keys[ordered[high]]
+                if high - low <= 1:
+                    continue
+                if first == last:
+                    for index in ordered[low + 1 : high]:
+                        keys[index] = first
+                    continue
+                middle = (low + high) // 2
+                keys[ordered[middle]] = _text_object(handle, ordered[middle])
+                stack += [(low, middle), (middle, high)]
+        objects = self.objects
         out = []
-        objects, indices, handle = self.objects, self.indices, self.handle
         for position in positions:
             index = indices[position]
-            key = _text_object(handle, index)
+            key = keys[index]
             style = objects.get(key)
             if style is None:
                 style = objects[key] = _object_font(self.textpage, index, key, self.styles)
