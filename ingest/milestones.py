@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 
 from .blocks import Block, Cell
 from .dates import expected_completion, parse_date
+from .identifiers import normalise_key, starts_with_identifier
 from .models import Milestone
-from .references import normalise_key
 from .text import squash
 
-_ID_START = re.compile(r"^[A-Z][A-Z0-9]*[A-Z]\s*[-_]\s*(\d|$)")
 _ID_FRAGMENT = re.compile(r"^[\d\s,-]+$")
 _HEADERS = {
     "id": ("id", "milestone id", "ids", "milestone"),
@@ -81,15 +80,15 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         due = _cell(row, columns.get("due")).text
         if not any(c.text.strip() for c in row):
             continue
-        if id_text and not _ID_START.match(id_text) and not _ID_FRAGMENT.match(id_text):
+        if id_text and not starts_with_identifier(id_text) and not _ID_FRAGMENT.match(id_text):
             group = id_text  # a group row: a name across the table
             continue
         continues = bool(rows) and (
-            not id_text or not _ID_START.match(id_text) or rows[-1].ids.endswith((",", "-"))
+            not id_text or not starts_with_identifier(id_text) or rows[-1].ids.endswith((",", "-"))
         )
         if continues:
             rows[-1].ids += id_text
-        elif _ID_START.match(id_text):
+        elif starts_with_identifier(id_text):
             rows.append(_Row(ids=id_text, group=group))
         else:
             continue  # text before the first milestone row

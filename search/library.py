@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ingest.identifiers import find_identifiers, kind_of, normalise_key, parent_document, url_of
 from ingest.models import Reference, Report
-from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
 from ingest.wbs import GUIDE_NAMES
 
 from .documents import _section_references, stored_common
@@ -193,7 +193,7 @@ class Catalog:
 
 def canonical_key(raw: str) -> str | None:
     """Return an identifier in canonical form (`dm_12305` -> `DM-12305`), or None."""
-    return normalise_key(raw) if raw and len(raw) <= 40 else None
+    return normalise_key(raw) if raw else None
 
 
 def catalog(index: Index) -> Catalog:
