@@ -14,10 +14,40 @@ from .text import squash
 _ID_START = re.compile(r"^[A-Z][A-Z0-9]*[A-Z]\s*[-_]\s*(\d|$)")
 _ID_FRAGMENT = re.compile(r"^[\d\s,-]+$")
 _HEADERS = {
-    "id": ("id", "milestone id", "ids", "milestone"),
-    "description": ("description", "title", "milestone description", "name"),
-    "due": ("due date", "due", "date", "baseline date"),
+    "id": ("id", "milestone id", "ids", "milestone", "activity id"),
+    "description": (
+        "description",
+        "title",
+        "milestone description",
+        "name",
+        "milestone",
+        "milestone name",
+        "activity name",
+    ),
+    "due": (
+        "due date",
+        "due",
+        "date",
+        "baseline date",
+        "completed",
+        "completion date",
+        "date completed",
+        "actual date",
+        "forecast date",
+        "planned date",
+        "target date",
+        "finish",
+        "baseline finish",
+    ),
 }
+# What a milestone table's heading says of its rows, first match wins:
+# "Delayed Milestones", "Milestones completed in October", "Upcoming milestones".
+STATUSES = (
+    ("delayed", r"delayed|late|overdue|slipped|slipping|missed|behind\s+schedule"),
+    ("completed", r"completed?|achieved|accomplished|met|closed|done|finished|delivered"),
+    ("upcoming", r"upcoming|next|coming|forthcoming|due|future|scheduled"),
+)
+_STATUS_RES = [(name, re.compile(rf"\b(?:{words})\b", re.IGNORECASE)) for name, words in STATUSES]
 
 
 @dataclass
@@ -48,11 +78,15 @@ def is_milestone_table(block: Block) -> bool:
 
 
 def status_of(heading: str | None) -> str | None:
-    """The status a table heading gives its rows: 'Delayed Milestones' -> 'delayed'."""
-    if not heading:
-        return None
-    words = re.sub(r"\bmilestones?\b", "", heading, flags=re.IGNORECASE).split()
-    return " ".join(words).lower() or None
+    """The status a table heading gives its rows: 'Delayed Milestones' -> 'delayed'.
+
+    One of `delayed`, `completed`, `upcoming` (see STATUSES), or None when the
+    heading says none ("Milestone Summary").
+    """
+    for name, pattern in _STATUS_RES:
+        if heading and pattern.search(heading):
+            return name
+    return None
 
 
 def _cell(row: tuple[Cell, ...], column: int | None) -> Cell:

@@ -1,0 +1,394 @@
+"""Reports of every era: 2015 by area name (HTML rendition), 2016 by team (PDF), 2017 by WBS.
+
+The era fixtures under tests/eras/ are TEST FIXTURES written in the shapes
+the real archive has (see their build scripts); each is parsed and ingested,
+its month right, each area's or team's text in a section of its own with its
+part, its WBS element and its label as the report wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.blocks import Block, Cell, Layout, Span
+from ingest.html import read_html
+from ingest.milestones import status_of
+from ingest.pipeline import load_report
+from ingest.structure import NO_STRUCTURE, names_a_report, parse_layout, part_of, strip_number
+from ingest.teams import element_of
+from search import Index, SearchRequest, search
+from tests.ingest_helpers import run_cli, summary_re
+
+ERAS = Path(__file__).resolve().parent / "eras"
+HTML_2015 = ERAS / "dm-summary-monthly-report-2015-03.html"
+
+AREAS_2015 = [
+    ("1.02C.01", "DM Project Management and Control"),
+    ("1.02C.03", "Alert Production"),
+    ("1.02C.04", "Data Release Production"),
+    ("1.02C.05", "Science User Interface and Tools"),
+    ("1.02C.06", "Database and Data Access"),
+    ("1.02C.07", "Processing Control and Site Infrastructure"),
+    ("1.02C.08", "International Communications and Base Site"),
+]
+
+
+@pytest.fixture(scope="module")
+def report_2015():
+    return load_report(HTML_2015)
+
+
+# --- 2015: Word's HTML rendition, progress by area name ---------------------------------------
+
+
+def test_2015_month_title_no_warnings(report_2015):
+    assert report_2015.month == "2015-03"
+    assert report_2015.title == "Data Management Summary Monthly Report"
+    assert report_2015.warnings == ()
+
+
+def test_2015_top_parts_without_contents_or_back_to_top(report_2015):
+    top = [(s.title, s.part) for s in report_2015.sections if s.wbs is None]
+    assert top == [
+        ("Project Status", None),
+        ("Current Photos", None),
+        ("Risk Management", None),
+    ]
+    everything = "\n".join(s.text for s in report_2015.sections)
+    assert "Back to top" not in everything
+    assert "1. Project Status" not in everything
+    photos = {s.title: s for s in report_2015.sections}["Current Photos"]
+    assert photos.text == (
+        "Photographs of the summit facility and of the base site in La Serena are posted on "
+        "the LSST web site, http://www.lsst.org/gallery/construction."
+    )
+
+
+def test_2015_each_area_a_section_of_its_own(report_2015):
+    keys = [(s.wbs, s.wbs_title, s.part) for s in report_2015.sections if s.wbs]
+    assert keys == [
+        (code, label, part) for code, label in AREAS_2015 for part in ("accomplishments", "planned")
+    ]
+    assert all(
+        s.title in ("Current accomplishments", "Planned activities")
+        for s in report_2015.sections
+        if s.wbs
+    )
+
+
+def test_2015_lead_in_stays_text_and_bullets_nest(report_2015):
+    by_key = {(s.wbs, s.part): s for s in report_2015.sections}
+    management = by_key[("1.02C.01", "accomplishments")]
+    assert management.text == (
+        "The DM Project Manager:\n"
+        "- Held the monthly DM leadership meeting at NCSA on March 4-6.\n"
+        "- Submitted the February earned value report to the LSST Project Office.\n"
+        "  - Variance explanations were written for every control account over its threshold.\n"
+        "- Completed the hiring plan for the first construction year."
+    )
+    assert by_key[("1.02C.06", "planned")].text == (
+        "- Release Qserv 2015_04 with the new data loader."
+    )
+
+
+def test_2015_references_carry_their_area(report_2015):
+    refs = {r.key: r for r in report_2015.references}
+    assert (refs["DM-2049"].kind, refs["DM-2049"].wbs, refs["DM-2049"].part) == (
+        "jira",
+        "1.02C.03",
+        "accomplishments",
+    )
+    assert refs["LDM-240"].kind == "document" and refs["LDM-240"].wbs is None
+
+
+# --- the parts that make this work, one at a time ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("DM Project Management and Control", "1.02C.01"),
+        ("The Architecture Team", "1.02C.02"),
+        ("The AP Team:", "1.02C.03"),
+        ("Alert Production (AP)", "1.02C.03"),
+        ("The DRP Team", "1.02C.04"),
+        ("The SUIT Team", "1.02C.05"),
+        ("Science Data Archive & Application Services", "1.02C.06"),
+        ("The DAX Team", "1.02C.06"),
+        ("NCSA", "1.02C.07"),
+        ("Processing Control & Site Infrastructure", "1.02C.07"),
+        ("Chilean Networks", "1.02C.08"),
+        ("Integration and Test", "1.02C.09"),
+        ("SQuaRE", "1.02C.10"),
+        ("The SQuaRE Team", "1.02C.10"),
+        ("The DM Project Manager:", None),
+        ("Selected technical accomplishments", None),
+        ("Risk Management", None),
+    ],
+)
+def test_team_names_map_to_their_element(name, code):
+    assert element_of(name) == code
+
+
+@pytest.mark.parametrize(
+    ("heading", "part"),
+    [
+        ("Current accomplishments", "accomplishments"),
+        ("Current accomplishments:", "accomplishments"),
+        ("5.1 Current accomplishments", "accomplishments"),
+        ("Accomplishments in November:", "accomplishments"),
+        ("Planned activities", "planned"),
+        ("Planned for December:", "planned"),
+        ("Plans for next month", "planned"),
+        ("Recruitment update", "recruitment"),
+        ("Selected technical accomplishments:", None),
+        ("Planning", None),
+    ],
+)
+def test_part_names(heading, part):
+    assert part_of(heading) == part
+
+
+def test_heading_numbers_set_aside_but_not_wbs_codes():
+    assert strip_number("5.1 Current accomplishments") == ("Current accomplishments", "5.1")
+    assert strip_number("II. Risk Management") == ("Risk Management", "II")
+    assert strip_number("3 Detailed Project Progress") == ("Detailed Project Progress", "3")
+    assert strip_number("1.02C.03: Alert Production") == ("1.02C.03: Alert Production", None)
+    assert strip_number("02C.03.04 – Image Differencing") == (
+        "02C.03.04 – Image Differencing",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("Data Management Summary Monthly Report", True),
+        ("Data Management Monthly Status Report", True),
+        ("DM Monthly Status Report for November 2016", True),
+        ("Large Synoptic Survey Telescope Data Management Monthly Report", True),
+        ("Minutes of the coffee committee", False),
+        ("Monthly report of the coffee committee", False),
+    ],
+)
+def test_report_titles_of_every_era(line, named):
+    assert names_a_report(line) is named
+
+
+def _text(text, size=10.0, bold=False, level=0, page=1, links=()):
+    return Block(kind="text", page=page, text=text, size=size, bold=bold, level=level, links=links)
+
+
+def _parse(*blocks):
+    return parse_layout(Layout(blocks=tuple(blocks), pages=1), source="x.pdf", sha256="")
+
+
+def test_heading_level_from_the_documents_own_hierarchy():
+    # One producer's sizes: areas at 11 pt bold, parts bold at body size, a lead-in too.
+    report = _parse(
+        _text("DM Monthly Status Report for November 2016", 16, True),
+        _text("Project Status", 13, True),
+        _text("Work went on."),
+        _text("The AP Team", 11, True),
+        _text("Accomplishments:", 10, True),
+        _text("The pipeline leads:", 10, True),
+        _text("Ran the pipeline.", level=1),
+        _text("Planned:", 10, True),
+        _text("Run it again.", level=1),
+        _text("Science Pipelines Outreach", 11, True),
+        _text("Accomplishments:", 10, True),
+        _text("Gave a talk.", level=1),
+    )
+    assert report.month == "2016-11" and report.warnings == ()
+    got = [(s.wbs, s.wbs_title, s.part, s.title, s.text) for s in report.sections]
+    assert got == [
+        (None, None, None, "Project Status", "Work went on."),
+        (
+            "1.02C.03",
+            "The AP Team",
+            "accomplishments",
+            "Accomplishments",
+            "The pipeline leads:\n- Ran the pipeline.",
+        ),
+        ("1.02C.03", "The AP Team", "planned", "Planned", "- Run it again."),
+        # An area no table knows keeps its own section, with its label and no code.
+        (
+            None,
+            "Science Pipelines Outreach",
+            "accomplishments",
+            "Accomplishments",
+            "- Gave a talk.",
+        ),
+    ]
+
+
+def test_team_heading_set_like_its_parts_opens_its_element():
+    report = _parse(
+        _text("Data Management Monthly Status Report", 16, True),
+        _text("November 2016", 14),
+        _text("Project Status", 13, True),
+        _text("The DAX Team:", 10, True),
+        _text("Accomplishments:", 10, True),
+        _text("Loaded the catalog.", level=1),
+        _text("Thanks to the team:", 10, True),
+        _text("They worked hard."),
+    )
+    got = [(s.wbs, s.wbs_title, s.part, s.text) for s in report.sections]
+    assert got == [
+        (
+            "1.02C.06",
+            "The DAX Team",
+            "accomplishments",
+            "- Loaded the catalog.\nThanks to the team:\nThey worked hard.",
+        )
+    ]
+
+
+def test_numbered_headings_decide_by_depth():
+    report = _parse(
+        _text("Data Management Monthly Status Report", 16, True),
+        _text("November 2016", 14),
+        _text("1. High-level Summary", 12, True),
+        _text("Summary text."),
+        _text("2. Progress", 12, True),
+        _text("2.1 The SUIT Team", 12, True),
+        _text("2.1.1 Accomplishments", 12, True),
+        _text("Firefly work."),
+        _text("2.2 Demonstrations", 12, True),
+        _text("2.2.1 Accomplishments", 12, True),
+        _text("A demo."),
+    )
+    got = [(s.wbs, s.wbs_title, s.part, s.title) for s in report.sections]
+    assert got == [
+        (None, None, None, "High-level Summary"),
+        ("1.02C.05", "The SUIT Team", "accomplishments", "Accomplishments"),
+        (None, "Demonstrations", "accomplishments", "Accomplishments"),
+    ]
+
+
+def test_contents_and_back_to_top_are_not_content():
+    report = _parse(
+        _text("Data Management Monthly Status Report", 16, True),
+        _text("November 2016", 14),
+        _text("Contents"),
+        _text("1. High-level Summary ........ 1"),
+        _text("2. Risk Management ........ 2"),
+        _text("High-level Summary", 13, True),
+        _text("Summary text."),
+        _text("Back to top", links=("#top",)),
+        _text("Risk Management", 13, True),
+        _text("No new risks. Back to top", links=("#top",)),
+    )
+    got = [(s.title, s.text) for s in report.sections]
+    assert got == [("High-level Summary", "Summary text."), ("Risk Management", "No new risks.")]
+
+
+def test_bullet_glyph_paragraphs_are_list_items():
+    report = _parse(
+        _text("Data Management Monthly Status Report November 2016", 16, True),
+        _text("The DRP Team", 13, True),
+        _text("Planned activities:", 10, True),
+        _text("\u00b7   Process the HSC data."),
+        _text("\u2022 Write the report."),
+    )
+    section = report.sections[0]
+    assert (section.wbs, section.part) == ("1.02C.04", "planned")
+    assert section.text == "- Process the HSC data.\n- Write the report."
+
+
+def test_named_report_without_structure_is_kept_other_documents_refused():
+    named = _parse(_text("Data Management Monthly Status Report", 16, True), _text("June 2016", 14))
+    assert named.month == "2016-06" and NO_STRUCTURE not in named.warnings
+    minutes = _parse(_text("Minutes of the coffee committee, June 2016."))
+    assert NO_STRUCTURE in minutes.warnings
+
+
+def test_word_html_styles_sizes_and_list_levels(tmp_path):
+    page = (
+        "<html><head><style>p.MsoNormal {font-size:11.0pt} p.Area {font-size:13pt;"
+        " font-weight:bold}</style></head><body>"
+        "<p class=MsoNormal><span style='font-size:20.0pt'>Data Management Monthly Status"
+        " Report</span></p>"
+        "<p class=Area>The SQuaRE Team</p>"
+        "<p class=MsoNormal><span style='font-weight:bold'>Accomplishments:</span></p>"
+        "<p class=MsoListParagraphCxSpFirst style='text-indent:-.25in;mso-list:l0 level1 lfo1'>"
+        "<![if !supportLists]><span style='font-family:Symbol'><span style='mso-list:Ignore'>"
+        "&middot;<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp;&nbsp; </span></span>"
+        "</span><![endif]>Released the documentation site.</p>"
+        "<p class=MsoListParagraphCxSpLast style='text-indent:-.25in;mso-list:l0 level2 lfo1'>"
+        "<![if !supportLists]><span style='font-family:\"Courier New\"'>o<span>&nbsp;&nbsp; "
+        "</span></span><![endif]>Built with Sphinx.</p>"
+        "</body></html>"
+    )
+    layout = read_html("x.html", page.encode())
+    got = [(b.text, b.size, b.bold, b.level) for b in layout.blocks]
+    assert got == [
+        ("Data Management Monthly Status Report", 20.0, False, 0),
+        ("The SQuaRE Team", 13.0, True, 0),
+        ("Accomplishments:", 11.0, True, 0),
+        ("Released the documentation site.", 10.0, False, 1),  # no rule: the default size
+        ("Built with Sphinx.", 10.0, False, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "status"),
+    [
+        ("Delayed Milestones", "delayed"),
+        ("Late milestones", "delayed"),
+        ("Milestones completed in October", "completed"),
+        ("Completed Milestones", "completed"),
+        ("Milestones achieved this month:", "completed"),
+        ("Upcoming Milestones", "upcoming"),
+        ("Milestones due in the next three months", "upcoming"),
+        ("Milestone Summary", None),
+        (None, None),
+    ],
+)
+def test_milestone_status_from_table_heading(heading, status):
+    assert status_of(heading) == status
+
+
+def test_milestone_tables_besides_delayed_ones():
+    header = (Cell((Span("ID"),)), Cell((Span("Milestone"),)), Cell((Span("Completed"),)))
+    row = (
+        Cell((Span("DLP-330"),)),
+        Cell((Span("Qserv 2016_11 release"),)),
+        Cell((Span("2016-11-18"),)),
+    )
+    report = _parse(
+        _text("Data Management Monthly Status Report", 16, True),
+        _text("November 2016", 14),
+        _text("Milestone Summary", 13, True),
+        _text("Completed Milestones", 11, True),
+        Block(kind="table", page=1, rows=(header, row)),
+        _text("The following milestones are due next:"),
+        Block(kind="table", page=1, rows=(header, row)),
+    )
+    got = [(m.id, m.title, m.due, m.status) for m in report.milestones]
+    assert got == [
+        ("DLP-330", "Qserv 2016_11 release", "2016-11-18", "completed"),
+        ("DLP-330", "Qserv 2016_11 release", "2016-11-18", "upcoming"),
+    ]
+
+
+# --- ingested like any other report ------------------------------------------------------------
+
+
+def test_eras_ingested(tmp_path):
+    index_dir = tmp_path / "index"
+    result = run_cli("ingest", ERAS, "--index", index_dir)
+    assert result.returncode == 0, result.stderr
+    files = sorted(ERAS.glob("*.html")) + sorted(ERAS.glob("*.pdf"))
+    assert re.fullmatch(summary_re(added=len(files)), result.stdout.splitlines()[-1])
+    index = Index.open(index_dir)
+    months = {info.month for info in index.report_files().values()}
+    assert "2015-03" in months
+    found = search(index, SearchRequest(q="Qserv", wbs=["1.02C.06"], month=["2015-03"]))
+    assert sorted((h.wbs, h.wbs_title, h.part) for h in found.hits) == [
+        ("1.02C.06", "Database and Data Access", "accomplishments"),
+        ("1.02C.06", "Database and Data Access", "planned"),
+    ]
