@@ -66,6 +66,9 @@ _BACK_TO_TOP = re.compile(
 )
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents:?$", re.IGNORECASE)
 _TOC_ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+")
+_LEADERS = re.compile(r"(?:\s?[.\u2026\u00b7_]){3,}")
+# A paragraph of table-of-contents entries is at most this long (leaders aside).
+TOC_MAX_CHARS = 400
 _LEADER = re.compile(r"[\s.\u2026\u00b7_-]*\d*\s*$")
 # A first page naming a DM monthly report (of any era).
 _REPORT_TITLE = re.compile(
@@ -424,9 +427,10 @@ def _contents_removed(blocks: tuple[Block, ...], body: float) -> tuple[Block, ..
         return blocks
 
     def entries(index: int, block: Block) -> int:
-        if block.kind != "text" or not block.text or len(block.text) > 400:
+        text = _LEADERS.sub(" ", block.text) if block.kind == "text" else ""
+        if not text or len(text) > TOC_MAX_CHARS:
             return 0
-        keys = [_toc_key(item) for item in _TOC_ITEM.split(block.text) if item.strip()]
+        keys = [_toc_key(item) for item in _TOC_ITEM.split(text) if item.strip()]
         count = 0
         for key in keys:
             target = last.get(key, -1)

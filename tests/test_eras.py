@@ -24,6 +24,10 @@ from tests.ingest_helpers import run_cli, summary_re
 
 ERAS = Path(__file__).resolve().parent / "eras"
 HTML_2015 = ERAS / "dm-summary-monthly-report-2015-03.html"
+# Printed by LibreOffice from a Word document, and by WeasyPrint with numbered headings.
+PDF_2016 = ERAS / "dm-monthly-status-report-2016-11.pdf"
+PDF_2017_NUMBERED = ERAS / "dm-monthly-status-report-2017-02-numbered.pdf"
+FIXTURES = (HTML_2015, PDF_2016, PDF_2017_NUMBERED)
 
 AREAS_2015 = [
     ("1.02C.01", "DM Project Management and Control"),
@@ -36,9 +40,52 @@ AREAS_2015 = [
 ]
 
 
+TEAMS_2016 = [
+    ("1.02C.02", "The Architecture Team"),
+    ("1.02C.03", "The AP Team"),
+    ("1.02C.04", "The DRP Team"),
+    ("1.02C.05", "The SUIT Team"),
+    ("1.02C.06", "The DAX Team"),
+    ("1.02C.10", "The SQuaRE Team"),
+]
+# One sentence of each team's detail, and the summary bullet the report repeats for it.
+TEAM_TEXT_2016 = {
+    (
+        "1.02C.02",
+        "accomplishments",
+    ): "Drafted the interface between the Data Backbone and the Butler",
+    ("1.02C.03", "accomplishments"): "Fixed the handling of masked pixels in the dipole fitting "
+    "task (DM-8436).",
+    ("1.02C.03", "planned"): "Characterise the false positive rate of difference imaging on "
+    "HiTS data.",
+    ("1.02C.04", "accomplishments"): "Merged the new multi-band deblender into the pipelines.",
+    ("1.02C.05", "planned"): "Deploy the SUIT portal prototype on the PDAC at NCSA.",
+    ("1.02C.06", "accomplishments"): "Released Qserv with shared scans enabled by default.",
+    ("1.02C.10", "accomplishments"): "Added the validate_drp metrics to the SQUASH dashboard.",
+}
+HIGHLIGHTS_2016 = [
+    "The AP Team:",
+    "Completed the prototype of the Zogy image differencing algorithm.",
+    "The SQuaRE Team:",
+    "Launched the LSST the Docs documentation platform (SQR-006).",
+]
+
+
 @pytest.fixture(scope="module")
 def report_2015():
     return load_report(HTML_2015)
+
+
+@pytest.fixture(
+    scope="module", params=[PDF_2016, PDF_2017_NUMBERED], ids=["libreoffice", "weasyprint"]
+)
+def report_2016(request):
+    return load_report(request.param)
+
+
+def _words(text: str) -> str:
+    """Text with list glyphs and line breaks set aside (the PDF reader's own concern)."""
+    return " ".join(re.sub(r"[\u2022\u25e6\uf0b7]", " ", text).split())
 
 
 # --- 2015: Word's HTML rendition, progress by area name ---------------------------------------
@@ -102,6 +149,70 @@ def test_2015_references_carry_their_area(report_2015):
         "accomplishments",
     )
     assert refs["LDM-240"].kind == "document" and refs["LDM-240"].wbs is None
+
+
+# --- late 2016: progress by team, printed to PDF by two producers ---------------------------
+
+
+def test_2016_month_and_title(report_2016):
+    expected = {
+        PDF_2016.name: ("2016-11", "Data Management Monthly Status Report"),
+        PDF_2017_NUMBERED.name: ("2017-02", "DM Monthly Status Report for February 2017"),
+    }
+    assert (report_2016.month, report_2016.title) == expected[Path(report_2016.source).name]
+    assert report_2016.warnings == ()
+
+
+def test_2016_each_team_a_section_of_its_own(report_2016):
+    keys = [(s.wbs, s.wbs_title, s.part) for s in report_2016.sections if s.wbs]
+    assert keys == [
+        (code, label, part) for code, label in TEAMS_2016 for part in ("accomplishments", "planned")
+    ]
+    by_key = {(s.wbs, s.part): s for s in report_2016.sections}
+    for key, sentence in TEAM_TEXT_2016.items():
+        assert sentence in _words(by_key[key].text), key
+        others = [s for s in report_2016.sections if (s.wbs, s.part) != key]
+        assert not any(sentence in _words(s.text) for s in others), key
+
+
+def test_2016_planned_part_named_with_its_month(report_2016):
+    titles = {s.title for s in report_2016.sections if s.part == "planned"}
+    assert titles == (
+        {"Planned for December"} if report_2016.month == "2016-11" else {"Planned activities"}
+    )
+
+
+def test_2016_selected_accomplishments_stay_a_top_section(report_2016):
+    top = {s.title: s for s in report_2016.sections if s.wbs is None}
+    assert list(top)[:2] == ["High-level Summary", "Project Status"]
+    status = _words(top["Project Status"].text)
+    assert status.startswith("Selected technical accomplishments:")
+    for line in HIGHLIGHTS_2016:
+        assert line in status
+    assert all(s.part is None for s in top.values())
+
+
+def test_2016_numbered_rendering_without_contents_or_page_numbers():
+    report = load_report(PDF_2017_NUMBERED)
+    assert [s.title for s in report.sections if s.wbs is None] == [
+        "High-level Summary",
+        "Project Status",
+    ]
+    everything = "\n".join(s.text for s in report.sections)
+    assert "Contents" not in everything and "....." not in everything
+    assert not re.search(r"(?m)^Page \d+$", everything)
+
+
+def test_2016_completed_milestones_table():
+    report = load_report(PDF_2016)
+    got = [(m.id, m.title, m.due, m.status) for m in report.milestones]
+    assert got == [
+        ("DLP-330", "Qserv release with shared scans", "2016-11-18", "completed"),
+        ("DLP-334", "Firefly JavaScript API release", "2016-11-30", "completed"),
+    ]
+    refs = {r.key: (r.kind, r.wbs) for r in report.references}
+    assert refs["DM-8436"] == ("jira", "1.02C.03")
+    assert refs["SQR-006"][0] == "technote"
 
 
 # --- the parts that make this work, one at a time ----------------------------------------------
@@ -380,13 +491,24 @@ def test_milestone_tables_besides_delayed_ones():
 
 def test_eras_ingested(tmp_path):
     index_dir = tmp_path / "index"
-    result = run_cli("ingest", ERAS, "--index", index_dir)
+    result = run_cli("ingest", *FIXTURES, "--index", index_dir)
     assert result.returncode == 0, result.stderr
-    files = sorted(ERAS.glob("*.html")) + sorted(ERAS.glob("*.pdf"))
-    assert re.fullmatch(summary_re(added=len(files)), result.stdout.splitlines()[-1])
+    assert result.stderr == ""
+    assert re.fullmatch(summary_re(added=3), result.stdout.splitlines()[-1])
     index = Index.open(index_dir)
-    months = {info.month for info in index.report_files().values()}
-    assert "2015-03" in months
+    months = {Path(path).name: info.month for path, info in index.report_files().items()}
+    assert months == {
+        HTML_2015.name: "2015-03",
+        PDF_2016.name: "2016-11",
+        PDF_2017_NUMBERED.name: "2017-02",
+    }
+    teams = search(index, SearchRequest(wbs=["1.02C.03"], month=["2016-11"], per_page=50))
+    assert sorted((h.wbs, h.wbs_title, h.part) for h in teams.hits) == [
+        ("1.02C.03", "The AP Team", "accomplishments"),
+        ("1.02C.03", "The AP Team", "planned"),
+    ]
+    completed = search(index, SearchRequest(q="status:completed"))
+    assert sorted(h.milestone_id for h in completed.hits) == ["DLP-330", "DLP-334"]
     found = search(index, SearchRequest(q="Qserv", wbs=["1.02C.06"], month=["2015-03"]))
     assert sorted((h.wbs, h.wbs_title, h.part) for h in found.hits) == [
         ("1.02C.06", "Database and Data Access", "accomplishments"),
