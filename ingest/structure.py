@@ -111,8 +111,9 @@ def body_size(blocks: tuple[Block, ...]) -> float:
 def is_heading(block: Block, body: float) -> bool:
     """True when a text block is a heading candidate.
 
-    Layout marks it (larger than body text, or bold), or the whole paragraph
-    names a part ("Current accomplishments:"), whatever its style.
+    Layout marks it (larger than body text, or bold at body size, or bold and
+    starting with a WBS code), or the whole paragraph names a part ("Current
+    accomplishments:"), whatever its style.
     """
     if block.kind != "text" or block.level or not block.text:
         return False
@@ -121,6 +122,9 @@ def is_heading(block: Block, body: float) -> bool:
     if block.size >= body + HEADING_SIZE_MARGIN or (
         block.bold and block.size >= body - SIZE_TOLERANCE
     ):
+        return True
+    # A bold WBS heading set smaller than body text (a browser's default h5), or a part name.
+    if block.bold and wbs_codes.split_heading(block.text):
         return True
     return part_of(block.text) is not None
 
@@ -179,13 +183,14 @@ class _Plan:
     The headings that hold parts (the nearest more prominent heading before a
     part heading) are the document's elements; a heading set at least as
     prominently as the weakest of them (or as the most prominent heading, when
-    no heading holds parts) opens a top part or an element. With numbered
-    headings, numbering depth decides instead of style.
+    no heading holds parts) opens a top part or an element. When only the
+    numbering tells the holders from their parts (every heading set alike),
+    numbering depth decides instead.
     """
 
     heads: dict[int, _Head]
     threshold: tuple[float, bool]
-    element_depth: int
+    element_depth: int  # 0 when style, not numbering, sets the hierarchy
     part_size: float | None
 
     @classmethod
@@ -197,6 +202,7 @@ class _Plan:
         }
         order = sorted(heads)
         holders: list[_Head] = []
+        numbered: list[_Head] = []  # holders told from parts by numbering alone
         for position, index in enumerate(order):
             part = heads[index]
             if not part.part:
@@ -205,25 +211,29 @@ class _Plan:
                 holder = heads[earlier]
                 if holder.part:
                     continue
-                if _above(holder, part) or 0 < holder.depth < part.depth:
+                if _above(holder, part):
                     holders.append(holder)
+                    break
+                if 0 < holder.depth < part.depth:
+                    holders.append(holder)
+                    numbered.append(holder)
                     break
         others = [(h.size, h.bold) for h in heads.values() if not h.part]
         top = max(others, default=(body + HEADING_SIZE_MARGIN, True))
         weakest = min(((h.size, h.bold) for h in holders), default=top)
-        depths = [h.depth for h in holders if h.depth]
+        depths = [h.depth for h in numbered]
         part_sizes = [h.size for h in heads.values() if h.part]
         return cls(
             heads=heads,
             threshold=min(top, weakest),
-            element_depth=max(depths, default=1),
+            element_depth=max(depths, default=0),
             part_size=min(part_sizes) if part_sizes else None,
         )
 
     def opens(self, index: int) -> bool:
         """True when the heading at index opens a top part or an element."""
         head = self.heads[index]
-        if head.depth:
+        if head.depth and self.element_depth:
             return head.depth <= self.element_depth
         if _at_least(head, self.threshold):
             return True
@@ -545,8 +555,9 @@ def _add_heading(build: _Builder, block: Block, index: int, plan: _Plan) -> None
             ctx.top = head.text
         build.open(title=head.text, page=block.page, wbs=head.team, wbs_title=ctx.element_title)
     else:
-        build.add_text(block.text, block.page)
-        build.cite(block.text, block.page)
+        text = strip_number(block.text)[0]  # a lead-in or sub-heading, its number set aside
+        build.add_text(text, block.page)
+        build.cite(text, block.page)
     build.last_heading = head.text
 
 

@@ -380,6 +380,36 @@ def test_numbered_headings_decide_by_depth():
     ]
 
 
+def test_numbered_headings_of_an_html_to_pdf_converter():
+    # Browser default sizes: body 16 px, h3 18.7, h4 16 bold, h5 13.3 bold (below body text).
+    report = _parse(
+        _text("Large Synoptic Survey Telescope Data Management Monthly Report", 32, True),
+        _text("October 2017", 20.8),
+        _text("3. Milestone Summary", 24, True),
+        _text("3.0.1 Delayed Milestones", 16, True),
+        _text("Milestones behind schedule.", 16),
+        _text("4. Detailed Project Progress", 24, True),
+        _text("4.4 1.02C.03: Alert Production", 18.7, True),
+        _text("4.4.1 Current accomplishments", 16, True),
+        _text("02C.03.04 – Image Differencing Pipeline", 13.3, True),
+        _text("Ran the pipeline.", 16, level=1),
+        _text("4.4.2 Planned activities", 16, True),
+        _text("Run it again.", 16),
+    )
+    got = [(s.wbs, s.wbs_title, s.part, s.title, s.text) for s in report.sections]
+    assert got == [
+        (None, None, None, "Milestone Summary", "Delayed Milestones\nMilestones behind schedule."),
+        (
+            "1.02C.03.04",
+            "Image Differencing Pipeline",
+            "accomplishments",
+            "02C.03.04 – Image Differencing Pipeline",
+            "- Ran the pipeline.",
+        ),
+        ("1.02C.03", "Alert Production", "planned", "Planned activities", "Run it again."),
+    ]
+
+
 def test_contents_and_back_to_top_are_not_content():
     report = _parse(
         _text("Data Management Monthly Status Report", 16, True),
