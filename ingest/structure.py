@@ -53,6 +53,8 @@ _PARTS = (
     ),
     ("recruitment", r"(?:recruitment|recruiting|hiring|staffing)(?:\s+(?:updates?|status))?"),
 )
+# No part heading is longer ("Planned activities for next month, November 2016:").
+PART_MAX_CHARS = 80
 _PART_RE = [(name, re.compile(rf"{pattern}", re.IGNORECASE)) for name, pattern in _PARTS]
 # Heading numbers: "5.", "5.1", "5.1.2", "5 " (LaTeX), "II." (not a WBS code: 1.02C.03).
 _NUMBERING = re.compile(
@@ -67,6 +69,8 @@ _BACK_TO_TOP = re.compile(
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents:?$", re.IGNORECASE)
 _TOC_ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+")
 _LEADERS = re.compile(r"(?:\s?[.\u2026\u00b7_]){3,}")
+# A contents entry's first word, after its number: "4. Detailed ..." -> "Detailed".
+_ENTRY_START = re.compile(r"^\s*(?:(?:\d{1,2}\.)*\d{0,2}\.?|[IVX]{1,5}\.)\s*([^\s.\u2026]+)")
 # A paragraph of table-of-contents entries is at most this long (leaders aside).
 TOC_MAX_CHARS = 400
 _LEADER = re.compile(r"[\s.\u2026\u00b7_-]*\d*\s*$")
@@ -87,6 +91,8 @@ def strip_number(heading: str) -> tuple[str, str | None]:
 
 def part_of(heading: str) -> str | None:
     """The part a heading names ('Planned activities:' -> 'planned'), or None."""
+    if len(heading) > PART_MAX_CHARS:
+        return None
     text = squash(strip_number(squash(heading))[0]).rstrip(":").strip()
     for name, pattern in _PART_RE:
         if pattern.fullmatch(text):
@@ -402,7 +408,7 @@ def _furniture_removed(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     out: list[Block] = []
     for block in blocks:
         if block.kind == "text" and block.text:
-            back = _BACK_TO_TOP.search(block.text)
+            back = _BACK_TO_TOP.search(block.text) if "top" in block.text[-40:].lower() else None
             if back and (back.start() == 0 or block.links):
                 text = block.text[: back.start()].strip()
                 if not text:
@@ -436,9 +442,16 @@ def _contents_removed(blocks: tuple[Block, ...], body: float) -> tuple[Block, ..
     if len(last) < 2:
         return blocks
 
+    first_words = {key.split(" ", 1)[0] for key in last}
+
     def entries(index: int, block: Block) -> int:
-        text = _LEADERS.sub(" ", block.text) if block.kind == "text" else ""
-        if not text or len(text) > TOC_MAX_CHARS:
+        if block.kind != "text" or not block.text:
+            return 0
+        opening = _ENTRY_START.match(block.text)
+        if opening is None or opening[1].lower() not in first_words:
+            return 0  # the first entry names no heading: not a contents line
+        text = _LEADERS.sub(" ", block.text)
+        if len(text) > TOC_MAX_CHARS:
             return 0
         keys = [_toc_key(item) for item in _TOC_ITEM.split(text) if item.strip()]
         count = 0
