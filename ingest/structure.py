@@ -437,7 +437,7 @@ def _contents_removed(blocks: tuple[Block, ...], body: float) -> tuple[Block, ..
     """
     last: dict[str, int] = {}
     for index, block in enumerate(blocks):
-        if is_heading(block, body) and not part_of(block.text):
+        if is_heading(block, body):
             last[_toc_key(block.text)] = index
     if len(last) < 2:
         return blocks
@@ -489,6 +489,10 @@ def parse_layout(layout: Layout, *, source: str, sha256: str) -> Report:
     body = body_size(blocks)
     blocks = _contents_removed(blocks, body)
     title, month, start = _title_block(blocks, body)
+    # The first page names a DM monthly report and a month: a report, whatever its shape.
+    named = bool(month) and (
+        names_a_report(title) or names_a_report(layout.metadata.get("title", ""))
+    )
     if month is None:
         for candidate in (layout.metadata.get("title", ""), layout.metadata.get("subject", "")):
             month = parse_month(candidate)
@@ -516,7 +520,6 @@ def parse_layout(layout: Layout, *, source: str, sha256: str) -> Report:
     build.flush()
 
     sections = tuple(build.sections.values())
-    named = names_a_report(title) or names_a_report(layout.metadata.get("title", ""))
     structured = any(s.wbs or s.part for s in sections) or build.milestones
     if not named and not structured:
         warnings.append(NO_STRUCTURE)

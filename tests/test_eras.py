@@ -445,6 +445,9 @@ def test_named_report_without_structure_is_kept_other_documents_refused():
     assert named.month == "2016-06" and NO_STRUCTURE not in named.warnings
     minutes = _parse(_text("Minutes of the coffee committee, June 2016."))
     assert NO_STRUCTURE in minutes.warnings
+    # A title but no month (and no structure): not a report.
+    undated = _parse(_text("Data Management Monthly Status Report", 16, True), _text("Draft."))
+    assert NO_STRUCTURE in undated.warnings
 
 
 def test_word_html_styles_sizes_and_list_levels(tmp_path):
