@@ -69,6 +69,8 @@ _BACK_TO_TOP = re.compile(
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents:?$", re.IGNORECASE)
 _TOC_ITEM = re.compile(r"(?:^|\s)(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+")
 _LEADERS = re.compile(r"(?:\s?[.\u2026\u00b7_]){3,}")
+# A run-in heading's title is at most this many words.
+HEADING_WORDS = 16
 # A contents entry's first word, after its number: "4. Detailed ..." -> "Detailed".
 _ENTRY_START = re.compile(r"^\s*(?:(?:\d{1,2}\.)*\d{0,2}\.?|[IVX]{1,5}\.)\s*([^\s.\u2026]+)")
 # A paragraph of table-of-contents entries is at most this long (leaders aside).
@@ -195,6 +197,7 @@ class _Plan:
     """
 
     heads: dict[int, _Head]
+    titles: dict[str, str]  # WBS code -> its title, from the document's own headings
     threshold: tuple[float, bool]
     element_depth: int  # 0 when style, not numbering, sets the hierarchy
     part_size: float | None
@@ -229,8 +232,11 @@ class _Plan:
         weakest = min(((h.size, h.bold) for h in holders), default=top)
         depths = [h.depth for h in numbered]
         part_sizes = [h.size for h in heads.values() if h.part]
+        titles = _run_in_titles(blocks, start, heads)
+        titles.update({h.code[0]: h.code[1] for h in heads.values() if h.code and h.code[1]})
         return cls(
             heads=heads,
+            titles=titles,
             threshold=min(top, weakest),
             element_depth=max(depths, default=0),
             part_size=min(part_sizes) if part_sizes else None,
@@ -513,6 +519,8 @@ def parse_layout(layout: Layout, *, source: str, sha256: str) -> Report:
         if index in plan.heads:
             _add_heading(build, block, index, plan)
             continue
+        if _run_in(build, block, plan):
+            continue
         build.add_text(_list_line(block), block.page)
         build.cite(block.text, block.page)
         if _introduces_table(block):
@@ -534,6 +542,92 @@ def parse_layout(layout: Layout, *, source: str, sha256: str) -> Report:
         references=tuple(build.references.values()),
         warnings=tuple(warnings),
     )
+
+
+# Lower-case words inside a title ("Science Data Archive and Application Services").
+_TITLE_JOINERS = frozenset(
+    {"and", "of", "for", "the", "in", "on", "to", "with", "&", "-", "\u2013"}
+)
+
+
+def _title_words(words: list[str]) -> list[str]:
+    """The words of a run-in title: up to the first sentence ("... Services We continued")."""
+    out: list[str] = []
+    for position, word in enumerate(words):
+        following = words[position + 1] if position + 1 < len(words) else ""
+        if not word[:1].isupper() and word not in _TITLE_JOINERS and not word[:1].isdigit():
+            break
+        starts_sentence = following[:1].islower() and following not in _TITLE_JOINERS
+        if out and starts_sentence:
+            break
+        if word.endswith(":"):
+            out.append(word[:-1])
+            break
+        out.append(word)
+    return out
+
+
+def _run_in_titles(blocks: tuple[Block, ...], start: int, heads: dict) -> dict[str, str]:
+    """Titles of run-in headings: the words every paragraph of a code starts with,
+    up to the first sentence ('02C.07.04 Site Infrastructure We ...' and '02C.07.04 Site
+    Infrastructure Work toward ...' give 'Site Infrastructure')."""
+    openings: dict[str, list[list[str]]] = {}
+    for index in range(start, len(blocks)):
+        block = blocks[index]
+        if index in heads or block.kind != "text" or block.level or not block.text[:1].isdigit():
+            continue
+        found = wbs_codes.split_heading(block.text)
+        if found and found[1] and wbs_codes.depth(found[0]) > 3:
+            openings.setdefault(found[0], []).append(found[1].split()[:HEADING_WORDS])
+    titles = {}
+    for code, starts in openings.items():
+        common = starts[0]
+        for words in starts[1:]:
+            common = [a for a, b in zip(common, words, strict=False)][: _common(common, words)]
+        title = _title_words(starts[0])[: len(common)]
+        if title and all(len(title) < len(words) for words in starts):
+            titles[code] = " ".join(title)
+    return titles
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _run_in(build: _Builder, block: Block, plan: _Plan) -> bool:
+    """A paragraph that starts with a sub-element's code (a run-in heading, as LaTeX's
+    \\paragraph sets it: "02C.07.04 Site Infrastructure We continued ...") opens that
+    sub-element inside the current part. Its title is the one a heading of the same
+    code has elsewhere in the document, or the words before a colon, else unknown;
+    the paragraph is kept whole as the section's text.
+    """
+    ctx = build.ctx
+    if block.level or ctx.part is None or ctx.element is None:
+        return False
+    found = wbs_codes.split_heading(block.text)
+    if not found or not found[0].startswith(ctx.element + "."):
+        return False
+    code, rest = found
+    text = rest or ""
+    title = plan.titles.get(code)
+    if title is None and ":" in text[:HEADING_MAX_CHARS]:
+        title = text.split(":", 1)[0].strip() or None
+    if title and text.startswith(title):
+        text = text[len(title) :].lstrip(" :\u2013\u2014-")
+    else:
+        title = None
+    build.flush()
+    heading = block.text[: len(block.text) - len(text)].rstrip(" :") if text else block.text
+    build.open(title=heading, page=block.page, wbs=code, wbs_title=title)
+    if text:
+        build.add_text(text, block.page)
+        build.cite(text, block.page)
+    return True
 
 
 def _introduces_table(block: Block) -> bool:

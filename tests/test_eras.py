@@ -410,6 +410,52 @@ def test_numbered_headings_of_an_html_to_pdf_converter():
     ]
 
 
+def test_run_in_headings_open_their_sub_element():
+    # LaTeX's \\paragraph: the bold code and title run into the paragraph's first line.
+    report = _parse(
+        _text("Large Synoptic Survey Telescope Data Management Monthly Report", 20, True),
+        _text("October 2017", 14),
+        _text("1.02C.07: LSST Data Facility", 14, True),
+        _text("Current accomplishments", 12, True),
+        _text("02C.07.02 Infrastructure Services We completed our commitment."),
+        _text("02C.07.04 Site Infrastructure We continued work toward a policy."),
+        _text("02C.07.06.02 Reusable Production Services: Kubernetes was installed."),
+        _text("Planned activities", 12, True),
+        _text("02C.07.04 Site Infrastructure Work toward consolidation will continue."),
+    )
+    got = [(s.wbs, s.wbs_title, s.part, s.title, s.text) for s in report.sections]
+    assert got == [
+        (
+            "1.02C.07.02",
+            "Infrastructure Services",
+            "accomplishments",
+            "02C.07.02 Infrastructure Services",
+            "We completed our commitment.",
+        ),
+        (
+            "1.02C.07.04",
+            "Site Infrastructure",
+            "accomplishments",
+            "02C.07.04 Site Infrastructure",
+            "We continued work toward a policy.",
+        ),
+        (
+            "1.02C.07.06.02",
+            "Reusable Production Services",
+            "accomplishments",
+            "02C.07.06.02 Reusable Production Services",
+            "Kubernetes was installed.",
+        ),
+        (
+            "1.02C.07.04",
+            "Site Infrastructure",
+            "planned",
+            "02C.07.04 Site Infrastructure",
+            "Work toward consolidation will continue.",
+        ),
+    ]
+
+
 def test_contents_and_back_to_top_are_not_content():
     report = _parse(
         _text("Data Management Monthly Status Report", 16, True),
