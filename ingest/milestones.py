@@ -39,6 +39,8 @@ _HEADERS = {
         "finish",
         "baseline finish",
     ),
+    # A row's own status ("Completed", "Late"), read as a heading's word is.
+    "status": ("status", "state", "milestone status"),
 }
 # What a milestone table's heading says of its rows, first match wins:
 # "Delayed Milestones", "Milestones completed in October", "Upcoming milestones".
@@ -59,6 +61,7 @@ class _Row:
     note: list[str] = field(default_factory=list)
     due: str = ""
     group: str | None = None
+    status: str = ""
 
 
 def header_columns(row: tuple[Cell, ...]) -> dict[str, int] | None:
@@ -81,7 +84,8 @@ def status_of(heading: str | None) -> str | None:
     """The status a table heading gives its rows: 'Delayed Milestones' -> 'delayed'.
 
     One of `delayed`, `completed`, `upcoming` (see STATUSES), or None when the
-    heading says none ("Milestone Summary").
+    heading says none ("Milestone Summary"). A table's Status column, where it
+    has one, gives each row's status the same way.
     """
     for name, pattern in _STATUS_RES:
         if heading and pattern.search(heading):
@@ -133,10 +137,12 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         if note:
             rows[-1].note.append(note)
         rows[-1].due += re.sub(r"\s+", "", due)
+        rows[-1].status += " " + _cell(row, columns.get("status")).text
     return [m for row in rows for m in _milestones(row, status, block.page)]
 
 
 def _milestones(row: _Row, status: str | None, page: int) -> list[Milestone]:
+    status = status_of(row.status) or status
     note = squash(" ".join(row.note))
     title = squash(" ".join(row.title))
     due = parse_date(row.due) if row.due else None

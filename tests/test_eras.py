@@ -565,6 +565,29 @@ def test_milestone_tables_besides_delayed_ones():
     ]
 
 
+def test_milestone_status_column_over_the_heading():
+    header = tuple(Cell((Span(h),)) for h in ("Milestone", "Description", "Due Date", "Status"))
+    rows = (
+        ("DLP-366", "Mid-scale processing", "2017-11-30", "Late"),
+        ("DLP-472", "Qserv Data Distribution", "2017-05-31", "Completed"),
+        ("DLP-579", "Usability", "2018-01-31", ""),
+    )
+    table = tuple(tuple(Cell((Span(v),)) for v in row) for row in rows)
+    report = _parse(
+        _text("Data Management Monthly Status Report", 16, True),
+        _text("November 2016", 14),
+        _text("Upcoming Milestones", 13, True),
+        _text("The milestones due in the coming months, and two reported on in this report."),
+        Block(kind="table", page=1, rows=(header, *table)),
+    )
+    got = [(m.id, m.due, m.status) for m in report.milestones]
+    assert got == [
+        ("DLP-366", "2017-11-30", "delayed"),
+        ("DLP-472", "2017-05-31", "completed"),
+        ("DLP-579", "2018-01-31", "upcoming"),
+    ]
+
+
 # --- ingested like any other report ------------------------------------------------------------
 
 
