@@ -80,7 +80,8 @@ _LEADER = re.compile(r"[\s.\u2026\u00b7_-]*\d*\s*$")
 _REPORT_TITLE = re.compile(
     r"\bmonthly(?:\s+\w+){0,2}\s+report\b|\bsummary\s+monthly\s+report\b", re.IGNORECASE
 )
-_REPORT_OWNER = re.compile(r"\b(?:data\s+management|DM|LSST)\b", re.IGNORECASE)
+# DM's, not another subsystem's ("LSST Camera Monthly Report").
+_REPORT_OWNER = re.compile(r"\b(?:data\s+management|DM)\b", re.IGNORECASE)
 
 
 def strip_number(heading: str) -> tuple[str, str | None]:

@@ -283,6 +283,7 @@ def test_heading_numbers_set_aside_but_not_wbs_codes():
         ("Large Synoptic Survey Telescope Data Management Monthly Report", True),
         ("Minutes of the coffee committee", False),
         ("Monthly report of the coffee committee", False),
+        ("LSST Camera Monthly Report", False),
     ],
 )
 def test_report_titles_of_every_era(line, named):
