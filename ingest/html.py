@@ -366,7 +366,8 @@ class _Walker:
                 self._walk_nested_lists(child, level)
             elif name == "table":
                 self._table(child)
-            elif name == "p" or name == "pre":
+            elif name == "p" or name == "pre" or _is_leaf_block(child):
+                # A <div class="heading"> holding only text is a paragraph with its styles.
                 self._paragraph(child, 0, BODY_SIZE)
             else:
                 self.walk(child, level)
@@ -391,6 +392,11 @@ class _Walker:
                 rows.append(tuple(cells))
         if rows:
             self.blocks.append(Block(kind="table", page=1, rows=tuple(rows)))
+
+
+def _is_leaf_block(tag: Tag) -> bool:
+    """A container (div, section, ...) holding text and inline tags only."""
+    return tag.name not in ("body", "html") and tag.find(BLOCK_TAGS) is None
 
 
 def _own_links(item: Tag) -> tuple[str, ...]:

@@ -525,6 +525,24 @@ def test_word_html_styles_sizes_and_list_levels(tmp_path):
     ]
 
 
+def test_styled_divs_are_paragraphs_with_their_styles():
+    page = (
+        "<html><head><style>.part { font-weight: 700 } .team { font-size: 16px;"
+        " font-weight: bold }</style></head><body>"
+        "<div style='font-size:22px'>DM Monthly Status Report for June 2016</div>"
+        "<div class='team'>The DRP Team</div><div class='part'>Accomplishments:</div>"
+        "<div>Processed the HSC data.</div></body></html>"
+    )
+    layout = read_html("x.html", page.encode())
+    got = [(b.text, b.size, b.bold) for b in layout.blocks]
+    assert got == [
+        ("DM Monthly Status Report for June 2016", 16.5, False),
+        ("The DRP Team", 12.0, True),
+        ("Accomplishments:", 10.0, True),
+        ("Processed the HSC data.", 10.0, False),
+    ]
+
+
 @pytest.mark.parametrize(
     ("heading", "status"),
     [
