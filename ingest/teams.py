@@ -114,12 +114,15 @@ def element_of(name: str) -> str | None:
     """The WBS element a team or area name belongs to ('The AP Team' -> '1.02C.03'), or None.
 
     A parenthesised part is tried on its own too: 'Alert Production (AP)',
-    'NCSA (LSST Data Facility)'.
+    'NCSA (LSST Data Facility)', and so is each of two names joined by a slash,
+    comma or dash: 'NCSA / LSST Data Facility'.
     """
     whole = normalise(name)
     inner = _PAREN.findall(name)
     outer = normalise(_PAREN.sub(" ", name))
-    for candidate in (whole, outer, *(normalise(part) for part in inner)):
+    # Two names for one team: "NCSA / LSST Data Facility", "DAX, Database and Data Access".
+    pieces = [normalise(p) for p in re.split(r"\s+/\s+|,\s+|\s+[\u2013\u2014]\s+", name)]
+    for candidate in (whole, outer, *(normalise(part) for part in inner), *pieces):
         for form in (candidate, candidate.removeprefix("dm ")):
             if form in _TABLE:
                 return _TABLE[form]

@@ -235,6 +235,8 @@ def test_2016_completed_milestones_table():
         ("Integration and Test", "1.02C.09"),
         ("SQuaRE", "1.02C.10"),
         ("The SQuaRE Team", "1.02C.10"),
+        ("NCSA / LSST Data Facility", "1.02C.07"),
+        ("The DAX Team \u2013 Database and Data Access", "1.02C.06"),
         ("The DM Project Manager:", None),
         ("Selected technical accomplishments", None),
         ("Risk Management", None),
