@@ -35,11 +35,12 @@ from whoosh.searching import Searcher
 
 from ingest.models import Report
 
+from .builder import BuiltReports, ReportBuilder, reports_per_segment
 from .documents import report_doc_id, slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
-from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder
+from .segment import ReportSegmentWriter, SegmentBuilder
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
@@ -298,16 +299,18 @@ class IndexWriter:
         self._sources[report_id] = report.source
         return report_id
 
-    def segment_builder(self) -> SegmentBuilder:
+    def segment_builder(self, files: int = 0, workers: int = 1) -> ReportBuilder:
         """A builder that writes reports into segments of this write, from any process.
 
         Parsing workers each get a copy, index the reports they parse and write
-        their own segments; `add_built` lists each segment in this write.
+        their own segments, `reports_per_segment` reports at a time for a write
+        of `files` reports over `workers` workers; `add_built` lists each one.
         """
-        return SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
+        segments = SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
+        return ReportBuilder(segments, reports_per_segment(files, workers))
 
-    def add_built(self, built: BuiltSegment) -> None:
-        """List a segment a `segment_builder` wrote, replacing earlier versions of its reports."""
+    def add_built(self, built: BuiltReports) -> None:
+        """List what a `segment_builder` wrote, replacing earlier versions of its reports."""
         for report_id, _ in built.reports:
             if report_id in self._added:
                 raise SearchError(f"report {report_id} added twice in one write")
@@ -316,7 +319,7 @@ class IndexWriter:
             self._added.add(report_id)
             self._sources[report_id] = source
         try:
-            self._writer.add_segment(built.segment)
+            self._writer.add_segment(built.segment.segment)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot list a segment: {exc}") from exc
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ingest.models import Reference, Report
-from ingest.references import find_identifiers, kind_of, normalise_key, parent_document, url_of
+from ingest.references import kind_of, normalise_key, parent_document, url_of
 from ingest.wbs import GUIDE_NAMES
 
 from .documents import _section_references, stored_common
@@ -43,15 +43,11 @@ __all__ = [
     "WbsMonth",
     "canonical_key",
     "canonical_wbs",
-    "find_identifiers",
-    "kind_of",
     "milestone_history",
     "milestones",
-    "parent_document",
     "ref_history",
     "report_view",
     "reports",
-    "url_of",
     "wbs_ancestors",
     "wbs_depth",
     "wbs_history",

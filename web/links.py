@@ -7,8 +7,8 @@ import re
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
+from ingest.references import find_identifiers, kind_of, parent_document, url_of
 from search import library
-from search.library import find_identifiers, kind_of, parent_document, url_of
 
 # A WBS code quoted in text, with or without the leading "1.".
 _WBS_IN_TEXT = re.compile(r"(?<![\w.])(?:1\.\d{2}[A-Z](?:\.\d{2})+|\d{2}[A-Z](?:\.\d{2})+)(?![\w])")

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from flask import g, url_for
 
+from ingest.references import kind_of
 from search import Doc, Index, library
-from search.library import kind_of
 
 from ..links import KIND_LABELS, outside_url
 from ..render import month_label, part_label
