@@ -1,9 +1,11 @@
-"""What a parsing worker makes of the reports it parses: index segments of its own.
+"""What a parsing worker makes of the reports it parses: index segments and history rows.
 
 `IndexWriter.segment_builder` makes a `ReportBuilder` for one write; the
 ingest pickles it into its parsing workers, each worker adds the reports it
 parses and, every `reports_per_segment` reports and at the end, hands over
-what it built (`finish`), which the writer lists (`IndexWriter.add_built`).
+what it built (`finish`), which the writer lists (`IndexWriter.add_built`):
+the segments it wrote and each report's rows of the history store
+(`search/history.py`), which the writer adds to its generation's store.
 How many reports go into one segment is the index's decision, made here.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from ingest.models import Report
 
+from .history import ReportRows, report_rows
 from .segment import BuiltSegment, SegmentBuilder
 
 # Each parsing worker writes its reports into segments of at most this many...
@@ -32,9 +35,10 @@ def reports_per_segment(files: int, workers: int) -> int:
 
 @dataclass(frozen=True)
 class BuiltReports:
-    """What a `ReportBuilder` handed over: a written segment and the reports it holds."""
+    """What a `ReportBuilder` handed over: a written segment and its reports' history rows."""
 
     segment: BuiltSegment
+    history: tuple[ReportRows, ...]
 
     @property
     def reports(self) -> tuple[tuple[str, str], ...]:
@@ -48,16 +52,27 @@ class ReportBuilder:
     def __init__(self, segments: SegmentBuilder, reports_per_segment: int):
         self.segments = segments
         self.reports_per_segment = reports_per_segment
+        self._rows: list[ReportRows] = []
+
+    def __getstate__(self) -> dict:
+        return {"segments": self.segments, "reports_per_segment": self.reports_per_segment}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
 
     def add(self, report: Report, report_id: str) -> None:
         """Index a report; ValueError, before anything is kept, for a field the index lacks."""
+        rows = report_rows(report, report_id)
         self.segments.add(report, report_id)
+        self._rows.append(rows)
 
     def finish(self) -> BuiltReports | None:
         """Write what was added since the last finish; None if nothing was."""
         segment = self.segments.finish()
-        return BuiltReports(segment) if segment is not None else None
+        rows, self._rows = tuple(self._rows), []
+        return BuiltReports(segment, rows) if segment is not None else None
 
     def discard(self) -> None:
         """Drop what was added since the last finish (after an add failed half-way)."""
         self.segments.discard()
+        self._rows = []
