@@ -392,14 +392,15 @@ class HistoryReader:
 
     def neighbours(self, info: ReportInfo) -> tuple[ReportInfo | None, ReportInfo | None]:
         """The reports just before and just after one, in month order."""
-        key = (info.month or "", info.month or "", info.id)
+        # Row values walk the (sort, id) index from the report, one row each way.
+        key = (info.month or "", info.id)
         before = self._rows(
-            f"SELECT {_INFO_COLUMNS} FROM reports WHERE sort < ? OR (sort = ? AND id < ?) "
+            f"SELECT {_INFO_COLUMNS} FROM reports WHERE (sort, id) < (?, ?) "
             "ORDER BY sort DESC, id DESC LIMIT 1",
             key,
         )
         after = self._rows(
-            f"SELECT {_INFO_COLUMNS} FROM reports WHERE sort > ? OR (sort = ? AND id > ?) "
+            f"SELECT {_INFO_COLUMNS} FROM reports WHERE (sort, id) > (?, ?) "
             "ORDER BY sort, id LIMIT 1",
             key,
         )
