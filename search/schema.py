@@ -1,7 +1,7 @@
 """The one place index field names and analyzers live.
 
 One Whoosh document per report section, one per milestone row, and one hidden
-`report` document per report holding the parsed report as JSON and the report's
+`report` document per report holding its file facts, WBS labels and the report's
 unstemmed vocabulary (each distinct word once: far cheaper than indexing every
 section twice), which "did you mean" and wildcards expand over. Analysis keeps
 identifiers whole: a WBS code (`02C.03.04`, `1.02C.03.04`) becomes one
@@ -349,7 +349,6 @@ SCHEMA = Schema(
     status=_exact(),
     report_title=STORED(),
     pages=STORED(),
-    report_json=STORED(),
     labels=STORED(),
 )
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
-from ingest.identifiers import find_wbs_codes
+from ingest.identifiers import find_identifiers, find_wbs_codes, kind_of, parent_document, url_of
 from search import library
-from search.library import find_identifiers, kind_of, parent_document, url_of
 
 KIND_LABELS: dict[str, str] = {
     "jira": "JIRA ticket",
