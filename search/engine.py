@@ -123,6 +123,7 @@ class Arrays:
 
     segments: the generation's segment readers, each with the document number
     its documents start at, and keys their identities (codec.segment_key);
+    live: the documents not deleted; segment_values: what `by_segment` read;
     carry: what the previous generation's arrays give this one (None for the
     first generation a process opens).
     """
@@ -132,6 +133,8 @@ class Arrays:
     segments: list[tuple[object, int]]
     carry: Carry | None = None
     keys: list[tuple] = field(default_factory=list)
+    live: np.ndarray | None = None
+    segment_values: dict[tuple, object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     terms: OrderedDict = field(default_factory=OrderedDict)
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
@@ -160,6 +163,23 @@ class Arrays:
             if len(self.terms) > TERM_CACHE_SIZE:
                 self.terms.popitem(last=False)
         return found
+
+    def by_segment(self, name: str, read) -> list:
+        """read(segment reader) of every segment, each kept (under name) while the segment is.
+
+        What a segment gives must not depend on its deletions (`live` masks them).
+        """
+        previous = self.carry.previous.segment_values if self.carry is not None else {}
+        out = []
+        for (segment, _), key in zip(self.segments, self.keys, strict=True):
+            value = self.segment_values.get((name, key))
+            if value is None:
+                value = previous.get((name, key))
+                if value is None:
+                    value = read(segment)
+                self.segment_values[(name, key)] = value
+            out.append(value)
+        return out
 
     def field_lengths(self, fieldname: str) -> np.ndarray:
         """Every document's stored length of a field (as Whoosh decodes it)."""
@@ -260,11 +280,13 @@ def _build(searcher: Searcher, previous: Arrays | None) -> Arrays:
     matcher = Matcher(searcher, arrays)
     for kind in SEARCH_KINDS:
         arrays.searchable[matcher.postings("kind", kind)[0]] = True
+    arrays.live = np.ones(size, dtype=bool)
     for segment, offset in segments:
         if segment.has_deletions():
             live = np.zeros(segment.doc_count_all(), dtype=bool)
             live[np.fromiter(segment.all_doc_ids(), dtype=np.int64)] = True
-            arrays.searchable[offset : offset + len(live)] &= live
+            arrays.live[offset : offset + len(live)] = live
+    arrays.searchable &= arrays.live
     return arrays
 
 
@@ -349,14 +371,18 @@ class Matcher:
         elif isinstance(q, And | Or):
             for sub in q.children():
                 self._add_scores(sub, out, boost)
-        elif isinstance(q, Not | Every) or q is NullQuery:
+        elif isinstance(q, Every) or q is NullQuery:
             return
-        elif isinstance(q, MultiTerm):
-            # Whoosh scores a pattern or range as a constant.
+        elif isinstance(q, Not | MultiTerm):
+            # Whoosh scores a pattern, a range or the documents a NOT keeps as a constant.
             out[self.mask(q)] += boost
         else:
+            # A phrase scores its words' BM25F in the documents it matches (not elsewhere).
+            part = np.zeros(self.arrays.size, dtype=np.float64)
             for fieldname, text in q.iter_all_terms():
-                self._add_term(fieldname, _str(text), out, boost)
+                self._add_term(fieldname, _str(text), part, boost)
+            matched = self.mask(q)
+            out[matched] += part[matched]
 
     def _add_term(self, fieldname: str, text: str, out: np.ndarray, boost: float) -> None:
         ids, weights = self.postings(fieldname, text)
