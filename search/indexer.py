@@ -25,19 +25,18 @@ import os
 import re
 import shutil
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
 from ingest.models import Report
 
 from .builder import BuiltReports, ReportBuilder, reports_per_segment
+from .codec import create_index, open_index
 from .documents import slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
 from .history import HISTORY_FILE, HistoryReader, HistoryWriter, report_rows
@@ -77,23 +76,45 @@ class Snapshot:
     cache: dict = field(default_factory=dict)
 
 
+class _Reader:
+    """One generation open for reading, shared by every thread of the process.
+
+    Its files are mapped (see codec.MappedStorage), so its pages are the
+    kernel's, shared with every other process reading the generation. It is
+    closed when a newer generation has replaced it and its last user is done.
+    """
+
+    def __init__(self, generation: int, searcher: Searcher, cache: dict):
+        self.generation = generation
+        self.searcher = searcher
+        self.cache = cache
+        self.users = 0
+        self.retired = False
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.searcher.close()
+
+
 class Index:
     """A report index in a directory; readers and one writer at a time."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self._caches: dict[int, dict] = {}
-        # Each thread keeps its searcher of the current generation open between
-        # searches (opening one costs more than many searches); a Whoosh
-        # searcher is not shared between threads.
+        # One reader of the current generation, shared by every thread (opening
+        # one costs more than many searches); opened under the lock, so a swap
+        # seen by many threads at once opens the new generation once.
+        self._reader: _Reader | None = None
+        self._reader_lock = threading.Lock()
+        # Each thread's connection to the history store of the generation it last read.
         self._local = threading.local()
-        self._open: set[Searcher] = set()
-        self._open_lock = threading.Lock()
-        weakref.finalize(self, _close_all, self._open, self._open_lock)
 
     def close(self) -> None:
-        """Close the searchers kept open for reading (the index stays usable)."""
-        _close_all(self._open, self._open_lock)
+        """Close the reader kept open (the index stays usable; searches in flight finish first)."""
+        with self._reader_lock:
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                self._retire(reader)
 
     def __repr__(self) -> str:
         return f"Index({str(self.path)!r})"
@@ -116,31 +137,44 @@ class Index:
 
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
-        """The current generation, open for reading (a consistent snapshot)."""
-        generation, searcher = self._searcher()
-        cache = self._caches.get(generation)
-        if cache is None:
-            cache = {}
-            self._caches = {generation: cache}
+        """The current generation, open for reading (a consistent snapshot).
+
+        The snapshot's cache is shared by every search of the generation in
+        this process; a new generation's cache starts with "previous", the
+        cache of the one it replaced, from which what did not change is taken.
+        """
+        reader = self._acquire()
         try:
-            yield Snapshot(searcher, generation, cache)
+            yield Snapshot(reader.searcher, reader.generation, reader.cache)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        finally:
+            with self._reader_lock:
+                reader.users -= 1
+                if reader.retired and not reader.users:
+                    reader.close()
 
-    def _searcher(self) -> tuple[int, Searcher]:
-        """This thread's searcher of the current generation, opened when the generation moved."""
+    def _acquire(self) -> _Reader:
+        """The reader of the current generation (opened when the generation moved), in use."""
         generation = self._pointer()["generation"]
-        held = getattr(self._local, "held", None)
-        if held is not None and held[0] == generation:
-            return held
-        generation, searcher = self._open_generation(generation, self._open_searcher)
-        with self._open_lock:
-            if held is not None:
-                self._open.discard(held[1])
-                held[1].close()
-            self._open.add(searcher)
-        self._local.held = (generation, searcher)
-        return self._local.held
+        with self._reader_lock:
+            reader = self._reader
+            if reader is None or reader.generation != generation:
+                generation, searcher = self._open_generation(generation, self._open_searcher)
+                cache = {"previous": reader.cache} if reader is not None else {}
+                self._reader = _Reader(generation, searcher, cache)
+                if reader is not None:
+                    self._retire(reader)
+                reader = self._reader
+            reader.users += 1
+            return reader
+
+    @staticmethod
+    def _retire(reader: _Reader) -> None:
+        # Called with the reader lock held.
+        reader.retired = True
+        if not reader.users:
+            reader.close()
 
     @contextmanager
     def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
@@ -219,8 +253,7 @@ class Index:
 
     def _open_searcher(self, generation: int) -> Searcher:
         try:
-            ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
-            return ix.searcher()
+            return open_index(str(self._gen_dir(generation)), SCHEMA).searcher()
         except EmptyIndexError as exc:
             raise FileNotFoundError(str(exc)) from exc
         except WHOOSH_ERRORS as exc:
@@ -297,9 +330,9 @@ class Index:
         try:
             if base is None or rebuild:
                 new_dir.mkdir()
-                return FileStorage(str(new_dir)).create_index(SCHEMA)
+                return create_index(str(new_dir), SCHEMA)
             _link_tree(self._gen_dir(base), new_dir)
-            return FileIndex(FileStorage(str(new_dir)), schema=SCHEMA)
+            return open_index(str(new_dir), SCHEMA)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot open index at {self.path}: {exc}") from exc
 
@@ -483,11 +516,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
-    with lock:
-        for searcher in searchers:
-            with suppress(Exception):
-                searcher.close()
-        searchers.clear()

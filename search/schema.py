@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from pickle import dumps
 from typing import Literal
 
 from whoosh.analysis import (
@@ -28,9 +27,10 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
-from whoosh.system import pack_uint
 
 from ingest import identifiers
+
+from .codec import encode_frequency, encode_positions
 
 # Bump when a field or an analyzer changes: an index built with another
 # version is refused (IndexOutdated) until it is rebuilt.
@@ -298,8 +298,8 @@ class ReportText(TEXT):
                 for text, poses in terms.items()
             ]
         return [
-            (text.encode("utf-8"), len(poses), float(len(poses)) * boost, pack_uint(len(poses)))
-            for text, poses in terms.items()
+            (text.encode("utf-8"), n, float(n) * boost, encode_frequency(n))
+            for text, n in ((text, len(poses)) for text, poses in terms.items())
         ]
 
 
@@ -309,10 +309,9 @@ def _positions(poses: list[int]) -> bytes:
         # Most terms occur once in a value: those encodings are made once.
         value = _ONE_POSITION.get(poses[0])
         if value is None:
-            value = _ONE_POSITION[poses[0]] = pack_uint(1) + dumps(poses, 2)
+            value = _ONE_POSITION[poses[0]] = encode_positions(poses)
         return value
-    deltas = [b - a for a, b in zip([0, *poses], poses, strict=False)]
-    return pack_uint(len(poses)) + dumps(deltas, 2)
+    return encode_positions(poses)
 
 
 _ONE_POSITION: dict[int, bytes] = {}
