@@ -19,7 +19,8 @@ import numpy as np
 from ingest.models import PARTS, REF_KINDS
 from ingest.wbs import GUIDE_NAMES
 
-from .engine import Matcher
+from .codec import read_postings
+from .engine import Matcher, arrays_for
 from .indexer import Snapshot
 from .models import FACETS, Facet, FacetValue, SearchRequest
 from .schema import KIND_REPORT, SEARCH_KINDS, canonical_wbs, wbs_ancestors, wbs_depth
@@ -153,13 +154,32 @@ def _wbs_values(
 
 
 def wbs_labels(snap: Snapshot) -> dict[str, str]:
-    """Return {canonical WBS code: title}, the newest report's title winning."""
+    """Return {canonical WBS code: title}, the newest report's title winning.
+
+    Each segment's report labels are read once and kept while the segment is
+    (a new generation reads only its new segments' reports).
+    """
     if "wbs_labels" not in snap.cache:
-        reports = sorted(
-            snap.searcher.documents(kind=KIND_REPORT), key=lambda d: d.get("month") or ""
-        )
-        labels: dict[str, str] = {}
-        for fields in reports:
-            labels.update(json.loads(fields.get("labels") or "{}"))
-        snap.cache["wbs_labels"] = labels
+        arrays = arrays_for(snap.searcher, snap.cache)
+        reports = []
+        for (_, offset), found in zip(
+            arrays.segments, arrays.by_segment("wbs labels", _segment_labels), strict=True
+        ):
+            reports += [
+                (month, labels) for docnum, month, labels in found if arrays.live[offset + docnum]
+            ]
+        merged: dict[str, str] = {}
+        for _, labels in sorted(reports, key=lambda report: report[0]):
+            merged.update(labels)
+        snap.cache["wbs_labels"] = merged
     return snap.cache["wbs_labels"]
+
+
+def _segment_labels(segment) -> list[tuple[int, str, dict[str, str]]]:
+    """(document number, month, WBS labels) of each report document of one segment."""
+    docs = read_postings(segment, "kind", KIND_REPORT)[0].tolist()
+    out = []
+    for docnum in docs:
+        fields = segment.stored_fields(docnum)
+        out.append((docnum, fields.get("month") or "", json.loads(fields.get("labels") or "{}")))
+    return out

@@ -54,7 +54,10 @@ def drop_furniture(pages: list[Page]) -> None:
             for line in page.lines
             if not _CONTINUED.match(line.text)
             and not _BACK_TO_TOP.match(line.text)
-            and not (_in_margin(line, page) and (_shape(line, page) in shapes or _is_number(line)))
+            and not (
+                _in_margin(line, page)
+                and (not shapes.isdisjoint(_shapes(line, page)) or _is_number(line))
+            )
         ]
     _drop_contents(pages)
 
@@ -68,17 +71,23 @@ def _is_number(line: Line) -> bool:
     return bool(_PAGE_NUMBER.match(line.text))
 
 
-def _shape(line: Line, page: Page) -> tuple:
-    """Where and how a margin line is set: band, baseline, size, style and alignment."""
+def _shapes(line: Line, page: Page) -> list[tuple]:
+    """Where and how a margin line is set: band, baseline, size and style, with each
+    alignment it may have (its left edge, right edge or centre) as one shape."""
     band = "top" if line.middle > page.height / 2 else "bottom"
-    centre = round((line.x0 + line.x1) / 2 / (page.width / 8 or 1))
-    return band, round(line.bottom / 3), round(line.size), line.bold, line.italic, centre
+    base = (band, round(line.bottom / 3), round(line.size), line.bold, line.italic)
+    return [
+        (*base, "left", round(line.x0 / 4)),
+        (*base, "right", round(line.x1 / 4)),
+        (*base, "centre", round((line.x0 + line.x1) / 8)),
+    ]
 
 
 def _repeated_shapes(pages: list[Page]) -> set[tuple]:
     counts: Counter[tuple] = Counter()
     for page in pages:
-        counts.update({_shape(line, page) for line in page.lines if _in_margin(line, page)})
+        margin = [line for line in page.lines if _in_margin(line, page)]
+        counts.update({shape for line in margin for shape in _shapes(line, page)})
     least = max(2, REPEAT_SHARE * len(pages))
     return {shape for shape, n in counts.items() if n >= least}
 

@@ -133,6 +133,8 @@ def join_lines(lines: list[str], vocabulary: Vocabulary, *, cell: bool = False) 
             out = line
         elif out.endswith(SOFT_HYPHEN):
             out = out[:-1] + line
+        elif out.endswith("/") and out[-2:-1].isalnum() and line[0].isalnum():
+            out += line  # a line broken after a slash: T/ CAM, and/ or
         elif _URL_BROKEN.search(out[-200:]):
             out += line  # a URL broken after a dot or a slash, as LaTeX's \url breaks it
         elif out[-1] in LINE_END_HYPHENS and len(out) > 1 and out[-2].isalnum():
