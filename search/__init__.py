@@ -18,11 +18,13 @@ from .models import (
     FacetValue,
     Hit,
     MilestoneEntry,
+    ReferenceCount,
+    ReferenceResult,
     ReportInfo,
     SearchRequest,
     SearchResult,
 )
-from .query import search
+from .query import iter_hits, references, search
 
 __all__ = [
     "FACETS",
@@ -40,9 +42,13 @@ __all__ = [
     "IndexWriter",
     "MilestoneEntry",
     "QueryError",
+    "ReferenceCount",
+    "ReferenceResult",
     "ReportInfo",
     "SearchError",
     "SearchRequest",
     "SearchResult",
+    "iter_hits",
+    "references",
     "search",
 ]

@@ -369,10 +369,10 @@ def test_slash_key_focuses_the_query_box(page: Page, server: Server):
     page.keyboard.type("DM-12256")
     page.keyboard.press("Enter")
     expect(page).to_have_url(server.url("/?q=DM-12256"))
-    # Keyboard focus is visible: the first Tab reaches the skip link, outlined.
+    # Keyboard focus is visible: the first Tab reaches the skip links, outlined.
     page.keyboard.press("Tab")
     focused = page.locator(":focus")
-    expect(focused).to_have_text("Skip to content")
+    expect(focused).to_have_text("Skip to results")
     outline = focused.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).left]")
     assert outline[0] == "solid" and not outline[1].startswith("-")
 

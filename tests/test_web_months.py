@@ -160,8 +160,10 @@ def test_search_month_facet_chart_and_chips(client):
     ]
     (chip,) = narrowed["chips"]
     assert (chip["label"], chip["url"]) == ("October 2017", "/?q=DCR")
+    # A bar adds its month to the selection; the selected bar's link removes it.
+    assert narrowed["chart"][3]["url"] == "/?q=DCR&month=2017-10&month=2017-11"
     page = get_html(client, "/?q=DCR&month=2017-10")
-    assert 'class="bar is-selected" href="/?q=DCR&amp;month=2017-10"' in page
+    assert 'class="bar is-selected" href="/?q=DCR" tabindex="-1"' in page
     assert "Month: October 2017" in page
     group = narrowed["month_groups"][0]
     assert group["value"] == "2017" and len(group["months"]) == 4

@@ -13,8 +13,16 @@ from search import FACETS, MAX_PER_PAGE, SORTS
 from search.library import CHANGES
 from search.models import DEFAULT_PER_PAGE, MAX_QUERY_LENGTH
 
+from .csv_export import (
+    CSV_MIMETYPE,
+    HISTORY_COLUMNS,
+    HIT_COLUMNS,
+    MILESTONE_COLUMNS,
+    REF_COLUMNS,
+)
 from .params import MAX_PAGE
 from .views.milestones import MILESTONE_SORTS
+from .views.search import DEFAULT_REF_SORT, DEFAULT_VIEW, REF_SORTS, VIEWS
 from .views.wbs import MONTHS_PER_PAGE, WBS_ORDERS
 
 VERSION = "1.0.0"
@@ -90,9 +98,36 @@ HIT = _object(
         "url": URL,
         "file_url": URL,
         "page": _nullable({"type": "integer", "minimum": 1}),
-        "references": _array(STR),
+        "references": _array(_ref("HitReference")),
     },
     closed=True,
+)
+HIT_REFERENCE = _object(
+    {"key": STR, "kind": {"type": "string", "enum": list(REF_KINDS)}}, closed=True
+)
+REFERENCE_ROW = _object(
+    {
+        "key": STR,
+        "kind": {"type": "string", "enum": list(REF_KINDS)},
+        "sections": {"type": "integer", "minimum": 1},
+        "first_month": _nullable(MONTH),
+        "last_month": _nullable(MONTH),
+        "url": URL,
+    }
+)
+REFERENCE_VIEW = _object(
+    {
+        "total": INT,
+        "documents": INT,
+        "page": {"type": "integer", "minimum": 1},
+        "pages": {"type": "integer", "minimum": 1},
+        "sort": {"type": "string", "enum": list(REF_SORTS)},
+        "kinds": _array(
+            _object({"value": STR, "label": STR, "count": INT, "selected": BOOL, "url": URL})
+        ),
+        "references": _array(REFERENCE_ROW),
+        "csv_url": URL,
+    }
 )
 _RESULT_FIELDS = {
     "query": STR,
@@ -121,6 +156,30 @@ SEARCH_PAGE = _object(
         ),
         "chips": _array(_object({"facet": STR, "value": STR, "label": STR, "url": URL})),
         "chart": _array(_object({"month": MONTH, "count": INT, "selected": BOOL, "url": URL})),
+        "month_groups": _array(
+            _object(
+                {
+                    "value": {"type": "string", "pattern": YEAR_PATTERN},
+                    "count": INT,
+                    "selected": BOOL,
+                    "narrowed": BOOL,
+                    "url": URL,
+                    "months": _array(
+                        _object({"value": MONTH, "count": INT, "selected": BOOL, "url": URL})
+                    ),
+                }
+            )
+        ),
+        "view": {"type": "string", "enum": list(VIEWS)},
+        "refs": REFERENCE_VIEW,
+        "csv_url": URL,
+        "range": _object(
+            {
+                "from": _nullable(MONTH),
+                "to": _nullable(MONTH),
+                "months": _array(_object({"value": MONTH, "label": STR})),
+            }
+        ),
         "pagination": _object(
             {
                 "previous": _nullable(URL),
@@ -128,7 +187,8 @@ SEARCH_PAGE = _object(
                 "pages": _array({"type": "object"}),
             }
         ),
-    }
+    },
+    optional=("refs",),
 )
 REPORT_SUMMARY = _object(
     {
@@ -318,6 +378,8 @@ SCHEMAS: dict[str, dict] = {
     "Error": _object({"error": STR}, closed=True),
     "FacetValue": FACET_VALUE,
     "Hit": HIT,
+    "HitReference": HIT_REFERENCE,
+    "ReferenceRow": REFERENCE_ROW,
     "SearchResponse": SEARCH_RESPONSE,
     "SearchPage": SEARCH_PAGE,
     "ReportSummary": REPORT_SUMMARY,
@@ -379,6 +441,20 @@ SEARCH_PARAMETERS = [
     _facet_param("kind", {"type": "string", "enum": KINDS}, "Document kind."),
     _facet_param("ref_kind", {"type": "string", "enum": list(REF_KINDS)}, "Kind of identifier."),
     {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "description": "First month of a range, YYYY-MM (ANDed with the facets)." + BLANK,
+        "schema": _blank_ok(MONTH),
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "description": "Last month of a range, YYYY-MM (from after to: the two swap)." + BLANK,
+        "schema": _blank_ok(MONTH),
+    },
+    {
         "name": "sort",
         "in": "query",
         "required": False,
@@ -407,6 +483,45 @@ SEARCH_PARAMETERS = [
         ),
     },
 ]
+
+
+VIEW_PARAMETERS = [
+    {
+        "name": "view",
+        "in": "query",
+        "required": False,
+        "description": "hits: the matching sections; refs: the distinct identifiers they cite "
+        "(a ref_kind selection keeps those kinds)." + BLANK,
+        "schema": _blank_ok({"type": "string", "enum": list(VIEWS), "default": DEFAULT_VIEW}),
+    },
+    {
+        "name": "ref_sort",
+        "in": "query",
+        "required": False,
+        "description": "Order of the identifiers (view=refs)." + BLANK,
+        "schema": _blank_ok(
+            {"type": "string", "enum": list(REF_SORTS), "default": DEFAULT_REF_SORT}
+        ),
+    },
+]
+# A CSV export has every row: the paging parameters do not apply.
+CSV_SEARCH_PARAMETERS = [
+    p for p in SEARCH_PARAMETERS + VIEW_PARAMETERS if p["name"] not in ("page", "per_page")
+]
+
+
+def _csv(summary: str, columns, params: list | None = None, found: bool = False) -> dict:
+    responses = {
+        "200": {
+            "description": f"{summary} Columns: {', '.join(columns)}.",
+            "content": {CSV_MIMETYPE: {"schema": {"type": "string"}}},
+        },
+        **ERRORS,
+        **(NOT_FOUND if found else {}),
+    }
+    if found:
+        responses["301"] = {"description": "Redirect to the identifier's canonical spelling."}
+    return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
 
 
 def _json(schema: str, description: str) -> dict:
@@ -488,7 +603,15 @@ def _paths() -> dict:
                 "responses": {"200": {"description": "OpenAPI 3.1 document."}},
             }
         },
-        "/search.json": _get("The search page's data.", "SearchPage", SEARCH_PARAMETERS),
+        "/search.json": _get(
+            "The search page's data.", "SearchPage", SEARCH_PARAMETERS + VIEW_PARAMETERS
+        ),
+        "/search.csv": _csv(
+            "Every hit of a search (view=refs: every identifier its hits cite, columns "
+            f"{', '.join(REF_COLUMNS)}).",
+            HIT_COLUMNS,
+            CSV_SEARCH_PARAMETERS,
+        ),
         "/reports.json": _get("Every indexed report, newest first.", "ReportList"),
         "/reports/{rid}.json": _get("One report.", "Report", [report_id], found=True),
         "/files/{rid}.json": _get(
@@ -498,8 +621,12 @@ def _paths() -> dict:
             "Every mention of an identifier, by month.", "RefPage", [key], found=True
         ),
         "/milestones.json": _get("Every milestone.", "MilestoneList", [milestone_sort]),
+        "/milestones.csv": _csv("Every milestone.", MILESTONE_COLUMNS, [milestone_sort]),
         "/milestones/{mid}.json": _get(
             "A milestone's due date in every report.", "MilestonePage", [mid], found=True
+        ),
+        "/milestones/{mid}.csv": _csv(
+            "A milestone's due date in every report.", HISTORY_COLUMNS, [mid], found=True
         ),
         "/wbs/{code}.json": _get(
             "A WBS element month by month.", "WbsPage", [code, order, wbs_page], found=True

@@ -8,16 +8,23 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_file, url_for
 
-from search import library
+from search import QueryError, library
 from search.library import kind_of
 
 from . import ids
+from .csv_export import (
+    HISTORY_COLUMNS,
+    HIT_COLUMNS,
+    MILESTONE_COLUMNS,
+    REF_COLUMNS,
+    csv_response,
+)
 from .render import JSON_SUFFIX, page, wants_json
 from .store import get_index
-from .views.milestones import milestone_model, milestones_model
+from .views.milestones import history_rows, milestone_model, milestone_rows, milestones_model
 from .views.refs import ref_model
 from .views.reports import report_model, report_summary, reports_model
-from .views.search import search_model
+from .views.search import failed_search_model, hit_rows, ref_rows, search_model, search_view
 from .views.wbs import wbs_model, wbs_params
 
 bp = Blueprint("pages", __name__)
@@ -48,13 +55,30 @@ def canonical_redirect(endpoint: str, **values):
 
 
 def search():
-    """The search page: query box, facets, chart, results."""
-    return page("search.html", search_model(request.args))
+    """The search page: query box, facets, chart, results (or the identifiers they cite).
+
+    A query that cannot be run keeps the page: the form, the filters' facets
+    and the message, with status 400 (the JSON twin answers {"error": ...}).
+    """
+    try:
+        return page("search.html", search_model(request.args))
+    except QueryError as exc:
+        if wants_json():
+            raise
+        return page("search.html", failed_search_model(request.args, exc), status=400)
 
 
 # "/" first: url_for("pages.search") builds the first rule registered.
 bp.add_url_rule("/", view_func=search, methods=["GET"])
 twin("/search")(search)
+
+
+@bp.get("/search.csv")
+def search_csv():
+    """Every hit of a search as CSV (view=refs: every identifier the hits cite)."""
+    if search_view(request.args) == "refs":
+        return csv_response("identifiers", REF_COLUMNS, ref_rows(request.args))
+    return csv_response("search", HIT_COLUMNS, hit_rows(request.args))
 
 
 @twin("/reports")
@@ -108,6 +132,24 @@ def ref(key: str):
 def milestones():
     """Every milestone with its latest due date and number of slips."""
     return page("milestones.html", milestones_model(request.args.get("sort")))
+
+
+@bp.get("/milestones.csv")
+def milestones_csv():
+    """Every milestone of /milestones as CSV, in the order asked for."""
+    return csv_response("milestones", MILESTONE_COLUMNS, milestone_rows(request.args.get("sort")))
+
+
+@bp.get("/milestones/<mid>.csv")
+def milestone_csv(mid: str):
+    """One milestone's due date in every report that listed it, as CSV."""
+    canonical = ids.identifier(mid)
+    if canonical != mid:
+        return canonical_redirect("pages.milestone_csv", mid=canonical)
+    model = milestone_model(canonical)
+    if model is None:
+        abort(404, f"No indexed report lists milestone {canonical}.")
+    return csv_response(canonical, HISTORY_COLUMNS, history_rows(model))
 
 
 @twin("/milestones/<mid>")
