@@ -9,6 +9,7 @@ from flask import Flask, abort, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from search import library
+from search.models import MAX_QUERY_LENGTH
 
 from . import charts, links
 
@@ -50,8 +51,16 @@ def page(template: str, model: dict, status: int = 200) -> Response | tuple[str,
 
 
 def json_url() -> str:
-    """Return the current URL of this page's JSON twin."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
+    """Return the current URL of this page's JSON twin.
+
+    A value no request accepts (longer than a query may be) is left out: the
+    page that refused it does not repeat it in its links.
+    """
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k != "format" and len(v) <= MAX_QUERY_LENGTH
+    ]
     args.append(("format", "json"))
     return f"{request.path}?{urlencode(args)}"
 
