@@ -213,7 +213,7 @@ def _wbs_values(
         if parent is not None:
             codes = {c for c in codes if c.startswith(parent + ".")}
         for code in sorted(codes):
-            label = labels.get(code) or GUIDE_NAMES.get(code) or code
+            label = element_label(labels, code)
             out.append(FacetValue(code, label, counts.get(code, 0), code in selected, parent))
             if code in expanded:
                 add_level(code, depth + 1)
@@ -226,6 +226,25 @@ def _wbs_values(
         if c not in expanded
     ]
     return above + out
+
+
+def element_label(labels: dict[str, str], code: str, roots: dict[str, str] | None = None) -> str:
+    """Return a WBS code's name: its title in the reports, else DM's guide's name for it.
+
+    An element no report titles and the guide does not name (`1.02C.06.01`)
+    is named after the nearest ancestor that has a name, with its own number
+    (`Science Data Archive & Application Services: .01`); the code itself only
+    when no ancestor has a name.
+    """
+    roots = roots or {}
+    own = labels.get(code) or GUIDE_NAMES.get(code) or roots.get(code)
+    if own:
+        return own
+    for ancestor in reversed(wbs_ancestors(code)[:-1]):
+        named = labels.get(ancestor) or GUIDE_NAMES.get(ancestor) or roots.get(ancestor)
+        if named:
+            return f"{named}: {code[len(ancestor) :]}"
+    return code
 
 
 def wbs_labels(snap: Snapshot) -> dict[str, str]:

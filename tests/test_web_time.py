@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from ingest.pipeline import load_report
 from search import Index
 from tests.fixtures.months import write_months
-from tests.web_support import MONTH_ID, months_app
+from tests.web_support import MONTH_ID, get_json, months_app
 from web import create_app
 
 NEW_YEAR_MONTHS = ("2017-11", "2017-12", "2018-01")
@@ -57,12 +57,6 @@ def new_year(tmp_path_factory):
 @pytest.fixture(scope="module")
 def openapi(client):
     return client.get("/api/openapi.json").get_json()
-
-
-def get_json(client, url: str) -> dict:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.get_data(as_text=True))
-    return response.get_json()
 
 
 def tree(data: dict) -> list[tuple]:

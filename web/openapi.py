@@ -22,6 +22,7 @@ from .csv_export import (
 )
 from .params import MAX_PAGE
 from .views.milestones import MILESTONE_SORTS
+from .views.refs import REF_MONTHS_PER_PAGE
 from .views.search import DEFAULT_REF_SORT, DEFAULT_VIEW, REF_SORTS, VIEWS
 from .views.wbs import MONTHS_PER_PAGE, WBS_ORDERS
 
@@ -271,8 +272,25 @@ MENTION_MONTH = _object(
         ),
     }
 )
+MONTH_SUMMARY = _object(
+    {
+        "months": INT,
+        "total": INT,
+        "first_month": _nullable(MONTH),
+        "last_month": _nullable(MONTH),
+        "chart": _array(_object({"month": MONTH, "count": INT})),
+    }
+)
+PAGING = {
+    "page": {"type": "integer", "minimum": 1},
+    "pages": {"type": "integer", "minimum": 1},
+    "previous_url": _nullable(URL),
+    "next_url": _nullable(URL),
+}
 REF_PAGE = _object(
     {
+        "summary": _ref("MonthSummary"),
+        **PAGING,
         "key": STR,
         "kind": {"type": "string", "enum": list(REF_KINDS)},
         "url": URL,
@@ -350,6 +368,7 @@ MILESTONE_PAGE = _object(
 )
 WBS_PAGE = _object(
     {
+        "summary": _ref("MonthSummary"),
         "code": STR,
         "title": STR,
         "ancestors": _array(_ref("WbsLink")),
@@ -379,6 +398,7 @@ SCHEMAS: dict[str, dict] = {
     "FacetValue": FACET_VALUE,
     "Hit": HIT,
     "HitReference": HIT_REFERENCE,
+    "MonthSummary": MONTH_SUMMARY,
     "ReferenceRow": REFERENCE_ROW,
     "SearchResponse": SEARCH_RESPONSE,
     "SearchPage": SEARCH_PAGE,
@@ -595,6 +615,10 @@ def _paths() -> dict:
         "description": f"Page of {MONTHS_PER_PAGE} months." + BLANK,
         "schema": _blank_ok({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     }
+    ref_page = {
+        **wbs_page,
+        "description": f"Page of {REF_MONTHS_PER_PAGE} months of mentions." + BLANK,
+    }
     return {
         url_for("api.search"): _get("Search the reports.", "SearchResponse", SEARCH_PARAMETERS),
         url_for("api.openapi"): {
@@ -618,7 +642,7 @@ def _paths() -> dict:
             "Facts of a report's original file.", "ReportSummary", [report_id], found=True
         ),
         "/ref/{key}.json": _get(
-            "Every mention of an identifier, by month.", "RefPage", [key], found=True
+            "Every mention of an identifier, by month.", "RefPage", [key, ref_page], found=True
         ),
         "/milestones.json": _get("Every milestone.", "MilestoneList", [milestone_sort]),
         "/milestones.csv": _csv("Every milestone.", MILESTONE_COLUMNS, [milestone_sort]),
@@ -627,6 +651,9 @@ def _paths() -> dict:
         ),
         "/milestones/{mid}.csv": _csv(
             "A milestone's due date in every report.", HISTORY_COLUMNS, [mid], found=True
+        ),
+        "/wbs.json": _get(
+            "DM's element (1.02C), as /wbs/1.02C.json.", "WbsPage", [order, wbs_page]
         ),
         "/wbs/{code}.json": _get(
             "A WBS element month by month.", "WbsPage", [code, order, wbs_page], found=True

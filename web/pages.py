@@ -25,7 +25,7 @@ from .views.milestones import history_rows, milestone_model, milestone_rows, mil
 from .views.refs import ref_model
 from .views.reports import report_model, report_summary, reports_model
 from .views.search import failed_search_model, hit_rows, ref_rows, search_model, search_view
-from .views.wbs import wbs_model, wbs_params
+from .views.wbs import page_number, wbs_model, wbs_params
 
 bp = Blueprint("pages", __name__)
 
@@ -116,13 +116,15 @@ def identified_page(
 
 @twin("/ref/<key>")
 def ref(key: str):
-    """Every mention of an identifier, month by month."""
+    """Every mention of an identifier, month by month (a page of months at a time)."""
+    number = request.args.get("page")
+    page_number(number)  # a bad page is refused (400) before a spelling is redirected
     return identified_page(
         "pages.ref",
         "key",
         key,
         ids.identifier(key),
-        ref_model,
+        lambda canonical: ref_model(canonical, number),
         "ref.html",
         "No indexed report mentions {}.",
     )
@@ -192,10 +194,17 @@ def _in_a_milestone_table(key: str) -> bool:
     return bool(history and history.entries)
 
 
-@bp.route("/wbs", methods=["GET"])
+@twin("/wbs")
 def wbs_root():
-    """The WBS tree starts at DM's element."""
-    return redirect(url_for("pages.wbs", code=library.DM_ROOT), code=302)
+    """The WBS tree starts at DM's element: the page redirects there, the JSON twin is its data."""
+    if not wants_json():
+        return redirect(url_for("pages.wbs", code=library.DM_ROOT), code=302)
+    order, number = request.args.get("order"), request.args.get("page")
+    wbs_params(order, number)
+    model = wbs_model(library.DM_ROOT, order, number)
+    if model is None:
+        abort(404, f"No indexed report has text under WBS {library.DM_ROOT}.")
+    return page("wbs.html", model)
 
 
 @twin("/files/<rid>")
