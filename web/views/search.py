@@ -117,13 +117,13 @@ def failed_search_model(args: MultiDict, error: QueryError) -> dict:
     """The search page for a query that cannot be run: the form, the facets, the message.
 
     The facets are those of the filters alone (the query text left out), so
-    the user can still narrow or widen; no hits are listed.
+    the user can still narrow or widen; no hits are listed. Parameters that
+    cannot be read at all raise their QueryError (the short error page).
     """
     search_view(args)
-    try:
-        req = search_request(args)
-    except QueryError:
-        req = SearchRequest()
+    # A request that cannot even be read (a query over the length cap, a bad
+    # month) gets the short error page: raised from here, the error handler answers.
+    req = search_request(args)
     bare = dataclasses.replace(req, q="", page=1)
     result = search(get_index(), bare)
     empty = SearchResult(bare, (), 0, 0, result.facets, months=result.months)
