@@ -1,5 +1,6 @@
 """The report index: Whoosh behind the project's own types (the only user of Whoosh)."""
 
+from .builder import BuiltReports, ReportBuilder, reports_per_segment
 from .errors import (
     IndexBusy,
     IndexCorrupt,
@@ -30,6 +31,7 @@ __all__ = [
     "FACETS",
     "MAX_PER_PAGE",
     "SORTS",
+    "BuiltReports",
     "Doc",
     "Facet",
     "FacetValue",
@@ -44,11 +46,13 @@ __all__ = [
     "QueryError",
     "ReferenceCount",
     "ReferenceResult",
+    "ReportBuilder",
     "ReportInfo",
     "SearchError",
     "SearchRequest",
     "SearchResult",
     "iter_hits",
     "references",
+    "reports_per_segment",
     "search",
 ]

@@ -22,8 +22,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching import FilterMatcher
 from whoosh.query import (
     And,
     AndMaybe,
@@ -39,8 +37,8 @@ from whoosh.query import (
 )
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
+from .codec import read_lengths, read_postings, segment_key
 from .schema import SEARCH_KINDS
 
 # Whoosh's BM25F defaults, which the index was always scored with.
@@ -51,8 +49,6 @@ TERM_CACHE_SIZE = 20_000
 # A facet is counted from the matched documents' own values when they are
 # fewer than 1 in FEW_MATCHED documents, else from every (document, value) pair.
 FEW_MATCHED = 8
-# Stored length byte -> length, as Whoosh decodes it.
-_LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
 
 
 @dataclass
@@ -123,37 +119,175 @@ class FacetArrays:
 
 @dataclass
 class Arrays:
-    """Whole-index arrays of one generation; built lazily, shared by every search of it."""
+    """Whole-index arrays of one generation; built lazily, shared by every search of it.
+
+    segments: the generation's segment readers, each with the document number
+    its documents start at, and keys their identities (codec.segment_key);
+    live: the documents not deleted; segment_values: what `by_segment` read;
+    carry: what the previous generation's arrays give this one (None for the
+    first generation a process opens).
+    """
 
     size: int
     searchable: np.ndarray
+    segments: list[tuple[object, int]]
+    carry: Carry | None = None
+    keys: list[tuple] = field(default_factory=list)
+    live: np.ndarray | None = None
+    segment_values: dict[tuple, object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     terms: OrderedDict = field(default_factory=OrderedDict)
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     facets: dict[str, FacetArrays] = field(default_factory=dict)
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def assemble(self, key, read) -> tuple[np.ndarray, np.ndarray | None]:
+        """Whole-index (document numbers, weights) from each segment's, cached under key.
+
+        read(i) gives segment i's own (document numbers, weights or None). A
+        segment the previous generation also had is not read again: its part
+        of the previous generation's arrays is taken (the key looked up there).
+        """
+        with self.lock:
+            found = self.terms.get(key)
+            if found is not None:
+                self.terms.move_to_end(key)
+                return found
+        old = self.carry.take(key) if self.carry is not None else None
+        if old is None:
+            found = _concat([(offset, *read(i)) for i, (_, offset) in enumerate(self.segments)])
+        else:
+            found = self.carry.derive(old, self.segments, read)
+        with self.lock:
+            self.terms[key] = found
+            if len(self.terms) > TERM_CACHE_SIZE:
+                self.terms.popitem(last=False)
+        return found
+
+    def by_segment(self, name: str, read) -> list:
+        """read(segment reader) of every segment, each kept (under name) while the segment is.
+
+        What a segment gives must not depend on its deletions (`live` masks them).
+        """
+        previous = self.carry.previous.segment_values if self.carry is not None else {}
+        out = []
+        for (segment, _), key in zip(self.segments, self.keys, strict=True):
+            value = self.segment_values.get((name, key))
+            if value is None:
+                value = previous.get((name, key))
+                if value is None:
+                    value = read(segment)
+                self.segment_values[(name, key)] = value
+            out.append(value)
+        return out
+
+    def field_lengths(self, fieldname: str) -> np.ndarray:
+        """Every document's stored length of a field (as Whoosh decodes it)."""
+        found = self.lengths.get(fieldname)
+        if found is None:
+            old = self.carry.previous.lengths.get(fieldname) if self.carry is not None else None
+            found = np.zeros(self.size)
+            for i, (segment, offset) in enumerate(self.segments):
+                count = segment.doc_count_all()
+                kept = self.carry.kept.get(i) if old is not None else None
+                if kept is None:
+                    found[offset : offset + count] = read_lengths(segment, fieldname)
+                else:
+                    found[offset : offset + count] = old[kept : kept + count]
+            self.lengths[fieldname] = found
+        return found
+
+
+class Carry:
+    """What a generation takes from the previous one: the arrays of the segments both have.
+
+    kept: {segment index in this generation: its first document number in the
+    previous one}; runs: (first document here, first there, count) of each run
+    of segments kept next to each other; fresh: the segments new here.
+    """
+
+    def __init__(self, previous: Arrays, segments: list[tuple[object, int]]):
+        self.previous = previous
+        previous.carry = None  # one generation back at most
+        old = {
+            key: offset for key, (_, offset) in zip(previous.keys, previous.segments, strict=True)
+        }
+        self.kept: dict[int, int] = {}
+        self.runs: list[list[int]] = []
+        self.fresh: list[int] = []
+        for i, (segment, offset) in enumerate(segments):
+            start = old.get(segment_key(segment))
+            if start is None:
+                self.fresh.append(i)
+                continue
+            self.kept[i] = start
+            count = segment.doc_count_all()
+            run = self.runs[-1] if self.runs else None
+            if run and run[0] + run[2] == offset and run[1] + run[2] == start:
+                run[2] += count
+            else:
+                self.runs.append([offset, start, count])
+
+    def take(self, key) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The previous generation's arrays under key (dropped there: this one keeps them)."""
+        with self.previous.lock:
+            return self.previous.terms.pop(key, None)
+
+    def derive(self, old, segments, read) -> tuple[np.ndarray, np.ndarray | None]:
+        """This generation's arrays from the previous one's and reads of the new segments."""
+        ids, weights = old
+        if len(self.runs) == 1 and self.runs[0][0] == self.runs[0][1] == 0:
+            # The usual update: old segments in place, new ones after them.
+            count = self.runs[0][2]
+            cut = np.searchsorted(ids, count)
+            parts = [(0, ids[:cut], None if weights is None else weights[:cut])]
+        else:
+            parts = []
+            for here, there, count in self.runs:
+                lo, hi = np.searchsorted(ids, [there, there + count])
+                part_weights = None if weights is None else weights[lo:hi]
+                parts.append((here, ids[lo:hi] - there, part_weights))
+        for i in self.fresh:
+            parts.append((segments[i][1], *read(i)))
+        parts.sort(key=lambda part: part[0])
+        return _concat(parts)
+
 
 def arrays_for(searcher: Searcher, cache: dict) -> Arrays:
-    """Return the generation's arrays (cache is the index generation's shared dict)."""
+    """Return the generation's arrays (cache is the index generation's shared dict).
+
+    cache["previous"], when set, is the previous generation's cache: the
+    arrays of the segments both generations have are taken from it.
+    """
     arrays = cache.get("arrays")
     if arrays is None:
         with cache.setdefault("arrays lock", threading.Lock()):
             arrays = cache.get("arrays")
             if arrays is None:
-                arrays = cache["arrays"] = _build(searcher)
+                previous = (cache.pop("previous", None) or {}).get("arrays")
+                arrays = cache["arrays"] = _build(searcher, previous)
     return arrays
 
 
-def _build(searcher: Searcher) -> Arrays:
+def _build(searcher: Searcher, previous: Arrays | None) -> Arrays:
     reader = searcher.reader()
     size = reader.doc_count_all()
+    segments = list(reader.leaf_readers())
+    carry = Carry(previous, segments) if previous is not None else None
     searchable = np.zeros(size, dtype=bool)
+    keys = [segment_key(segment) for segment, _ in segments]
+    arrays = Arrays(size, searchable, segments, carry, keys=keys)
+    matcher = Matcher(searcher, arrays)
     for kind in SEARCH_KINDS:
-        searchable[_read_postings(reader, "kind", kind)[0]] = True
-    live = np.zeros(size, dtype=bool)
-    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    return Arrays(size=size, searchable=searchable & live)
+        arrays.searchable[matcher.postings("kind", kind)[0]] = True
+    arrays.live = np.ones(size, dtype=bool)
+    for segment, offset in segments:
+        if segment.has_deletions():
+            live = np.zeros(segment.doc_count_all(), dtype=bool)
+            live[np.fromiter(segment.all_doc_ids(), dtype=np.int64)] = True
+            arrays.live[offset : offset + len(live)] = live
+    arrays.searchable &= arrays.live
+    return arrays
 
 
 class Matcher:
@@ -168,19 +302,12 @@ class Matcher:
 
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (document numbers, weights) of a term; empty arrays if it is absent."""
-        key = (fieldname, text)
-        terms = self.arrays.terms
-        with self.arrays.lock:
-            found = terms.get(key)
-            if found is not None:
-                terms.move_to_end(key)
-                return found
-        found = _read_postings(self.reader, fieldname, text)
-        with self.arrays.lock:
-            terms[key] = found
-            if len(terms) > TERM_CACHE_SIZE:
-                terms.popitem(last=False)
-        return found
+        segments = self.arrays.segments
+
+        def read(i: int) -> tuple[np.ndarray, np.ndarray]:
+            return read_postings(segments[i][0], fieldname, text)
+
+        return self.arrays.assemble((fieldname, text), read)
 
     def term_mask(self, fieldname: str, text: str) -> np.ndarray:
         """Return the mask of the documents holding a term."""
@@ -214,16 +341,14 @@ class Matcher:
                 mask[self.postings(fieldname, _str(text))[0]] = True
             return mask
         # Phrases and other positional queries: Whoosh checks positions (slowly, so
-        # the documents found are kept for the generation, like a term's postings).
-        key = ("query", repr(q))
-        with self.arrays.lock:
-            ids = self.arrays.terms.get(key)
-        if ids is None:
-            ids = (np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64), None)
-            with self.arrays.lock:
-                self.arrays.terms[key] = ids
+        # the documents found are kept, segment by segment, like a term's postings).
+        leaves = self.searcher.leaf_searchers()
+
+        def read(i: int) -> tuple[np.ndarray, None]:
+            return np.fromiter(leaves[i][0].docs_for_query(q), dtype=np.int64), None
+
         mask = np.zeros(self.arrays.size, dtype=bool)
-        mask[ids[0]] = True
+        mask[self.arrays.assemble(("query", repr(q)), read)[0]] = True
         return mask
 
     # --- ranking -----------------------------------------------------------------
@@ -246,14 +371,18 @@ class Matcher:
         elif isinstance(q, And | Or):
             for sub in q.children():
                 self._add_scores(sub, out, boost)
-        elif isinstance(q, Not | Every) or q is NullQuery:
+        elif isinstance(q, Every) or q is NullQuery:
             return
-        elif isinstance(q, MultiTerm):
-            # Whoosh scores a pattern or range as a constant.
+        elif isinstance(q, Not | MultiTerm):
+            # Whoosh scores a pattern, a range or the documents a NOT keeps as a constant.
             out[self.mask(q)] += boost
         else:
+            # A phrase scores its words' BM25F in the documents it matches (not elsewhere).
+            part = np.zeros(self.arrays.size, dtype=np.float64)
             for fieldname, text in q.iter_all_terms():
-                self._add_term(fieldname, _str(text), out, boost)
+                self._add_term(fieldname, _str(text), part, boost)
+            matched = self.mask(q)
+            out[matched] += part[matched]
 
     def _add_term(self, fieldname: str, text: str, out: np.ndarray, boost: float) -> None:
         ids, weights = self.postings(fieldname, text)
@@ -271,10 +400,7 @@ class Matcher:
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Return every document's stored length of a field (as Whoosh decodes it)."""
-        found = self.arrays.lengths.get(fieldname)
-        if found is None:
-            found = self.arrays.lengths[fieldname] = _read_lengths(self.reader, fieldname)
-        return found
+        return self.arrays.field_lengths(fieldname)
 
     # --- facets and sorting ------------------------------------------------------
 
@@ -324,56 +450,17 @@ def top(order_keys: list[np.ndarray], mask: np.ndarray, start: int, stop: int) -
     return [int(d) for d in candidates[order[start:stop]]]
 
 
-def _read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read a term's postings from every segment into (document numbers, weights)."""
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for segment, offset in reader.leaf_readers():
-        if (fieldname, text) not in segment:
-            continue
-        matcher = segment.postings(fieldname, text)
-        if isinstance(matcher, FilterMatcher):  # deletions: masked out later
-            matcher = matcher.child
-        seg_ids, seg_weights = _drain(matcher)
-        ids.append(seg_ids + offset)
-        weights.append(seg_weights)
-    if not ids:
+def _concat(parts) -> tuple[np.ndarray, np.ndarray | None]:
+    """Join (first document number, ids, weights or None) parts, in order, into one pair."""
+    parts = [(offset, ids, weights) for offset, ids, weights in parts if len(ids)]
+    if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-def _drain(matcher) -> tuple[np.ndarray, np.ndarray]:
-    ids: list = []
-    weights: list = []
-    if isinstance(matcher, W3LeafMatcher):
-        # A block at a time: Whoosh decodes each block's ids and weights as arrays.
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            if matcher._weights is None:
-                matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
-
-
-def _read_lengths(reader, fieldname: str) -> np.ndarray:
-    parts = []
-    for segment, _offset in reader.leaf_readers():
-        count = segment.doc_count_all()
-        column = segment._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is None:
-            parts.append(np.zeros(count))
-            continue
-        codes = np.fromiter((column[d] for d in range(count)), dtype=np.uint8, count=count)
-        parts.append(_LENGTH_OF_BYTE[codes])
-    return np.concatenate(parts) if parts else np.zeros(0)
+    if len(parts) == 1 and parts[0][0] == 0:
+        return parts[0][1], parts[0][2]
+    ids = np.concatenate([part_ids + offset for offset, part_ids, _ in parts])
+    if parts[0][2] is None:
+        return ids, None
+    return ids, np.concatenate([weights for _, _, weights in parts])
 
 
 def _reduce(op, masks: list[np.ndarray], size: int) -> np.ndarray:

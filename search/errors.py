@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from whoosh.fields import FieldConfigurationError, UnknownFieldError
-from whoosh.filedb.filestore import StorageError
-from whoosh.filedb.filetables import FileFormatError
 from whoosh.index import IndexError as WhooshIndexError
 from whoosh.index import LockError
 from whoosh.qparser.common import QueryParserError
 from whoosh.query.qcore import QueryError as WhooshQueryError
-from whoosh.reading import ReaderClosed, TermNotFound
-from whoosh.writing import IndexingError
+
+from .codec import CODEC_ERRORS
 
 
 class SearchError(Exception):
@@ -41,13 +39,9 @@ class IndexCorrupt(SearchError):
 WHOOSH_ERRORS: tuple[type[Exception], ...] = (
     FieldConfigurationError,
     UnknownFieldError,
-    StorageError,
-    FileFormatError,
     WhooshIndexError,
     LockError,
     QueryParserError,
     WhooshQueryError,
-    ReaderClosed,
-    TermNotFound,
-    IndexingError,
+    *CODEC_ERRORS,
 )

@@ -29,7 +29,8 @@ from ingest.models import PARTS, REF_KINDS
 from ingest.references import kind_of, normalise_key
 from ingest.wbs import GUIDE_NAMES
 
-from .engine import FacetArrays, Matcher
+from .codec import read_postings
+from .engine import FacetArrays, Matcher, arrays_for
 from .indexer import Snapshot
 from .models import FACETS, Facet, FacetValue, ReferenceCount, SearchRequest
 from .schema import (
@@ -248,16 +249,35 @@ def element_label(labels: dict[str, str], code: str, roots: dict[str, str] | Non
 
 
 def wbs_labels(snap: Snapshot) -> dict[str, str]:
-    """Return {canonical WBS code: title}, the newest report's title winning."""
+    """Return {canonical WBS code: title}, the newest report's title winning.
+
+    Each segment's report labels are read once and kept while the segment is
+    (a new generation reads only its new segments' reports).
+    """
     if "wbs_labels" not in snap.cache:
-        reports = sorted(
-            snap.searcher.documents(kind=KIND_REPORT), key=lambda d: d.get("month") or ""
-        )
-        labels: dict[str, str] = {}
-        for fields in reports:
-            labels.update(json.loads(fields.get("labels") or "{}"))
-        snap.cache["wbs_labels"] = labels
+        arrays = arrays_for(snap.searcher, snap.cache)
+        reports = []
+        for (_, offset), found in zip(
+            arrays.segments, arrays.by_segment("wbs labels", _segment_labels), strict=True
+        ):
+            reports += [
+                (month, labels) for docnum, month, labels in found if arrays.live[offset + docnum]
+            ]
+        merged: dict[str, str] = {}
+        for _, labels in sorted(reports, key=lambda report: report[0]):
+            merged.update(labels)
+        snap.cache["wbs_labels"] = merged
     return snap.cache["wbs_labels"]
+
+
+def _segment_labels(segment) -> list[tuple[int, str, dict[str, str]]]:
+    """(document number, month, WBS labels) of each report document of one segment."""
+    docs = read_postings(segment, "kind", KIND_REPORT)[0].tolist()
+    out = []
+    for docnum in docs:
+        fields = segment.stored_fields(docnum)
+        out.append((docnum, fields.get("month") or "", json.loads(fields.get("labels") or "{}")))
+    return out
 
 
 # The arrays of the identifiers each document cites (cached per generation).

@@ -5,14 +5,16 @@ Layout of an index directory:
     LOCK         flock()ed by the one writer; the kernel drops it when the
                  writer dies, so a killed ingest never leaves a stale lock
     CURRENT      {"generation": 7, "schema": 1}, replaced with os.replace
-    gen-000007/  the Whoosh index readers use
+    gen-000007/  the Whoosh index readers use, and its history store
+                 (history.sqlite, see search/history.py)
     gen-000006/  the previous one, kept for readers that opened it just before the swap
 
 A writer never touches the generation readers use. It hard-links (or copies)
 the current generation's files into a new directory (Whoosh never rewrites a
-file it has written), commits there, fsyncs, and only then points CURRENT at
-it. A writer killed at any moment leaves CURRENT on the old, complete
-generation; the next writer deletes the half-built directory.
+file it has written; the history store, which a write changes, is copied),
+commits there, fsyncs, and only then points CURRENT at it. A writer killed at
+any moment leaves CURRENT on the old, complete generation; the next writer
+deletes the half-built directory.
 """
 
 from __future__ import annotations
@@ -23,31 +25,33 @@ import os
 import re
 import shutil
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
 from ingest.models import Report
 
-from .documents import report_doc_id, slugify
+from .builder import BuiltReports, ReportBuilder, reports_per_segment
+from .codec import create_index, open_index
+from .documents import slugify
 from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
+from .history import HISTORY_FILE, HistoryReader, HistoryWriter, report_rows
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
-from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder
+from .segment import ReportSegmentWriter, SegmentBuilder
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
 GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
-# Whoosh's temporary TOC files and its own lock never belong to a new generation.
-_NOT_LINKED = re.compile(r"\.toc\.|LOCK")
+# Whoosh's temporary TOC files and its own lock never belong to a new generation;
+# the history store is copied, not linked (a new generation changes it).
+_NOT_LINKED = re.compile(r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE))
 
 _held_lock_fds: set[int] = set()
 
@@ -72,23 +76,45 @@ class Snapshot:
     cache: dict = field(default_factory=dict)
 
 
+class _Reader:
+    """One generation open for reading, shared by every thread of the process.
+
+    Its files are mapped (see codec.MappedStorage), so its pages are the
+    kernel's, shared with every other process reading the generation. It is
+    closed when a newer generation has replaced it and its last user is done.
+    """
+
+    def __init__(self, generation: int, searcher: Searcher, cache: dict):
+        self.generation = generation
+        self.searcher = searcher
+        self.cache = cache
+        self.users = 0
+        self.retired = False
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.searcher.close()
+
+
 class Index:
     """A report index in a directory; readers and one writer at a time."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self._caches: dict[int, dict] = {}
-        # Each thread keeps its searcher of the current generation open between
-        # searches (opening one costs more than many searches); a Whoosh
-        # searcher is not shared between threads.
+        # One reader of the current generation, shared by every thread (opening
+        # one costs more than many searches); opened under the lock, so a swap
+        # seen by many threads at once opens the new generation once.
+        self._reader: _Reader | None = None
+        self._reader_lock = threading.Lock()
+        # Each thread's connection to the history store of the generation it last read.
         self._local = threading.local()
-        self._open: set[Searcher] = set()
-        self._open_lock = threading.Lock()
-        weakref.finalize(self, _close_all, self._open, self._open_lock)
 
     def close(self) -> None:
-        """Close the searchers kept open for reading (the index stays usable)."""
-        _close_all(self._open, self._open_lock)
+        """Close the reader kept open (the index stays usable; searches in flight finish first)."""
+        with self._reader_lock:
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                self._retire(reader)
 
     def __repr__(self) -> str:
         return f"Index({str(self.path)!r})"
@@ -111,49 +137,44 @@ class Index:
 
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
-        """The current generation, open for reading (a consistent snapshot)."""
-        generation, searcher = self._searcher()
-        cache = self._caches.get(generation)
-        if cache is None:
-            cache = {}
-            self._caches = {generation: cache}
+        """The current generation, open for reading (a consistent snapshot).
+
+        The snapshot's cache is shared by every search of the generation in
+        this process; a new generation's cache starts with "previous", the
+        cache of the one it replaced, from which what did not change is taken.
+        """
+        reader = self._acquire()
         try:
-            yield Snapshot(searcher, generation, cache)
+            yield Snapshot(reader.searcher, reader.generation, reader.cache)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        finally:
+            with self._reader_lock:
+                reader.users -= 1
+                if reader.retired and not reader.users:
+                    reader.close()
 
-    def _searcher(self) -> tuple[int, Searcher]:
-        """This thread's searcher of the current generation, opened when the generation moved."""
+    def _acquire(self) -> _Reader:
+        """The reader of the current generation (opened when the generation moved), in use."""
         generation = self._pointer()["generation"]
-        held = getattr(self._local, "held", None)
-        if held is not None and held[0] == generation:
-            return held
-        tried: set[int] = set()
-        for _ in range(READ_RETRIES):
-            try:
-                ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
-                searcher = ix.searcher()
-                break
-            except (FileNotFoundError, EmptyIndexError) as exc:
-                if generation in tried:
-                    # Not a writer swapping generations: this one has lost files.
-                    raise IndexCorrupt(
-                        f"index at {self.path} is missing files of generation {generation} "
-                        f"({exc}): rebuild it"
-                    ) from exc
-                tried.add(generation)
-                generation = self._pointer()["generation"]
-            except WHOOSH_ERRORS as exc:
-                raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
-        else:
-            raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
-        with self._open_lock:
-            if held is not None:
-                self._open.discard(held[1])
-                held[1].close()
-            self._open.add(searcher)
-        self._local.held = (generation, searcher)
-        return self._local.held
+        with self._reader_lock:
+            reader = self._reader
+            if reader is None or reader.generation != generation:
+                generation, searcher = self._open_generation(generation, self._open_searcher)
+                cache = {"previous": reader.cache} if reader is not None else {}
+                self._reader = _Reader(generation, searcher, cache)
+                if reader is not None:
+                    self._retire(reader)
+                reader = self._reader
+            reader.users += 1
+            return reader
+
+    @staticmethod
+    def _retire(reader: _Reader) -> None:
+        # Called with the reader lock held.
+        reader.retired = True
+        if not reader.users:
+            reader.close()
 
     @contextmanager
     def writer(self, rebuild: bool = False) -> Iterator[IndexWriter]:
@@ -175,9 +196,13 @@ class Index:
             new_dir = self._gen_dir(old + 1)
             writer = None
             try:
-                writer = IndexWriter(
-                    self._start_generation(new_dir, old if current else None, rebuild)
+                base = old if current and not rebuild else None
+                ix = self._start_generation(new_dir, old if current else None, rebuild)
+                history = HistoryWriter(
+                    new_dir / HISTORY_FILE,
+                    self._gen_dir(base) / HISTORY_FILE if base is not None else None,
                 )
+                writer = IndexWriter(ix, history)
                 yield writer
                 if current and not rebuild and not writer.changed:
                     writer.cancel()
@@ -210,9 +235,50 @@ class Index:
 
     def stored_report(self, report_id: str) -> Report | None:
         """Return a report as it was indexed, or None if no report has that id."""
-        with self.reading() as snap:
-            fields = snap.searcher.document(doc_id=report_doc_id(report_id))
-        return Report.from_dict(json.loads(fields["report_json"])) if fields else None
+        return self.history().report(report_id)
+
+    def history(self) -> HistoryReader:
+        """This thread's reader of the current generation's history store."""
+        generation = self._pointer()["generation"]
+        held = getattr(self._local, "history", None)
+        if held is not None and held.generation == generation:
+            return held
+        generation, reader = self._open_generation(
+            generation, lambda g: HistoryReader(self._gen_dir(g) / HISTORY_FILE, g)
+        )
+        if held is not None:
+            held.close()
+        self._local.history = reader
+        return reader
+
+    def _open_searcher(self, generation: int) -> Searcher:
+        try:
+            return open_index(str(self._gen_dir(generation)), SCHEMA).searcher()
+        except EmptyIndexError as exc:
+            raise FileNotFoundError(str(exc)) from exc
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+
+    def _open_generation(self, generation: int, opener):
+        """Return (generation, opener(generation)), following CURRENT if a writer swaps it.
+
+        A reader may lose the race with a writer deleting an old generation
+        (FileNotFoundError): it retries on the generation CURRENT names now.
+        """
+        tried: set[int] = set()
+        for _ in range(READ_RETRIES):
+            try:
+                return generation, opener(generation)
+            except FileNotFoundError as exc:
+                if generation in tried:
+                    # Not a writer swapping generations: this one has lost files.
+                    raise IndexCorrupt(
+                        f"index at {self.path} is missing files of generation {generation} "
+                        f"({exc}): rebuild it"
+                    ) from exc
+                tried.add(generation)
+                generation = self._pointer()["generation"]
+        raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
 
     def _gen_dir(self, generation: int) -> Path:
         return self.path / f"{GENERATION_PREFIX}{generation:06d}"
@@ -264,9 +330,9 @@ class Index:
         try:
             if base is None or rebuild:
                 new_dir.mkdir()
-                return FileStorage(str(new_dir)).create_index(SCHEMA)
+                return create_index(str(new_dir), SCHEMA)
             _link_tree(self._gen_dir(base), new_dir)
-            return FileIndex(FileStorage(str(new_dir)), schema=SCHEMA)
+            return open_index(str(new_dir), SCHEMA)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot open index at {self.path}: {exc}") from exc
 
@@ -274,7 +340,8 @@ class Index:
 class IndexWriter:
     """Adds and removes reports inside `Index.writer()`; nothing is visible until commit."""
 
-    def __init__(self, ix: FileIndex):
+    def __init__(self, ix: FileIndex, history: HistoryWriter):
+        self._history = history
         try:
             with ix.searcher() as searcher:
                 self._sources = {d["report"]: d["source"] for d in _report_fields(searcher)}
@@ -291,23 +358,27 @@ class IndexWriter:
             raise SearchError(f"report {report_id} added twice in one write")
         self.remove_report(report_id)
         try:
+            rows = report_rows(report, report_id)
             self._writer.add_report(report, report_id)
         except (*WHOOSH_ERRORS, ValueError) as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
+        self._history.add(rows)
         self._added.add(report_id)
         self._sources[report_id] = report.source
         return report_id
 
-    def segment_builder(self) -> SegmentBuilder:
+    def segment_builder(self, files: int = 0, workers: int = 1) -> ReportBuilder:
         """A builder that writes reports into segments of this write, from any process.
 
         Parsing workers each get a copy, index the reports they parse and write
-        their own segments; `add_built` lists each segment in this write.
+        their own segments, `reports_per_segment` reports at a time for a write
+        of `files` reports over `workers` workers; `add_built` lists each one.
         """
-        return SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
+        segments = SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
+        return ReportBuilder(segments, reports_per_segment(files, workers))
 
-    def add_built(self, built: BuiltSegment) -> None:
-        """List a segment a `segment_builder` wrote, replacing earlier versions of its reports."""
+    def add_built(self, built: BuiltReports) -> None:
+        """List what a `segment_builder` wrote, replacing earlier versions of its reports."""
         for report_id, _ in built.reports:
             if report_id in self._added:
                 raise SearchError(f"report {report_id} added twice in one write")
@@ -316,9 +387,11 @@ class IndexWriter:
             self._added.add(report_id)
             self._sources[report_id] = source
         try:
-            self._writer.add_segment(built.segment)
+            self._writer.add_segment(built.segment.segment)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot list a segment: {exc}") from exc
+        for rows in built.history:
+            self._history.add(rows)
 
     def remove_report(self, report_id: str) -> None:
         """Remove every document of a report (no error if it is not indexed)."""
@@ -326,6 +399,7 @@ class IndexWriter:
             self._writer.delete_by_term("report", report_id)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot remove {report_id}: {exc}") from exc
+        self._history.remove(report_id)
         self._sources.pop(report_id, None)
         self.changed = True
 
@@ -356,16 +430,19 @@ class IndexWriter:
         return report_id
 
     def commit(self) -> None:
-        """Write the new segments and table of contents (called by `Index.writer`)."""
+        """Write the new segments, table of contents and history store (by `Index.writer`)."""
         try:
             self._writer.commit()
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot commit: {exc}") from exc
+        self._history.commit()
 
     def cancel(self) -> None:
         """Drop everything added since the writer opened (called by `Index.writer`)."""
         with suppress(*WHOOSH_ERRORS, OSError):
             self._writer.cancel()
+        with suppress(Exception):
+            self._history.cancel()
 
 
 class _WriteLock:
@@ -439,11 +516,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _close_all(searchers: set[Searcher], lock: threading.Lock) -> None:
-    with lock:
-        for searcher in searchers:
-            with suppress(Exception):
-                searcher.close()
-        searchers.clear()

@@ -127,7 +127,9 @@ def find_syntax_problem(qstring: str) -> str | None:
     """Return why a query string is malformed (unclosed quote, bracket...), or None."""
     if qstring.count('"') % 2:
         return "unclosed quote"
-    outside = re.sub(r'"[^"]*"', " ", qstring)
+    # A phrase stands for one word: `title:"science platform"` has a value,
+    # `"a b" OR "c d"` no dangling OR.
+    outside = re.sub(r'"[^"]*"', "PHRASE", qstring)
     depth = 0
     for ch in outside:
         depth += {"(": 1, ")": -1}.get(ch, 0)

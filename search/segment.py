@@ -28,13 +28,9 @@ from array import array
 from contextlib import suppress
 from dataclasses import dataclass
 
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.filedb.filestore import FileStorage
-from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import SegmentWriter
-
 from ingest.models import Report
 
+from .codec import BlockSegmentWriter, close_segment, open_segment, stored_length, write_postings
 from .documents import report_docs
 from .schema import SCHEMA, ReportText
 
@@ -155,50 +151,26 @@ class _LengthRecorder:
 
     def add_field(self, fieldname: str, fieldobj, value, length) -> None:
         self._pdw.add_field(fieldname, fieldobj, value, length)
-        if length:
-            # The codec reads lengths back from a one-byte column: as stored.
-            lbyte = length_to_byte(length)
-            if lbyte:
-                self.lengths.setdefault(fieldname, {})[self._docnum] = byte_to_length(lbyte)
+        # The codec reads lengths back from a one-byte column: as stored.
+        stored = stored_length(length)
+        if stored:
+            self.lengths.setdefault(fieldname, {})[self._docnum] = stored
 
 
-class ReportSegmentWriter(SegmentWriter):
+class ReportSegmentWriter(BlockSegmentWriter):
     """Whoosh's SegmentWriter taking whole reports, writing postings a block at a time."""
 
-    def __init__(self, ix, compound: bool = True, **kwargs):
-        super().__init__(ix, codec=W3Codec(), compound=compound, **kwargs)
-        # Segments written elsewhere, listed at commit (see add_segment).
-        self._built: list = []
-        self.pool = TermStore()
-        self.perdocwriter = _LengthRecorder(self.perdocwriter)
-
-    def add_segment(self, segment) -> None:
-        """List a segment written elsewhere (a `SegmentBuilder`'s) in this write's commit."""
-        self._check_state()
-        self._built.append(segment)
-
-    def commit(self, mergetype=None, optimize=None, merge=None) -> None:
-        """SegmentWriter.commit, listing the added segments too."""
-        self._check_state()
-        segments = self._merge_segments(mergetype, optimize, merge) + self._built
-        if self._added:
-            segments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(segments)
-        self._finish()
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, TermStore(), _LengthRecorder, _flush_terms, **kwargs)
 
     def add_report(self, report: Report, report_id: str) -> None:
         """Add a report's documents; ValueError, before any is added, for an unknown field."""
-        self._check_state()
         docs = checked_docs(report, report_id)
-        self.docnum = index_docs(docs, self.pool, self.perdocwriter, self.docnum)
-        self._added = True
+        self.add_docs(lambda pool, pdw, docnum: index_docs(docs, pool, pdw, docnum))
 
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        _write_terms(self.fieldwriter, self.pool, self.perdocwriter.lengths, self.schema)
-        self.fieldwriter.close()
+
+def _flush_terms(fieldwriter, pool: TermStore, perdocwriter: _LengthRecorder) -> None:
+    _write_terms(fieldwriter, pool, perdocwriter.lengths, SCHEMA)
 
 
 @dataclass
@@ -210,20 +182,15 @@ class _Open:
     fieldwriter: object
     pool: TermStore
     docnum: int
-    compound: bool
 
 
-def _write_open(storage, schema, done: _Open):
+def _write_open(schema, done: _Open):
     """Write a segment's terms and postings, close its files; return the segment."""
     done.perdocwriter.close()
     _write_terms(done.fieldwriter, done.pool, done.perdocwriter.lengths, schema)
     done.fieldwriter.close()
     done.pool.cleanup()
-    done.segment.set_doc_count(done.docnum)
-    if done.compound:
-        done.segment.create_compound_file(storage)
-        done.segment.compound = True
-    return done.segment
+    return close_segment(done.segment, done.docnum)
 
 
 @dataclass(frozen=True)
@@ -243,16 +210,14 @@ class SegmentBuilder:
     is visible until then, and the writer's cancel discards the folder.
     """
 
-    def __init__(self, folder: str, indexname: str, compound: bool = True):
+    def __init__(self, folder: str, indexname: str):
         self.folder = folder
         self.indexname = indexname
-        self.compound = compound
-        self._storage: FileStorage | None = None
         self._open: _Open | None = None
         self._reports: list[tuple[str, str]] = []
 
     def __getstate__(self) -> dict:
-        return {"folder": self.folder, "indexname": self.indexname, "compound": self.compound}
+        return {"folder": self.folder, "indexname": self.indexname}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
@@ -274,7 +239,7 @@ class SegmentBuilder:
         reports, self._reports = tuple(self._reports), []
         if done is None:
             return None
-        return BuiltSegment(_write_open(self._storage, SCHEMA, done), reports)
+        return BuiltSegment(_write_open(SCHEMA, done), reports)
 
     def discard(self) -> None:
         """Drop the open segment (after an add failed half-way); its files are never listed.
@@ -289,18 +254,10 @@ class SegmentBuilder:
                     writer.close()
 
     def _start(self) -> _Open:
-        if self._storage is None:
-            self._storage = FileStorage(self.folder)
-        codec = W3Codec()
-        segment = codec.new_segment(self._storage, self.indexname)
-        self._open = _Open(
-            segment,
-            _LengthRecorder(codec.per_document_writer(self._storage, segment)),
-            codec.field_writer(self._storage, segment),
-            TermStore(),
-            0,
-            self.compound and segment.should_assemble(),
+        _, segment, perdocwriter, fieldwriter = open_segment(
+            self.folder, self.indexname, _LengthRecorder
         )
+        self._open = _Open(segment, perdocwriter, fieldwriter, TermStore(), 0)
         return self._open
 
 
@@ -312,31 +269,9 @@ def _write_terms(fieldwriter, pool: TermStore, lengths: dict[str, dict[int, int]
         field_lengths = lengths.get(fieldname, {})
         for tbytes in sorted(terms):
             fieldwriter.start_term(tbytes)
-            _write_postings(fieldwriter._postwriter, terms[tbytes], field_lengths)
+            postings = terms[tbytes]
+            write_postings(
+                fieldwriter, postings.ids, postings.weights, postings.values, field_lengths
+            )
             fieldwriter.finish_term()
         fieldwriter.finish_field()
-
-
-def _write_postings(postwriter, postings: _Postings, lengths: dict[int, int]) -> None:
-    """Give a W3 postings writer one term's postings a block at a time.
-
-    Sets the block buffers and statistics `add_posting` would have built one
-    posting at a time; the writer then encodes each block itself. The last
-    block is left buffered for `finish_postings` (called by finish_term).
-    """
-    ids, weights, values = postings.ids, postings.weights, postings.values
-    limit = postwriter._blocklimit
-    count = len(ids)
-    for start in range(0, count, limit):
-        end = min(start + limit, count)
-        block_ids = ids[start:end]
-        block_weights = weights[start:end]
-        postwriter._ids = block_ids
-        postwriter._weights = block_weights
-        postwriter._values = [v for v in values[start:end] if v]
-        postwriter._maxweight = max(0, max(block_weights))
-        block_lengths = [n for n in map(lengths.get, block_ids) if n]
-        postwriter._minlength = min(block_lengths) if block_lengths else None
-        postwriter._maxlength = max(block_lengths) if block_lengths else 0
-        if end < count:
-            postwriter._write_block()

@@ -118,7 +118,8 @@ def _new_index(path):
 
 
 def _write_stock(ix, adds, removes=(), optimize=False):
-    writer = SegmentWriter(ix, codec=W3Codec())
+    # Whoosh's own writer with the settings of the index's: W3 codec, one file per part.
+    writer = SegmentWriter(ix, codec=W3Codec(), compound=False)
     for report_id in removes:
         writer.delete_by_term("report", report_id)
     for report, report_id in adds:
@@ -171,14 +172,13 @@ def _contents(ix) -> dict:
                     info.max_id(),
                     postings,
                 )
-    # Byte for byte: the terms table (term infos with their offsets) and the postings.
+    # Byte for byte: the terms table (term infos with their offsets) and the postings,
+    # each a file of its own (segments are not compound: readers map each file).
     for n, segment in enumerate(ix._segments()):
-        assert segment.is_compound()
-        files = segment.open_compound_file(ix.storage)
+        assert not segment.is_compound()
         for ext in (W3Codec.TERMS_EXT, W3Codec.POSTS_EXT):
-            with files.open_file(segment.make_filename(ext)) as f:
+            with ix.storage.open_file(segment.make_filename(ext)) as f:
                 out[f"file:{n}{ext}"] = f.read()
-        files.close()
     return out
 
 

@@ -209,6 +209,18 @@ def test_malformed_query_falls_back_to_its_words(october):
     assert run(october, "DCR").notice is None
 
 
+def test_quoted_values_and_phrases_joined_by_operators_are_read_as_written(october):
+    # A phrase is a value of its own: no "field name without a value", no "dangling OR".
+    titled = run(october, 'title:"image differencing"')
+    assert titled.notice is None
+    assert ids(titled) == [f"{OCT}#1.02C.03.04/accomplishments", f"{OCT}#1.02C.03.04/planned"]
+    either = run(october, '"image differencing" OR "data butler"')
+    assert either.notice is None
+    assert either.total == (
+        run(october, '"image differencing"').total + run(october, '"data butler"').total
+    )
+
+
 def test_unknown_field_name_is_plain_text(october):
     assert run(october, "foo:butler").notice is None
 

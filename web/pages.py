@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_file, url_for
 
+from ingest.references import kind_of
 from search import QueryError, library
-from search.library import kind_of
 
 from . import ids
 from .csv_export import (
@@ -24,7 +24,14 @@ from .store import get_index
 from .views.milestones import history_rows, milestone_model, milestone_rows, milestones_model
 from .views.refs import ref_model
 from .views.reports import report_model, report_summary, reports_model
-from .views.search import failed_search_model, hit_rows, ref_rows, search_model, search_view
+from .views.search import (
+    failed_search_model,
+    hit_rows,
+    ref_rows,
+    ref_sort,
+    search_model,
+    search_view,
+)
 from .views.wbs import page_number, wbs_model, wbs_params
 
 bp = Blueprint("pages", __name__)
@@ -76,6 +83,7 @@ twin("/search")(search)
 @bp.get("/search.csv")
 def search_csv():
     """Every hit of a search as CSV (view=refs: every identifier the hits cite)."""
+    ref_sort(request.args)  # refused (400) when unknown, whichever view
     if search_view(request.args) == "refs":
         return csv_response("identifiers", REF_COLUMNS, ref_rows(request.args))
     return csv_response("search", HIT_COLUMNS, hit_rows(request.args))

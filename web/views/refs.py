@@ -9,7 +9,7 @@ from search import library
 from ..links import KIND_LABELS, document_url, outside_url
 from ..render import month_label, part_label
 from ..store import get_index
-from .common import file_url, report_sources
+from .common import file_url
 from .wbs import month_summary, page_number
 
 # Months of mentions on one page of an identifier (the summary covers them all).
@@ -28,7 +28,7 @@ def ref_model(key: str, page: str | None = None) -> dict | None:
     if history is None:
         return None
     months = history.months
-    groups = group_by_month(history.mentions, report_sources(index))
+    groups = group_by_month(history.mentions)
     pages = max(1, -(-len(groups) // REF_MONTHS_PER_PAGE))
     start = (number - 1) * REF_MONTHS_PER_PAGE
     counts: dict[str, int] = {}
@@ -62,7 +62,7 @@ def _page_url(key: str, number: int) -> str:
     return url_for("pages.ref", key=key, **({"page": number} if number > 1 else {}))
 
 
-def group_by_month(mentions, sources: dict[str, str]) -> list[dict]:
+def group_by_month(mentions) -> list[dict]:
     """Return mentions grouped by (month, report), oldest first."""
     groups: list[dict] = []
     for m in mentions:
@@ -87,7 +87,7 @@ def group_by_month(mentions, sources: dict[str, str]) -> list[dict]:
                 "part_label": part_label(m.part),
                 "page": m.page,
                 "url": url_for("pages.report", rid=m.report, _anchor=anchor),
-                "file_url": file_url(m.report, sources.get(m.report, ""), m.page),
+                "file_url": file_url(m.report, m.source, m.page),
             }
         )
     return groups
