@@ -19,11 +19,13 @@ from .models import (
     FacetValue,
     Hit,
     MilestoneEntry,
+    ReferenceCount,
+    ReferenceResult,
     ReportInfo,
     SearchRequest,
     SearchResult,
 )
-from .query import search
+from .query import iter_hits, references, search
 
 __all__ = [
     "FACETS",
@@ -42,11 +44,15 @@ __all__ = [
     "IndexWriter",
     "MilestoneEntry",
     "QueryError",
+    "ReferenceCount",
+    "ReferenceResult",
     "ReportBuilder",
     "ReportInfo",
     "SearchError",
     "SearchRequest",
     "SearchResult",
+    "iter_hits",
+    "references",
     "reports_per_segment",
     "search",
 ]

@@ -3,9 +3,18 @@
 Several values of one facet combine with OR, different facets with AND. Each
 facet is counted over the documents matching the query and every other
 facet's selection but not its own, so choosing October still shows the other
-months' counts. Counting is set arithmetic: one document set per facet
-(shared by every facet with nothing selected) intersected with each value's
-posting set, which is read once per index generation and cached.
+months' counts.
+
+Years and months are one facet, time, with one rule: a selected year selects
+its months, and a month selected inside a selected year narrows the year to
+it (year=2017&month=2017-06 is June 2017; year=2017&month=2016-12 is all of
+2017 and December 2016). Both are counted without the time selection, so a
+year's count is the sum of its months' and each count says what choosing it
+gives. A month range (`from`, `to`) is a filter of its own.
+
+Counting is set arithmetic: one document set per facet (shared by every facet
+with nothing selected) intersected with each value's posting set, which is
+read once per index generation and cached.
 """
 
 from __future__ import annotations
@@ -17,13 +26,22 @@ from functools import lru_cache
 import numpy as np
 
 from ingest.models import PARTS, REF_KINDS
+from ingest.references import kind_of, normalise_key
 from ingest.wbs import GUIDE_NAMES
 
 from .codec import read_postings
-from .engine import Matcher, arrays_for
+from .engine import FacetArrays, Matcher, arrays_for
 from .indexer import Snapshot
-from .models import FACETS, Facet, FacetValue, SearchRequest
-from .schema import KIND_REPORT, SEARCH_KINDS, canonical_wbs, wbs_ancestors, wbs_depth
+from .models import FACETS, Facet, FacetValue, ReferenceCount, SearchRequest
+from .schema import (
+    KIND_REPORT,
+    SEARCH_KINDS,
+    canonical_key,
+    canonical_wbs,
+    key_parents,
+    wbs_ancestors,
+    wbs_depth,
+)
 
 # The index field behind each facet.
 FACET_FIELDS: dict[str, str] = {
@@ -59,6 +77,63 @@ WBS_FACET_LEVEL = 3
 
 # Values never offered as facets: the hidden per-report documents' kind.
 _SKIPPED = frozenset({KIND_REPORT})
+# Facets sharing one selection: each is counted without the whole group's filter.
+FACET_GROUPS: dict[str, str] = {"month": "time", "year": "time"}
+# The month range filter's group (set by `from` / `to`).
+RANGE_GROUP = "range"
+
+
+def facet_group(name: str) -> str:
+    """Return the filter group a facet belongs to (its own name, or "time")."""
+    return FACET_GROUPS.get(name, name)
+
+
+def time_selection(months: tuple[str, ...], years: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the months and whole years a time selection stands for.
+
+    A month inside a selected year narrows that year; a selected year with no
+    month of its own selected stands whole.
+    """
+    narrowed = {m[:4] for m in months if m[:4] in years}
+    return (*months, *(y for y in years if y not in narrowed))
+
+
+def filter_masks(matcher: Matcher, request: SearchRequest) -> dict[str, np.ndarray | None]:
+    """Return each filter group's mask (None where nothing is selected)."""
+    out: dict[str, np.ndarray | None] = {}
+    for name in FACETS:
+        group = facet_group(name)
+        if group == "time":
+            if group not in out:
+                out[group] = time_mask(matcher, request.month, request.year)
+        else:
+            out[group] = facet_mask(matcher, name, request.selected(name))
+    out[RANGE_GROUP] = range_mask(matcher, request.month_from, request.month_to)
+    return out
+
+
+def time_mask(
+    matcher: Matcher, months: tuple[str, ...], years: tuple[str, ...]
+) -> np.ndarray | None:
+    """Return the mask of a time selection (months and whole years, OR), or None."""
+    values = time_selection(months, years)
+    if not values:
+        return None
+    mask = np.zeros(matcher.arrays.size, dtype=bool)
+    for value in values:
+        mask |= matcher.term_mask("month" if len(value) == 7 else "year", value)
+    return mask
+
+
+def range_mask(matcher: Matcher, first: str | None, last: str | None) -> np.ndarray | None:
+    """Return the mask of the months from first to last (either end open), or None."""
+    if not first and not last:
+        return None
+    mask = np.zeros(matcher.arrays.size, dtype=bool)
+    for month in matcher.facet("month").values:
+        if (not first or month >= first) and (not last or month <= last):
+            mask |= matcher.term_mask("month", month)
+    return mask
 
 
 def facet_mask(matcher: Matcher, name: str, values: tuple[str, ...]) -> np.ndarray | None:
@@ -83,12 +158,13 @@ def count_facets(
     facets = {}
     main_docs = np.flatnonzero(main)  # shared by every facet counted under the main mask
     for name in FACETS:
-        if filters[name] is None:
+        group = facet_group(name)
+        if filters[group] is None:
             mask, matched = main, main_docs
         else:
             mask = text_mask.copy()
             for other, f in filters.items():
-                if other != name and f is not None:
+                if other != group and f is not None:
                     mask &= f
             matched = np.flatnonzero(mask)
         counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask, matched)
@@ -97,7 +173,7 @@ def count_facets(
             values = _wbs_values(counts, selected, wbs_labels(snap))
         else:
             values = _flat_values(name, counts, selected)
-        facets[name] = Facet(name, FACET_LABELS[name], tuple(values))
+        facets[name] = Facet(name, FACET_LABELS[name], tuple(values), len(matched))
     return facets
 
 
@@ -138,7 +214,7 @@ def _wbs_values(
         if parent is not None:
             codes = {c for c in codes if c.startswith(parent + ".")}
         for code in sorted(codes):
-            label = labels.get(code) or GUIDE_NAMES.get(code) or code
+            label = element_label(labels, code)
             out.append(FacetValue(code, label, counts.get(code, 0), code in selected, parent))
             if code in expanded:
                 add_level(code, depth + 1)
@@ -151,6 +227,25 @@ def _wbs_values(
         if c not in expanded
     ]
     return above + out
+
+
+def element_label(labels: dict[str, str], code: str, roots: dict[str, str] | None = None) -> str:
+    """Return a WBS code's name: its title in the reports, else DM's guide's name for it.
+
+    An element no report titles and the guide does not name (`1.02C.06.01`)
+    is named after the nearest ancestor that has a name, with its own number
+    (`Science Data Archive & Application Services: .01`); the code itself only
+    when no ancestor has a name.
+    """
+    roots = roots or {}
+    own = labels.get(code) or GUIDE_NAMES.get(code) or roots.get(code)
+    if own:
+        return own
+    for ancestor in reversed(wbs_ancestors(code)[:-1]):
+        named = labels.get(ancestor) or GUIDE_NAMES.get(ancestor) or roots.get(ancestor)
+        if named:
+            return f"{named}: {code[len(ancestor) :]}"
+    return code
 
 
 def wbs_labels(snap: Snapshot) -> dict[str, str]:
@@ -183,3 +278,96 @@ def _segment_labels(segment) -> list[tuple[int, str, dict[str, str]]]:
         fields = segment.stored_fields(docnum)
         out.append((docnum, fields.get("month") or "", json.loads(fields.get("labels") or "{}")))
     return out
+
+
+# The arrays of the identifiers each document cites (cached per generation).
+_CITED = "refs:cited"
+
+
+def cited_keys(matcher: Matcher) -> FacetArrays:
+    """Return, per identifier, the documents that cite it themselves.
+
+    The `refs` field also indexes a key's parents (LDM-503 for LDM-503-2), each
+    cited key once, so a document cites a key exactly when the key's term
+    frequency exceeds the number of its descendants the document cites.
+    Deepest keys are worked out first.
+    """
+    found = matcher.arrays.facets.get(_CITED)
+    if found is not None:
+        return found
+    terms = [t for t in matcher.reader.field_terms("refs")]
+    known = set(terms)
+    descendants: dict[str, list[str]] = {}
+    for term in terms:
+        for parent in key_parents(term):
+            if parent in known:
+                descendants.setdefault(parent, []).append(term)
+    cited: dict[str, np.ndarray] = {}
+    for term in sorted(terms, key=lambda t: -t.count("-")):
+        ids, weights = matcher.postings("refs", term)
+        below = [cited[d] for d in descendants.get(term, ()) if len(cited[d])]
+        if below:
+            uniq, n = np.unique(np.concatenate(below), return_counts=True)
+            at = np.clip(np.searchsorted(uniq, ids), 0, len(uniq) - 1)
+            extra = np.where(uniq[at] == ids, n[at], 0)
+            ids = ids[weights > extra]
+        cited[term] = ids
+    values = [t for t in terms if len(cited[t])]
+    found = FacetArrays.of(values, [cited[t] for t in values], matcher.arrays.size)
+    matcher.arrays.facets[_CITED] = found
+    return found
+
+
+def reference_counts(matcher: Matcher, mask: np.ndarray) -> list[ReferenceCount]:
+    """Return every identifier the masked documents cite, with counts and first/last month."""
+    arrays = cited_keys(matcher)
+    if not arrays.values:
+        return []
+    counts = arrays.counts(mask, np.flatnonzero(mask))
+    if not counts:
+        return []
+    size = len(arrays.values)
+    lengths = np.diff(np.append(arrays.starts, len(arrays.pair_doc)))
+    pair_value = np.repeat(np.arange(size), lengths)
+    chosen = mask[arrays.pair_doc]
+    docs, values = arrays.pair_doc[chosen], pair_value[chosen]
+    ranks = matcher.sort_key("month")[docs]
+    dated = ranks >= 0
+    low = np.full(size, np.iinfo(np.int64).max)
+    high = np.full(size, -1)
+    np.minimum.at(low, values[dated], ranks[dated])
+    np.maximum.at(high, values[dated], ranks[dated])
+    months = month_terms(matcher)
+    index = {v: i for i, v in enumerate(arrays.values)}
+    out = []
+    for key, n in counts.items():
+        i = index[key]
+        first = months[low[i]] if high[i] >= 0 else None
+        last = months[high[i]] if high[i] >= 0 else None
+        shown = _display_key(key)
+        out.append(ReferenceCount(shown, _kind(shown), n, first, last))
+    return out
+
+
+def month_terms(matcher: Matcher) -> list[str]:
+    """Return the month field's terms in rank order (as Matcher.sort_key ranks them)."""
+    found = matcher.arrays.facets.get("month:terms")
+    if found is None:
+        found = matcher.arrays.facets["month:terms"] = list(matcher.reader.field_terms("month"))
+    return found
+
+
+@lru_cache(maxsize=100_000)
+def _kind(key: str) -> str:
+    return kind_of(key)
+
+
+@lru_cache(maxsize=100_000)
+def _display_key(term: str) -> str:
+    # Index terms are lower case (dm-12256); reports and links spell DM-12256.
+    return normalise_key(term) or term.upper()
+
+
+def index_key(key: str) -> str:
+    """Return the `refs` index term of an identifier (DM-12256 -> dm-12256)."""
+    return canonical_key(key).lower()

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from ingest.identifiers import kind_of, normalise_key, parent_document, url_of
 from ingest.models import Report
-from ingest.wbs import GUIDE_NAMES
 
-from .facets import PART_LABELS
+from .facets import PART_LABELS, element_label
 from .facets import wbs_labels as _wbs_labels
 from .history import (
     CHANGES,
@@ -202,8 +201,8 @@ def wbs_labels(index: Index) -> dict[str, str]:
 
 
 def wbs_label(labels: dict[str, str], code: str) -> str:
-    """Return a code's title from the reports, else DM's guide, else the code itself."""
-    return labels.get(code) or GUIDE_NAMES.get(code) or ROOT_LABELS.get(code) or code
+    """Return a code's title from the reports, else DM's guide, else after its named parent."""
+    return element_label(labels, code, ROOT_LABELS)
 
 
 def ref_history(index: Index, key: str) -> RefHistory | None:

@@ -43,6 +43,9 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    # A month range (YYYY-MM, either end open), ANDed with the facets.
+    month_from: str | None = None
+    month_to: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_LENGTH:
@@ -58,6 +61,16 @@ class SearchRequest:
             if isinstance(values, str):
                 values = (values,)
             object.__setattr__(self, name, tuple(dict.fromkeys(_check(name, v) for v in values)))
+        for name, label in (("month_from", "from"), ("month_to", "to")):
+            value = getattr(self, name) or None
+            if value is not None and not (isinstance(value, str) and _MONTH_RE.fullmatch(value)):
+                raise QueryError(f"{label} must be a month YYYY-MM, not {value!r}")
+            object.__setattr__(self, name, value)
+        if self.month_from and self.month_to and self.month_from > self.month_to:
+            # From January back to December means December to January.
+            first, last = self.month_to, self.month_from
+            object.__setattr__(self, "month_from", first)
+            object.__setattr__(self, "month_to", last)
 
     def selected(self, facet: str) -> tuple[str, ...]:
         """Return the values selected in one facet."""
@@ -138,11 +151,16 @@ class FacetValue:
 
 @dataclass(frozen=True)
 class Facet:
-    """A facet's values, counted under every other facet's selection but not its own."""
+    """A facet's values, counted under every other facet's selection but not its own.
+
+    counted is the number of documents they were counted over (what the
+    search gives with nothing of this facet, or of its group, selected).
+    """
 
     name: str
     label: str
     values: tuple[FacetValue, ...]
+    counted: int = 0
 
 
 @dataclass(frozen=True)
@@ -156,6 +174,34 @@ class SearchResult:
     facets: dict[str, Facet]
     suggestion: str | None = None
     notice: str | None = None
+    # Every month the index holds, oldest first (for a from/to control).
+    months: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReferenceCount:
+    """One distinct identifier the selected documents cite: how many, first and last month."""
+
+    key: str
+    kind: str
+    sections: int
+    first_month: str | None
+    last_month: str | None
+
+
+@dataclass(frozen=True)
+class ReferenceResult:
+    """The distinct identifiers a search and its facets select, most cited first.
+
+    kinds counts the distinct identifiers of each kind before the ref_kind
+    selection narrows the list (what choosing a kind gives); documents is the
+    number of selected documents citing any of the keys listed.
+    """
+
+    request: SearchRequest
+    references: tuple[ReferenceCount, ...]
+    kinds: dict[str, int]
+    documents: int
 
 
 @dataclass(frozen=True)

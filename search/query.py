@@ -11,6 +11,7 @@ written is searched as its plain words, and the result says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import islice
 
@@ -40,9 +41,9 @@ from whoosh.searching import Searcher
 from .documents import stored_common
 from .engine import Matcher, arrays_for, top
 from .errors import WHOOSH_ERRORS, QueryError
-from .facets import count_facets, facet_mask
+from .facets import cited_keys, count_facets, filter_masks, index_key, reference_counts
 from .indexer import Index
-from .models import FACETS, Hit, SearchRequest, SearchResult
+from .models import Hit, ReferenceResult, SearchRequest, SearchResult
 from .schema import (
     DEFAULT_FIELDS,
     QUERY_ALIASES,
@@ -209,14 +210,38 @@ def _capped(node: MultiTerm, reader, shown: MultiTerm) -> list[tuple[str, str]]:
 
 
 def _pattern(node: MultiTerm) -> str:
-    """Name a wildcard (`title:pipe…`) or a range (`text:[a TO z]`) as the user wrote it."""
+    """Name a wildcard (`pipe*`) or a range (`[a TO z]`) as the user wrote it.
+
+    A field is named only when the user can have typed it (`month:[…]`), by
+    the name the query language uses, never by an index field a bare word
+    searches (`title`, `text`).
+    """
     if isinstance(node, TermRange):
-        return f"{node.field()}:[{node.start} TO {node.end}]"
-    return f"{node.field()}:{getattr(node, 'text', node)}…"
+        shown = f"[{node.start} TO {node.end}]"
+    elif isinstance(node, Prefix):
+        shown = f"{_text(node.text)}*"
+    else:
+        shown = _text(getattr(node, "text", str(node)))
+    field = node.field()
+    if field in DEFAULT_FIELDS:
+        return shown
+    return f"{_FIELD_NAMES.get(field, field)}:{shown}"
+
+
+# The query-language name of an index field that has an alias.
+_FIELD_NAMES: dict[str, str] = {field: names[0] for field, names in QUERY_ALIASES.items()}
 
 
 def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _filtered(snap, request: SearchRequest, text_q: Query | None):
+    """Return (matcher, checked query, query mask, filter masks) of a request in a snapshot."""
+    text_q = check_wildcards(text_q, snap.searcher)
+    matcher = Matcher(snap.searcher, arrays_for(snap.searcher, snap.cache))
+    text_mask = matcher.mask(text_q) & matcher.arrays.searchable
+    return matcher, text_q, text_mask, filter_masks(matcher, request)
 
 
 def search(index: Index, request: SearchRequest) -> SearchResult:
@@ -224,14 +249,12 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
     text_q, notice = parse_query(request.q)
     with index.reading() as snap:
         searcher = snap.searcher
-        text_q = check_wildcards(text_q, searcher)
-        matcher = Matcher(searcher, arrays_for(searcher, snap.cache))
-        text_mask = matcher.mask(text_q) & matcher.arrays.searchable
-        filters = {name: facet_mask(matcher, name, request.selected(name)) for name in FACETS}
+        matcher, text_q, text_mask, filters = _filtered(snap, request, text_q)
         main = _combine(text_mask, filters.values())
         total = int(main.sum())
         hits = _page(searcher, matcher, text_q, main, request)
         facets = count_facets(snap, matcher, text_mask, filters, main, request)
+        months = tuple(matcher.facet("month").values)
         suggestion = None
         if request.q and notice is None:
             filter_mask = _combine(matcher.arrays.searchable, filters.values())
@@ -246,7 +269,67 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
         facets=facets,
         suggestion=suggestion,
         notice=notice,
+        months=months,
     )
+
+
+def references(index: Index, request: SearchRequest) -> ReferenceResult:
+    """Return the distinct identifiers cited by the documents a search selects.
+
+    Exact under every filter: the keys cited by the matching documents, each
+    with the number of them citing it. A ref_kind selection keeps the keys of
+    those kinds (kinds counts every kind, so a choice of kind says what it gives).
+    Ordered by documents citing, most first, then by key.
+    """
+    with index.reading() as snap:
+        matcher, _, text_mask, filters = _filtered(snap, request, parse_query(request.q)[0])
+        # Any document citing a key of the chosen kinds is in the ref_kind filter,
+        # so counting without it and keeping those kinds gives the same counts.
+        mask = _combine(text_mask, (f for g, f in filters.items() if g != "ref_kind"))
+        found = reference_counts(matcher, mask)
+        chosen = set(request.ref_kind)
+        listed = [r for r in found if not chosen or r.kind in chosen]
+        listed.sort(key=lambda r: (-r.sections, r.key))
+        documents = 0
+        if listed:
+            documents = int((mask & _citing(matcher, [r.key for r in listed])).sum())
+    kinds: dict[str, int] = {}
+    for ref in found:
+        kinds[ref.kind] = kinds.get(ref.kind, 0) + 1
+    return ReferenceResult(request, tuple(listed), kinds, documents)
+
+
+def _citing(matcher: Matcher, keys: list[str]) -> np.ndarray:
+    arrays = cited_keys(matcher)
+    index = {v: i for i, v in enumerate(arrays.values)}
+    out = np.zeros(matcher.arrays.size, dtype=bool)
+    ends = np.append(arrays.starts[1:], len(arrays.pair_doc))
+    for key in keys:
+        i = index[index_key(key)]
+        out[arrays.pair_doc[arrays.starts[i] : ends[i]]] = True
+    return out
+
+
+def iter_hits(index: Index, request: SearchRequest) -> Iterator[Hit]:
+    """Yield every hit of a search in its order (all pages; snippets left empty).
+
+    For exports: one snapshot is held while the caller consumes the hits, and
+    stored fields are read one document at a time.
+    """
+    with index.reading() as snap:
+        searcher = snap.searcher
+        matcher, text_q, text_mask, filters = _filtered(snap, request, parse_query(request.q)[0])
+        main = _combine(text_mask, filters.values())
+        keys, scores = _order(matcher, text_q, request)
+        docs = top(keys, main, 0, int(main.sum()))
+        for d in docs:
+            fields = searcher.stored_fields(d)
+            yield Hit(
+                **stored_common(fields),
+                snippet="",
+                snippet_text="",
+                score=round(float(scores[d]), 4),
+            )
 
 
 def _combine(mask: np.ndarray, filters) -> np.ndarray:
@@ -277,17 +360,24 @@ def _page(
 ) -> tuple[Hit, ...]:
     start = (request.page - 1) * request.per_page
     stop = start + request.per_page
-    sort = "newest" if request.sort == "relevance" and text_q is None else request.sort
-    scores = matcher.scores(text_q)
-    if sort == "relevance":
-        keys = [-scores]
-    else:
-        month = matcher.sort_key("month")
-        keys = [-month if sort == "newest" else np.where(month < 0, month.max() + 1, month)]
-        keys.append(-scores)
+    keys, scores = _order(matcher, text_q, request)
     docs = top(keys, main, start, stop)
     terms = highlight_terms(text_q, searcher)
     return tuple(_hit(searcher.stored_fields(d), float(scores[d]), terms) for d in docs)
+
+
+def _order(
+    matcher: Matcher, text_q: Query | None, request: SearchRequest
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Return the sort keys of the request's order and every document's score."""
+    sort = "newest" if request.sort == "relevance" and text_q is None else request.sort
+    scores = matcher.scores(text_q)
+    if sort == "relevance":
+        return [-scores], scores
+    month = matcher.sort_key("month")
+    keys = [-month if sort == "newest" else np.where(month < 0, month.max() + 1, month)]
+    keys.append(-scores)
+    return keys, scores
 
 
 def _hit(fields: dict, score: float | None, terms: frozenset[str]) -> Hit:

@@ -8,6 +8,7 @@ to install it: they are never skipped.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import urllib.request
@@ -281,7 +282,7 @@ def test_an_identifier_link_shows_every_mention(page: Page, server: Server):
     expect(page.locator("h1")).to_have_text(re.compile(r"DM-12256\s+JIRA ticket"))
     expect(page.locator(".summary")).to_have_text(
         re.compile(
-            r"6 mentions in 5 reports;\s+first seen in August 2017, last seen in December 2017\."
+            r"6 mentions in 5 months;\s+first seen in August 2017, last seen in December 2017\."
         )
     )
     expect(page.locator(".month-group h2")).to_have_text(
@@ -331,7 +332,7 @@ def test_a_due_date_moved_earlier_is_shown_as_a_pull_in(page: Page, server: Serv
     rows.last.get_by_role("link", name="DLP-802").click()
     expect(page).to_have_url(server.url("/milestones/DLP-802"))
     summary = page.locator(".page-header .summary")
-    expect(summary).to_contain_text("Pulled in once (pulled in in October 2017)")
+    expect(summary).to_contain_text("Pulled in once (moved earlier in October 2017)")
     expect(summary).not_to_contain_text("Slipped")
     cells = page.locator("table.data tbody tr").evaluate_all(
         "trs => trs.map(tr => [...tr.children].slice(0, 5).map(c => c.textContent.trim()))"
@@ -369,10 +370,10 @@ def test_slash_key_focuses_the_query_box(page: Page, server: Server):
     page.keyboard.type("DM-12256")
     page.keyboard.press("Enter")
     expect(page).to_have_url(server.url("/?q=DM-12256"))
-    # Keyboard focus is visible: the first Tab reaches the skip link, outlined.
+    # Keyboard focus is visible: the first Tab reaches the skip links, outlined.
     page.keyboard.press("Tab")
     focused = page.locator(":focus")
-    expect(focused).to_have_text("Skip to content")
+    expect(focused).to_have_text("Skip to results")
     outline = focused.evaluate("e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).left]")
     assert outline[0] == "solid" and not outline[1].startswith("-")
 
@@ -504,3 +505,164 @@ def test_screenshots_of_the_main_pages(page: Page):
         expect(page.locator("h1")).to_be_visible()
         data = screenshot(page, name)
         assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000, name
+
+
+def all_hits(server: Server, query: str) -> list[dict]:
+    """Every hit of a search, page after page of the API."""
+    hits, number = [], 1
+    while True:
+        data = api(server, f"/api/search?{query}&per_page=100&page={number}")
+        hits += data["hits"]
+        if number >= data["pages"]:
+            return hits
+        number += 1
+
+
+def test_the_time_facet_never_leads_to_zero_results(page: Page, server: Server):
+    page.goto("/?q=Qserv")
+    time = page.locator("section.facet-time")
+    time.locator("a.facet-value", has_text="October 2017").click()
+    time.locator("a.facet-value", has_text="November 2017").click()
+    expect(page).to_have_url(server.url("/?q=Qserv&month=2017-10&month=2017-11"))
+    both = api(server, "/api/search?q=Qserv&month=2017-10&month=2017-11")["total"]
+    expect(heading(page)).to_contain_text(f"{both} results for")
+    # Every choice the tree offers gives results; none is a way to "No results".
+    links = time.locator("a.facet-value").evaluate_all("as => as.map(a => a.href)")
+    assert len(links) == 6  # the year and its five months
+    for href in links:
+        page.goto(href)
+        expect(heading(page)).to_have_text(re.compile(r"^\s*[1-9][\d,]* results?\s+for"))
+    # Choosing the year selects all its months; a month then narrows it.
+    page.goto("/?q=Qserv&month=2017-10&month=2017-11")
+    time.locator("li.year > a.facet-value").click()
+    expect(page).to_have_url(server.url("/?q=Qserv&year=2017"))
+    expect(time.locator(".facet-children a.is-selected")).to_have_count(5)
+    expect(heading(page)).to_contain_text(f"{api(server, '/api/search?q=Qserv')['total']} results")
+    time.locator("a.facet-value", has_text="September 2017").click()
+    expect(page).to_have_url(server.url("/?q=Qserv&month=2017-09&year=2017"))
+    september = api(server, "/api/search?q=Qserv&month=2017-09")["total"]
+    expect(heading(page)).to_contain_text(f"{september} results for")
+    assert set(hit_months(page)) == {"September 2017"}
+
+
+def test_a_month_range_from_the_form_and_as_a_chip(page: Page, server: Server):
+    page.goto("/?q=Qserv")
+    page.locator("#range-from").select_option("2017-09")
+    page.locator("#range-to").select_option("2017-10")
+    page.locator(".range-form button").click()
+    expect(page).to_have_url(server.url("/?q=Qserv&from=2017-09&to=2017-10"))
+    expected = api(server, "/api/search?q=Qserv&month=2017-09&month=2017-10")["total"]
+    expect(heading(page)).to_contain_text(f"{expected} results for")
+    chip = page.locator("a.chip-range")
+    expect(chip).to_contain_text("Months: September 2017 to October 2017")
+    chip.click()
+    expect(page).to_have_url(server.url("/?q=Qserv"))
+    page.goto("/?q=" + quote("Qserv month:[2017-09 TO 2017-10]"))
+    typed = page.locator("a.chip-query_range")
+    expect(typed).to_contain_text("September 2017 to October 2017")
+    typed.click()
+    expect(page.locator("#q")).to_have_value("Qserv")
+
+
+def test_the_references_view_lists_exactly_the_distinct_tickets(page: Page, server: Server):
+    query = "wbs=1.02C.06&year=2017&ref_kind=jira"
+    page.goto(f"/?{query}")
+    page.locator(".view-tabs").get_by_role("link", name="Identifiers cited").click()
+    expect(page).to_have_url(server.url(f"/?{query}&view=refs"))
+    tickets = {
+        r["key"] for h in all_hits(server, query) for r in h["references"] if r["kind"] == "jira"
+    }
+    assert len(tickets) == 13
+    rows = page.locator("table.refs-table tbody tr")
+    expect(rows).to_have_count(len(tickets))
+    keys = rows.locator("th").all_inner_texts()
+    assert sorted(keys) == sorted(tickets) and len(set(keys)) == len(keys)
+    expect(rows.locator("td:nth-child(2)")).to_have_text(["JIRA ticket"] * len(tickets))
+    expect(heading(page)).to_contain_text(f"{len(tickets)} identifiers cited in")
+    rows.first.locator("th a").click()
+    expect(page).to_have_url(re.compile(r"/ref/DM-\d+$"))
+
+
+def test_the_csv_of_a_150_hit_search_has_150_rows(page: Page, server: Server):
+    query = "q=worked&part=accomplishments"
+    page.goto(f"/?{query}")
+    expect(heading(page)).to_contain_text("150 results for")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download all 150 as CSV").click()
+    path = download.value.path()
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 150
+    assert list(rows[0]) == ["report", "month", "wbs", "part", "title", "page", "url", "keys"]
+    assert {r["part"] for r in rows} == {"accomplishments"}
+    expected = [server.url(h["url"]) for h in all_hits(server, query)]
+    assert [r["url"] for r in rows] == expected
+
+
+def test_the_first_facet_is_a_few_tab_presses_away(page: Page):
+    page.goto("/?q=Qserv")
+    skips = page.locator("nav.page-skips a")
+    # Visible without focus, first in the Tab order.
+    expect(skips).to_have_text(["Skip to results", "Skip to filters"])
+    expect(skips.first).to_be_in_viewport()
+    presses = 0
+    for _ in range(2):
+        page.keyboard.press("Tab")
+        presses += 1
+    expect(page.locator(":focus")).to_have_text("Skip to filters")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    presses += 1
+    focused = page.locator(":focus")
+    expect(focused).to_have_attribute("class", re.compile(r"facet-value"))
+    assert focused.evaluate("a => !!a.closest('#filters')")
+    assert presses <= 5
+    # Chart bars are out of the Tab order (the Time facet does their job).
+    expect(page.locator("svg.bar-chart a.bar")).to_have_count(5)
+    tabbable = page.locator("svg.bar-chart a.bar").evaluate_all(
+        "bars => bars.filter(b => b.tabIndex >= 0).length"
+    )
+    assert tabbable == 0
+
+
+def test_the_sort_menu_can_be_driven_with_arrow_keys(page: Page, server: Server):
+    page.goto("/?q=Qserv")
+    menu = page.locator("#sort")
+    menu.focus()
+    page.keyboard.press("ArrowDown")
+    expect(menu).to_have_value("newest")
+    page.keyboard.press("ArrowDown")
+    expect(menu).to_have_value("oldest")
+    # Arrow keys only moved the choice: no page was loaded.
+    expect(page).to_have_url(server.url("/?q=Qserv"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(server.url("/?q=Qserv&sort=oldest"))
+    # Picked with the pointer, the choice applies at once.
+    page.locator("#sort").select_option("newest")
+    expect(page).to_have_url(server.url("/?q=Qserv&sort=newest"))
+
+
+NEW_VIEWS = {
+    "time-range": "/?q=Qserv&from=2017-09&to=2017-11&month=2017-10",
+    "references-view": "/?ref_kind=jira&wbs=1.02C.06&year=2017&view=refs",
+    "milestone-pull-in": "/milestones/DLP-802",
+    "milestones-by-slip": "/milestones?sort=slip_days",
+    "ref-summary": "/ref/DM-12256",
+    "wbs-summary": "/wbs/1.02C.03",
+}
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_screenshots_of_the_new_views(browser: Browser, server: Server, watch: Watch, width: int):
+    page = open_page(browser, server, watch, viewport={"width": width, "height": 900})
+    try:
+        for name, path in NEW_VIEWS.items():
+            page.goto(path)
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1], (path, widths)
+            assert screenshot(page, f"{name}-{width}").startswith(PNG_SIGNATURE)
+    finally:
+        page.context.close()
+    watch.assert_clean()

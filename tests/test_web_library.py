@@ -103,7 +103,8 @@ def test_wbs_history_lists_children_and_previous_plans(index):
     assert history.title == "Science Data Archive & Application Services"
     assert [c for c, _ in history.children] == ["1.02C.06.00", "1.02C.06.01", "1.02C.06.02"]
     labels = dict(history.children)
-    assert labels["1.02C.06.01"] == "1.02C.06.01"  # no report names this level
+    # No report titles this level and DM's guide does not name it: named after its parent.
+    assert labels["1.02C.06.01"] == "Science Data Archive & Application Services: .01"
     second = history.months[1]
     assert second.previous_month == "2017-07"
     assert [d.wbs for d in second.previous_planned] == [d.wbs for d in history.months[0].planned]

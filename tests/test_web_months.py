@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.fixtures.months import FIXTURE_MONTHS, PULLED_IN_MILESTONE, SLIPPED_MILESTONE, marker
-from tests.web_support import MONTH_ID, months_app
+from tests.web_support import MONTH_ID, get_json, months_app
 
 
 def rid(month: str) -> str:
@@ -17,12 +17,6 @@ def rid(month: str) -> str:
 @pytest.fixture(scope="session")
 def client(tmp_path_factory):
     return months_app(tmp_path_factory).test_client()
-
-
-def get_json(client, url: str) -> dict:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.get_data(as_text=True))
-    return response.get_json()
 
 
 def get_html(client, url: str) -> str:
@@ -69,7 +63,9 @@ def test_a_due_date_moved_earlier_is_a_pull_in_not_a_slip(client):
     assert data["slip_months"] == [] and data["pull_in_months"] == ["2017-10"]
     assert data["changes_sentence"] == "Pulled in once"
     page = get_html(client, f"/milestones/{PULLED_IN_MILESTONE}")
-    assert "Pulled in once</span> (pulled in in October 2017); total slip \u221261 days." in page
+    assert (
+        "Pulled in once</span> (moved earlier in October 2017); total slip \u221261 days." in page
+    )
     assert "Slipped</strong>" not in page and "is-slip" not in page
     assert len(re.findall(r'<tr class="is-pull-in">', page)) == 1
     assert len(re.findall(r'<polygon class="due-point is-pull-in"', page)) == 1
@@ -160,8 +156,10 @@ def test_search_month_facet_chart_and_chips(client):
     ]
     (chip,) = narrowed["chips"]
     assert (chip["label"], chip["url"]) == ("October 2017", "/?q=DCR")
+    # A bar adds its month to the selection; the selected bar's link removes it.
+    assert narrowed["chart"][3]["url"] == "/?q=DCR&month=2017-10&month=2017-11"
     page = get_html(client, "/?q=DCR&month=2017-10")
-    assert 'class="bar is-selected" href="/?q=DCR&amp;month=2017-10"' in page
+    assert 'class="bar is-selected" href="/?q=DCR" tabindex="-1"' in page
     assert "Month: October 2017" in page
     group = narrowed["month_groups"][0]
     assert group["value"] == "2017" and len(group["months"]) == 4

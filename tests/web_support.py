@@ -28,6 +28,13 @@ XSS_ATTR = '"><svg onload=alert(2)>'
 _built: dict[str, object] = {}
 
 
+def get_json(client, url: str) -> dict:
+    """GET a JSON twin with a Flask test client; fail with the answer unless it is 200."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.get_data(as_text=True))
+    return response.get_json()
+
+
 def _once(key: str, build):
     if key not in _built:
         _built[key] = build()

@@ -33,11 +33,11 @@ def init_app(app: Flask) -> None:
 
 
 def wants_json_error() -> bool:
-    """Return whether an error should be JSON: API routes and JSON twins get JSON."""
+    """Return whether an error should be JSON: API routes, JSON and CSV twins get JSON."""
     fmt = request.args.get("format", "")
     return (
         request.path.startswith(API_PREFIX)
-        or request.path.endswith(JSON_SUFFIX)
+        or request.path.endswith((JSON_SUFFIX, ".csv"))
         or (fmt == "json" and fmt in FORMATS)
     )
 

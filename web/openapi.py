@@ -14,8 +14,17 @@ from search import FACETS, MAX_PER_PAGE, SORTS
 from search.library import CHANGES
 from search.models import DEFAULT_PER_PAGE, MAX_QUERY_LENGTH
 
+from .csv_export import (
+    CSV_MIMETYPE,
+    HISTORY_COLUMNS,
+    HIT_COLUMNS,
+    MILESTONE_COLUMNS,
+    REF_COLUMNS,
+)
 from .params import MAX_PAGE
 from .views.milestones import MILESTONE_SORTS
+from .views.refs import REF_MONTHS_PER_PAGE
+from .views.search import DEFAULT_REF_SORT, DEFAULT_VIEW, REF_SORTS, VIEWS
 from .views.wbs import MONTHS_PER_PAGE, WBS_ORDERS
 
 VERSION = "1.0.0"
@@ -91,9 +100,36 @@ HIT = _object(
         "url": URL,
         "file_url": URL,
         "page": _nullable({"type": "integer", "minimum": 1}),
-        "references": _array(STR),
+        "references": _array(_ref("HitReference")),
     },
     closed=True,
+)
+HIT_REFERENCE = _object(
+    {"key": STR, "kind": {"type": "string", "enum": list(REF_KINDS)}}, closed=True
+)
+REFERENCE_ROW = _object(
+    {
+        "key": STR,
+        "kind": {"type": "string", "enum": list(REF_KINDS)},
+        "sections": {"type": "integer", "minimum": 1},
+        "first_month": _nullable(MONTH),
+        "last_month": _nullable(MONTH),
+        "url": URL,
+    }
+)
+REFERENCE_VIEW = _object(
+    {
+        "total": INT,
+        "documents": INT,
+        "page": {"type": "integer", "minimum": 1},
+        "pages": {"type": "integer", "minimum": 1},
+        "sort": {"type": "string", "enum": list(REF_SORTS)},
+        "kinds": _array(
+            _object({"value": STR, "label": STR, "count": INT, "selected": BOOL, "url": URL})
+        ),
+        "references": _array(REFERENCE_ROW),
+        "csv_url": URL,
+    }
 )
 _RESULT_FIELDS = {
     "query": STR,
@@ -122,6 +158,30 @@ SEARCH_PAGE = _object(
         ),
         "chips": _array(_object({"facet": STR, "value": STR, "label": STR, "url": URL})),
         "chart": _array(_object({"month": MONTH, "count": INT, "selected": BOOL, "url": URL})),
+        "month_groups": _array(
+            _object(
+                {
+                    "value": {"type": "string", "pattern": YEAR_PATTERN},
+                    "count": INT,
+                    "selected": BOOL,
+                    "narrowed": BOOL,
+                    "url": URL,
+                    "months": _array(
+                        _object({"value": MONTH, "count": INT, "selected": BOOL, "url": URL})
+                    ),
+                }
+            )
+        ),
+        "view": {"type": "string", "enum": list(VIEWS)},
+        "refs": REFERENCE_VIEW,
+        "csv_url": URL,
+        "range": _object(
+            {
+                "from": _nullable(MONTH),
+                "to": _nullable(MONTH),
+                "months": _array(_object({"value": MONTH, "label": STR})),
+            }
+        ),
         "pagination": _object(
             {
                 "previous": _nullable(URL),
@@ -129,7 +189,8 @@ SEARCH_PAGE = _object(
                 "pages": _array({"type": "object"}),
             }
         ),
-    }
+    },
+    optional=("refs",),
 )
 REPORT_SUMMARY = _object(
     {
@@ -212,8 +273,25 @@ MENTION_MONTH = _object(
         ),
     }
 )
+MONTH_SUMMARY = _object(
+    {
+        "months": INT,
+        "total": INT,
+        "first_month": _nullable(MONTH),
+        "last_month": _nullable(MONTH),
+        "chart": _array(_object({"month": MONTH, "count": INT})),
+    }
+)
+PAGING = {
+    "page": {"type": "integer", "minimum": 1},
+    "pages": {"type": "integer", "minimum": 1},
+    "previous_url": _nullable(URL),
+    "next_url": _nullable(URL),
+}
 REF_PAGE = _object(
     {
+        "summary": _ref("MonthSummary"),
+        **PAGING,
         "key": STR,
         "kind": {"type": "string", "enum": list(REF_KINDS)},
         "url": URL,
@@ -291,6 +369,7 @@ MILESTONE_PAGE = _object(
 )
 WBS_PAGE = _object(
     {
+        "summary": _ref("MonthSummary"),
         "code": STR,
         "title": STR,
         "ancestors": _array(_ref("WbsLink")),
@@ -319,6 +398,9 @@ SCHEMAS: dict[str, dict] = {
     "Error": _object({"error": STR}, closed=True),
     "FacetValue": FACET_VALUE,
     "Hit": HIT,
+    "HitReference": HIT_REFERENCE,
+    "MonthSummary": MONTH_SUMMARY,
+    "ReferenceRow": REFERENCE_ROW,
     "SearchResponse": SEARCH_RESPONSE,
     "SearchPage": SEARCH_PAGE,
     "ReportSummary": REPORT_SUMMARY,
@@ -380,6 +462,20 @@ SEARCH_PARAMETERS = [
     _facet_param("kind", {"type": "string", "enum": KINDS}, "Document kind."),
     _facet_param("ref_kind", {"type": "string", "enum": list(REF_KINDS)}, "Kind of identifier."),
     {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "description": "First month of a range, YYYY-MM (ANDed with the facets)." + BLANK,
+        "schema": _blank_ok(MONTH),
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "description": "Last month of a range, YYYY-MM (from after to: the two swap)." + BLANK,
+        "schema": _blank_ok(MONTH),
+    },
+    {
         "name": "sort",
         "in": "query",
         "required": False,
@@ -408,6 +504,45 @@ SEARCH_PARAMETERS = [
         ),
     },
 ]
+
+
+VIEW_PARAMETERS = [
+    {
+        "name": "view",
+        "in": "query",
+        "required": False,
+        "description": "hits: the matching sections; refs: the distinct identifiers they cite "
+        "(a ref_kind selection keeps those kinds)." + BLANK,
+        "schema": _blank_ok({"type": "string", "enum": list(VIEWS), "default": DEFAULT_VIEW}),
+    },
+    {
+        "name": "ref_sort",
+        "in": "query",
+        "required": False,
+        "description": "Order of the identifiers (view=refs)." + BLANK,
+        "schema": _blank_ok(
+            {"type": "string", "enum": list(REF_SORTS), "default": DEFAULT_REF_SORT}
+        ),
+    },
+]
+# A CSV export has every row: the paging parameters do not apply.
+CSV_SEARCH_PARAMETERS = [
+    p for p in SEARCH_PARAMETERS + VIEW_PARAMETERS if p["name"] not in ("page", "per_page")
+]
+
+
+def _csv(summary: str, columns, params: list | None = None, found: bool = False) -> dict:
+    responses = {
+        "200": {
+            "description": f"{summary} Columns: {', '.join(columns)}.",
+            "content": {CSV_MIMETYPE: {"schema": {"type": "string"}}},
+        },
+        **ERRORS,
+        **(NOT_FOUND if found else {}),
+    }
+    if found:
+        responses["301"] = {"description": "Redirect to the identifier's canonical spelling."}
+    return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
 
 
 def _json(schema: str, description: str) -> dict:
@@ -481,6 +616,10 @@ def _paths() -> dict:
         "description": f"Page of {MONTHS_PER_PAGE} months." + BLANK,
         "schema": _blank_ok({"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     }
+    ref_page = {
+        **wbs_page,
+        "description": f"Page of {REF_MONTHS_PER_PAGE} months of mentions." + BLANK,
+    }
     return {
         url_for("api.search"): _get("Search the reports.", "SearchResponse", SEARCH_PARAMETERS),
         url_for("api.openapi"): {
@@ -489,18 +628,33 @@ def _paths() -> dict:
                 "responses": {"200": {"description": "OpenAPI 3.1 document."}},
             }
         },
-        "/search.json": _get("The search page's data.", "SearchPage", SEARCH_PARAMETERS),
+        "/search.json": _get(
+            "The search page's data.", "SearchPage", SEARCH_PARAMETERS + VIEW_PARAMETERS
+        ),
+        "/search.csv": _csv(
+            "Every hit of a search (view=refs: every identifier its hits cite, columns "
+            f"{', '.join(REF_COLUMNS)}).",
+            HIT_COLUMNS,
+            CSV_SEARCH_PARAMETERS,
+        ),
         "/reports.json": _get("Every indexed report, newest first.", "ReportList"),
         "/reports/{rid}.json": _get("One report.", "Report", [report_id], found=True),
         "/files/{rid}.json": _get(
             "Facts of a report's original file.", "ReportSummary", [report_id], found=True
         ),
         "/ref/{key}.json": _get(
-            "Every mention of an identifier, by month.", "RefPage", [key], found=True
+            "Every mention of an identifier, by month.", "RefPage", [key, ref_page], found=True
         ),
         "/milestones.json": _get("Every milestone.", "MilestoneList", [milestone_sort]),
+        "/milestones.csv": _csv("Every milestone.", MILESTONE_COLUMNS, [milestone_sort]),
         "/milestones/{mid}.json": _get(
             "A milestone's due date in every report.", "MilestonePage", [mid], found=True
+        ),
+        "/milestones/{mid}.csv": _csv(
+            "A milestone's due date in every report.", HISTORY_COLUMNS, [mid], found=True
+        ),
+        "/wbs.json": _get(
+            "DM's element (1.02C), as /wbs/1.02C.json.", "WbsPage", [order, wbs_page]
         ),
         "/wbs/{code}.json": _get(
             "A WBS element month by month.", "WbsPage", [code, order, wbs_page], found=True

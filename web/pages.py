@@ -9,16 +9,30 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_file, url_for
 
 from ingest.references import kind_of
-from search import library
+from search import QueryError, library
 
 from . import ids
+from .csv_export import (
+    HISTORY_COLUMNS,
+    HIT_COLUMNS,
+    MILESTONE_COLUMNS,
+    REF_COLUMNS,
+    csv_response,
+)
 from .render import JSON_SUFFIX, page, wants_json
 from .store import get_index
-from .views.milestones import milestone_model, milestones_model
+from .views.milestones import history_rows, milestone_model, milestone_rows, milestones_model
 from .views.refs import ref_model
 from .views.reports import report_model, report_summary, reports_model
-from .views.search import search_model
-from .views.wbs import wbs_model, wbs_params
+from .views.search import (
+    failed_search_model,
+    hit_rows,
+    ref_rows,
+    ref_sort,
+    search_model,
+    search_view,
+)
+from .views.wbs import page_number, wbs_model, wbs_params
 
 bp = Blueprint("pages", __name__)
 
@@ -48,13 +62,31 @@ def canonical_redirect(endpoint: str, **values):
 
 
 def search():
-    """The search page: query box, facets, chart, results."""
-    return page("search.html", search_model(request.args))
+    """The search page: query box, facets, chart, results (or the identifiers they cite).
+
+    A query that cannot be run keeps the page: the form, the filters' facets
+    and the message, with status 400 (the JSON twin answers {"error": ...}).
+    """
+    try:
+        return page("search.html", search_model(request.args))
+    except QueryError as exc:
+        if wants_json():
+            raise
+        return page("search.html", failed_search_model(request.args, exc), status=400)
 
 
 # "/" first: url_for("pages.search") builds the first rule registered.
 bp.add_url_rule("/", view_func=search, methods=["GET"])
 twin("/search")(search)
+
+
+@bp.get("/search.csv")
+def search_csv():
+    """Every hit of a search as CSV (view=refs: every identifier the hits cite)."""
+    ref_sort(request.args)  # refused (400) when unknown, whichever view
+    if search_view(request.args) == "refs":
+        return csv_response("identifiers", REF_COLUMNS, ref_rows(request.args))
+    return csv_response("search", HIT_COLUMNS, hit_rows(request.args))
 
 
 @twin("/reports")
@@ -92,13 +124,15 @@ def identified_page(
 
 @twin("/ref/<key>")
 def ref(key: str):
-    """Every mention of an identifier, month by month."""
+    """Every mention of an identifier, month by month (a page of months at a time)."""
+    number = request.args.get("page")
+    page_number(number)  # a bad page is refused (400) before a spelling is redirected
     return identified_page(
         "pages.ref",
         "key",
         key,
         ids.identifier(key),
-        ref_model,
+        lambda canonical: ref_model(canonical, number),
         "ref.html",
         "No indexed report mentions {}.",
     )
@@ -108,6 +142,24 @@ def ref(key: str):
 def milestones():
     """Every milestone with its latest due date and number of slips."""
     return page("milestones.html", milestones_model(request.args.get("sort")))
+
+
+@bp.get("/milestones.csv")
+def milestones_csv():
+    """Every milestone of /milestones as CSV, in the order asked for."""
+    return csv_response("milestones", MILESTONE_COLUMNS, milestone_rows(request.args.get("sort")))
+
+
+@bp.get("/milestones/<mid>.csv")
+def milestone_csv(mid: str):
+    """One milestone's due date in every report that listed it, as CSV."""
+    canonical = ids.identifier(mid)
+    if canonical != mid:
+        return canonical_redirect("pages.milestone_csv", mid=canonical)
+    model = milestone_model(canonical)
+    if model is None:
+        abort(404, f"No indexed report lists milestone {canonical}.")
+    return csv_response(canonical, HISTORY_COLUMNS, history_rows(model))
 
 
 @twin("/milestones/<mid>")
@@ -150,10 +202,17 @@ def _in_a_milestone_table(key: str) -> bool:
     return bool(history and history.entries)
 
 
-@bp.route("/wbs", methods=["GET"])
+@twin("/wbs")
 def wbs_root():
-    """The WBS tree starts at DM's element."""
-    return redirect(url_for("pages.wbs", code=library.DM_ROOT), code=302)
+    """The WBS tree starts at DM's element: the page redirects there, the JSON twin is its data."""
+    if not wants_json():
+        return redirect(url_for("pages.wbs", code=library.DM_ROOT), code=302)
+    order, number = request.args.get("order"), request.args.get("page")
+    wbs_params(order, number)
+    model = wbs_model(library.DM_ROOT, order, number)
+    if model is None:
+        abort(404, f"No indexed report has text under WBS {library.DM_ROOT}.")
+    return page("wbs.html", model)
 
 
 @twin("/files/<rid>")

@@ -27,6 +27,8 @@ def search_request(args: MultiDict) -> SearchRequest:
         sort=args.get("sort") or DEFAULT_SORT,
         page=_number(args, "page", 1),
         per_page=_number(args, "per_page", DEFAULT_PER_PAGE),
+        month_from=(args.get("from") or "").strip() or None,
+        month_to=(args.get("to") or "").strip() or None,
         **facets,
     )
 
@@ -47,6 +49,11 @@ def state(req: SearchRequest, **changes) -> dict:
         "sort": req.sort,
         "page": req.page,
         "per_page": req.per_page,
+        "from": req.month_from,
+        "to": req.month_to,
+        # The search page's view (hits or refs), set by the view for its links.
+        "view": g.get("search_view"),
+        "ref_sort": g.get("search_ref_sort"),
         **{name: list(req.selected(name)) for name in FACETS},
     }
     out.update(changes)
@@ -60,6 +67,13 @@ def query_pairs(values: dict) -> list[tuple[str, str]]:
         pairs.append(("q", values["q"]))
     for name in FACETS:
         pairs.extend((name, v) for v in values[name])
+    for name in ("from", "to"):
+        if values.get(name):
+            pairs.append((name, values[name]))
+    if values.get("view"):
+        pairs.append(("view", values["view"]))
+    if values.get("ref_sort"):
+        pairs.append(("ref_sort", values["ref_sort"]))
     if values["sort"] != DEFAULT_SORT:
         pairs.append(("sort", values["sort"]))
     if values["per_page"] != DEFAULT_PER_PAGE:
@@ -95,6 +109,8 @@ def toggled(req: SearchRequest, facet: str, value: str) -> list[str]:
     Choosing a WBS element drops its selected ancestors and descendants: under
     OR they would only blur the choice.
     """
+    if facet in ("month", "year"):
+        return time_toggled(req, facet, value)[facet]
     current = list(req.selected(facet))
     if value in current:
         return [v for v in current if v != value]
@@ -103,12 +119,33 @@ def toggled(req: SearchRequest, facet: str, value: str) -> list[str]:
     return [*current, value]
 
 
+def time_toggled(req: SearchRequest, facet: str, value: str) -> dict[str, list[str]]:
+    """Return the month and year selections after choosing a year or a month.
+
+    Choosing a year selects all its months (its months chosen before are
+    dropped: they would narrow it); removing a year removes its months too. A
+    month is switched on or off on its own: inside a selected year it narrows
+    the year to the months chosen.
+    """
+    months, years = list(req.month), list(req.year)
+    if facet == "year":
+        months = [m for m in months if m[:4] != value]
+        years = [y for y in years if y != value] if value in years else [*years, value]
+    elif value in months:
+        months = [m for m in months if m != value]
+    else:
+        months = [*months, value]
+    return {"month": months, "year": years}
+
+
 def _related_wbs(a: str, b: str) -> bool:
     return a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def toggle_url(req: SearchRequest, facet: str, value: str) -> str:
     """Return the URL that switches one facet value on or off (back to page 1)."""
+    if facet in ("month", "year"):
+        return search_url(req, page=1, **time_toggled(req, facet, value))
     return search_url(req, page=1, **{facet: toggled(req, facet, value)})
 
 

@@ -18,11 +18,24 @@
       box.select();
     }
   });
-  // Sort and order menus apply as soon as they change; their button is then not needed.
+  // Sort and order menus apply when a choice is picked from the open list with
+  // the pointer. From the keyboard, arrow keys only move the choice (each would
+  // otherwise load a page); Enter or the Apply button applies it.
   document.documentElement.classList.add("js");
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    var byKeyboard = false;
+    select.addEventListener("keydown", function (event) {
+      byKeyboard = true;
+      if (event.key === "Enter" && select.form) {
+        event.preventDefault();
+        select.form.submit();
+      }
+    });
+    select.addEventListener("pointerdown", function () {
+      byKeyboard = false;
+    });
     select.addEventListener("change", function () {
-      if (select.form) {
+      if (!byKeyboard && select.form) {
         select.form.submit();
       }
     });

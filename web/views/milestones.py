@@ -6,6 +6,7 @@ from flask import abort, url_for
 
 from search import MilestoneEntry, library
 
+from ..csv_export import absolute
 from ..links import document_url
 from ..render import month_label
 from ..store import get_index
@@ -136,3 +137,13 @@ def _entry(e: MilestoneEntry, previous_due: str | None) -> dict:
         "shift_days": e.shift_days,
         "previous_due": previous_due,
     }
+
+
+def milestone_rows(sort: str | None) -> list[dict]:
+    """Every milestone of /milestones, in the order asked for, as CSV rows."""
+    return [{**row, "url": absolute(row["url"])} for row in milestones_model(sort)["milestones"]]
+
+
+def history_rows(model: dict) -> list[dict]:
+    """One milestone's due date in every report, as CSV rows."""
+    return [{**e, "url": absolute(e["row_url"])} for e in model["entries"]]

@@ -14,7 +14,7 @@ from .common import doc_model
 WBS_ORDERS: tuple[str, ...] = ("newest", "oldest")
 ROOT_DEPTH = 2
 # Months shown on one page of an element's history.
-MONTHS_PER_PAGE = 12
+MONTHS_PER_PAGE = 6
 
 
 def wbs_params(order: str | None, page: str | None) -> tuple[str, int]:
@@ -22,7 +22,7 @@ def wbs_params(order: str | None, page: str | None) -> tuple[str, int]:
     order = order or WBS_ORDERS[0]
     if order not in WBS_ORDERS:
         abort(400, f"order must be {' or '.join(WBS_ORDERS)}, not {order!r}")
-    return order, _page_number(page)
+    return order, page_number(page)
 
 
 def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | None:
@@ -36,7 +36,15 @@ def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | N
         return None
     pages = max(1, -(-(history.month_count if deep else 0) // MONTHS_PER_PAGE))
     months = [_month(m) for m in history.months]
+    # The summary counts every month's sections, not only this page's.
+    every = library.wbs_history(get_index(), code, count=None)
+    counts = {
+        m.month: len(m.accomplishments) + len(m.planned) + len(m.recruitment)
+        for m in every.months
+        if m.month
+    }
     return {
+        "summary": month_summary(counts, library.reports(get_index())),
         "code": code,
         "title": history.title,
         "ancestors": [_link(c, label) for c, label in history.ancestors],
@@ -52,7 +60,8 @@ def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | N
     }
 
 
-def _page_number(raw: str | None) -> int:
+def page_number(raw: str | None) -> int:
+    """Return a page number parameter (1 when blank); abort 400 when it is not one."""
     if not raw:
         return 1
     # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
@@ -84,4 +93,34 @@ def _month(m: library.WbsMonth) -> dict:
         "previous_month": m.previous_month,
         "previous_label": month_label(m.previous_month) if m.previous_month else None,
         "previous_planned": [doc_model(d) for d in m.previous_planned],
+    }
+
+
+def month_summary(counts: dict[str, int], reports) -> dict:
+    """A page's summary: months with something, first and last, and one bar per report month.
+
+    counts: {month: how many} for the months that have something; the chart
+    spans every indexed month from the first to the last of them, so gaps show.
+    """
+    months = sorted(counts)
+    first, last = (months[0], months[-1]) if months else (None, None)
+    indexed = sorted({r.month for r in reports if r.month})
+    span = [mo for mo in indexed if first and first <= mo <= last]
+    return {
+        "months": len(months),
+        "total": sum(counts.values()),
+        "first_month": first,
+        "last_month": last,
+        "first_month_label": month_label(first) if first else None,
+        "last_month_label": month_label(last) if last else None,
+        "chart": [
+            {
+                "month": mo,
+                "label": month_label(mo),
+                "count": counts.get(mo, 0),
+                "url": "",
+                "selected": False,
+            }
+            for mo in span
+        ],
     }
