@@ -35,7 +35,15 @@ from ingest.batch import Finished, Outcome, default_jobs, fewer_collections, par
 from ingest.models import Report
 from ingest.pipeline import DEFAULT_LIMITS, Limits
 from ingest.structure import NO_MONTH, NO_STRUCTURE
-from search import Index, IndexCorrupt, IndexMissing, IndexOutdated, IndexWriter, ReportInfo
+from search import (
+    Index,
+    IndexCorrupt,
+    IndexDamaged,
+    IndexMissing,
+    IndexOutdated,
+    IndexWriter,
+    ReportInfo,
+)
 from search.segment import BuiltSegment, SegmentBuilder
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
@@ -247,10 +255,21 @@ class _Run:
             self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))
         except IndexMissing:
             return {}
+        except IndexDamaged as exc:
+            if not self.rebuild:
+                raise  # never build on a damaged generation; the message says how to rebuild
+            self.emit(Event(NOTICE, message=f"{exc.summary}; rebuilding it from the given paths"))
         except IndexCorrupt as exc:
             if not self.rebuild:
                 raise IndexCorrupt(f"{exc}; run with --full to rebuild it") from exc
             self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))
+        except Exception as exc:
+            # A rebuild reads nothing it does not need: an index too damaged for
+            # Whoosh to read (one written before manifests were kept) is rebuilt too.
+            if not self.rebuild:
+                raise
+            message = f"index unreadable ({type(exc).__name__}); rebuilding it from the given paths"
+            self.emit(Event(NOTICE, message=message))
         self.rebuild = True
         return None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from search import (
     SORTS,
     Index,
     IndexBusy,
+    IndexDamaged,
     IndexMissing,
     IndexOutdated,
     SearchError,
@@ -116,6 +119,8 @@ def ingest(
             )
     except IndexBusy as exc:
         _fail(f"index busy: {exc}", EXIT_BUSY)
+    except IndexDamaged as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
     except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
         _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
@@ -178,6 +183,19 @@ def _fail(message: str, status: int) -> None:
     sys.exit(status)
 
 
+@contextmanager
+def _index_errors() -> Iterator[None]:
+    """A missing, outdated or damaged index (or a bad request): one line, exit 2."""
+    try:
+        yield
+    except IndexOutdated as exc:
+        _fail(f"{exc} with `dmreports ingest --full`", EXIT_BAD_INPUT)
+    except IndexMissing as exc:
+        _fail(f"{exc}: build it with `dmreports ingest`", EXIT_BAD_INPUT)
+    except SearchError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+
+
 @main.command("search")
 @click.argument("query", default="")
 @click.option("--index", "index_dir", help="Index folder (default as for ingest).")
@@ -210,15 +228,9 @@ def search_command(
 
     Example: dmreports search "image differencing" --month 2017-10 --part planned
     """
-    try:
+    with _index_errors():
         request = SearchRequest(q=query, sort=sort, page=page, per_page=per_page, **facets)
         result = run_search(Index.open(index_path(index_dir)), request)
-    except IndexOutdated as exc:
-        _fail(f"{exc} with `dmreports ingest --full`", EXIT_BAD_INPUT)
-    except IndexMissing as exc:
-        _fail(f"{exc}: build it with `dmreports ingest`", EXIT_BAD_INPUT)
-    except SearchError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
     if as_json:
         click.echo(json.dumps(_result_json(result), indent=2, ensure_ascii=False))
         return
@@ -265,6 +277,32 @@ def _result_lines(result) -> list[str]:
         if hit.snippet_text:
             lines.append(f"    {' '.join(hit.snippet_text.split())}")
     return lines
+
+
+@main.command()
+@click.option("--index", "index_dir", help="Index folder (default as for ingest).")
+def check(index_dir: str | None) -> None:
+    """Verify the index: every file of its current generation against the sizes and
+    checksums written when it was committed, then read every report's record.
+
+    Exit status: 0 when the index is sound, 2 when it is damaged or missing
+    (the line says how to rebuild it).
+
+    Example: dmreports check --index instance/index
+    """
+    index = Index(index_path(index_dir))
+    with _index_errors():
+        found = index.check()
+        reports = len(index.report_files())
+    size = f"{found.bytes / 1e6:.1f} MB"
+    what = f"{found.files} files, {size}, {reports} report{'s' if reports != 1 else ''}"
+    if found.verified:
+        click.echo(f"index ok: {found.generation} ({what}; sizes and checksums verified)")
+    else:
+        click.echo(
+            f"index ok: {found.generation} ({what}; read, but not verified: it was written "
+            "before checksums were kept, and the next ingest that changes it adds them)"
+        )
 
 
 DEFAULT_HOST = "127.0.0.1"

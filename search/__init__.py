@@ -3,6 +3,7 @@
 from .errors import (
     IndexBusy,
     IndexCorrupt,
+    IndexDamaged,
     IndexMissing,
     IndexOutdated,
     QueryError,
@@ -35,6 +36,7 @@ __all__ = [
     "Index",
     "IndexBusy",
     "IndexCorrupt",
+    "IndexDamaged",
     "IndexMissing",
     "IndexOutdated",
     "IndexWriter",

@@ -35,19 +35,31 @@ from whoosh.searching import Searcher
 
 from ingest.models import Report
 
+from . import health
 from .documents import report_doc_id, slugify
-from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
+from .errors import (
+    WHOOSH_ERRORS,
+    IndexBusy,
+    IndexCorrupt,
+    IndexDamaged,
+    IndexMissing,
+    IndexOutdated,
+    SearchError,
+)
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
 from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
+# In CURRENT: the generation was committed with a manifest (search/health.py).
+MANIFEST_KEY = "manifest"
 GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
-# Whoosh's temporary TOC files and its own lock never belong to a new generation.
-_NOT_LINKED = re.compile(r"\.toc\.|LOCK")
+# Whoosh's temporary TOC files, its own lock and the manifest (each generation
+# writes its own) never belong to a new generation.
+_NOT_LINKED = re.compile(rf"\.toc\.|LOCK|^{health.MANIFEST}")
 
 _held_lock_fds: set[int] = set()
 
@@ -124,25 +136,28 @@ class Index:
 
     def _searcher(self) -> tuple[int, Searcher]:
         """This thread's searcher of the current generation, opened when the generation moved."""
-        generation = self._pointer()["generation"]
+        pointer = self._pointer()
+        generation = pointer["generation"]
         held = getattr(self._local, "held", None)
         if held is not None and held[0] == generation:
             return held
         tried: set[int] = set()
         for _ in range(READ_RETRIES):
             try:
+                self._check_generation(generation, pointer)
                 ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
                 searcher = ix.searcher()
                 break
-            except (FileNotFoundError, EmptyIndexError) as exc:
-                if generation in tried:
-                    # Not a writer swapping generations: this one has lost files.
-                    raise IndexCorrupt(
-                        f"index at {self.path} is missing files of generation {generation} "
-                        f"({exc}): rebuild it"
-                    ) from exc
+            except (FileNotFoundError, EmptyIndexError, IndexDamaged) as exc:
+                pointer = self._pointer()
+                moved = pointer["generation"]
+                if generation in tried or (isinstance(exc, IndexDamaged) and moved == generation):
+                    # Not a writer swapping generations: this one is damaged.
+                    if isinstance(exc, IndexDamaged):
+                        raise
+                    raise IndexDamaged(self._gen_dir(generation).name, "files missing") from exc
                 tried.add(generation)
-                generation = self._pointer()["generation"]
+                generation = moved
             except WHOOSH_ERRORS as exc:
                 raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
         else:
@@ -184,6 +199,7 @@ class Index:
                     shutil.rmtree(new_dir)
                     return
                 writer.commit()
+                health.write_manifest(new_dir)
                 _sync_tree(new_dir)
             except BaseException:
                 if writer is not None:
@@ -214,6 +230,35 @@ class Index:
             fields = snap.searcher.document(doc_id=report_doc_id(report_id))
         return Report.from_dict(json.loads(fields["report_json"])) if fields else None
 
+    def check(self) -> health.Health:
+        """Verify the current generation's files (sizes and checksums) and read its reports.
+
+        Raises IndexMissing, IndexOutdated, IndexDamaged (or IndexCorrupt when
+        Whoosh cannot read a generation written before manifests were kept).
+        """
+        pointer = self._pointer()
+        found = self._check_generation(pointer["generation"], pointer, cached=False)
+        try:
+            self.report_files()
+        except IndexCorrupt:
+            raise
+        except Exception as exc:  # an unverified generation Whoosh cannot read
+            raise IndexDamaged(found.generation, f"unreadable: {type(exc).__name__}") from exc
+        return found
+
+    def _check_generation(
+        self, generation: int, pointer: dict, cached: bool = True
+    ) -> health.Health:
+        folder = self._gen_dir(generation)
+        # A generation committed with a manifest is never read without one.
+        required = pointer.get(MANIFEST_KEY, False) and pointer["generation"] == generation
+        try:
+            return health.verify(folder, cached=cached, required=required)
+        except FileNotFoundError:
+            if not required or not folder.parent.is_dir():
+                raise
+            raise IndexDamaged(folder.name, "folder missing") from None
+
     def _gen_dir(self, generation: int) -> Path:
         return self.path / f"{GENERATION_PREFIX}{generation:06d}"
 
@@ -241,8 +286,10 @@ class Index:
             if missing_ok:
                 return None
             raise IndexMissing(f"no index at {self.path}") from None
-        except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"unreadable {POINTER_FILE} in {self.path}: {exc}") from exc
+        except (OSError, ValueError):
+            raise IndexDamaged(POINTER_FILE, "unreadable") from None
+        if not isinstance(pointer, dict) or not isinstance(pointer.get("generation"), int):
+            raise IndexDamaged(POINTER_FILE, "unreadable")
         if pointer.get("schema") != SCHEMA_VERSION and not outdated_ok:
             raise IndexOutdated(
                 f"index at {self.path} has schema {pointer.get('schema')}, this version "
@@ -251,7 +298,7 @@ class Index:
         return pointer
 
     def _write_pointer(self, generation: int) -> None:
-        data = json.dumps({"generation": generation, "schema": SCHEMA_VERSION})
+        data = json.dumps({"generation": generation, "schema": SCHEMA_VERSION, MANIFEST_KEY: True})
         tmp = self.path / f"{POINTER_FILE}.tmp"
         with open(tmp, "w") as f:
             f.write(data)
@@ -265,6 +312,7 @@ class Index:
             if base is None or rebuild:
                 new_dir.mkdir()
                 return FileStorage(str(new_dir)).create_index(SCHEMA)
+            self._check_generation(base, self._pointer())  # never build on a damaged one
             _link_tree(self._gen_dir(base), new_dir)
             return FileIndex(FileStorage(str(new_dir)), schema=SCHEMA)
         except WHOOSH_ERRORS as exc:
