@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         linkify=links.linkify,
         month_label=month_label,
         part_label=part_label,
+        signed_days=signed_days,
     )
     app.jinja_env.globals.update(
         json_url=json_url,
@@ -72,6 +73,16 @@ def month_label(month: str | None) -> str:
     if not number.isdigit() or not 1 <= int(number) <= 12:
         return month
     return f"{calendar.month_name[int(number)]} {year}"
+
+
+def signed_days(days: int) -> str:
+    """Return "+61 days", "−61 days", "1 day" style text for a due-date shift."""
+    unit = "day" if abs(days) == 1 else "days"
+    if days > 0:
+        return f"+{days} {unit}"
+    if days < 0:
+        return f"\u2212{-days} {unit}"
+    return f"0 {unit}"
 
 
 def part_label(part: str | None) -> str:
