@@ -27,6 +27,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,10 +60,13 @@ MIN_SEGMENT_REPORTS = 16
 # Event kinds, in the order a run emits them.
 NOTICE = "notice"
 PLANNED = "planned"
+# A file parsed and taken for the index (progress only: it is not in the index yet).
+PARSED = "parsed"
+FAILED = "failed"
+# After the commit, for the files it put in (or took out of) the index.
 REMOVED = "removed"
 ADDED = "added"
 UPDATED = "updated"
-FAILED = "failed"
 WARNING = "warning"
 
 
@@ -74,8 +78,10 @@ class BulkError(Exception):
 class Event:
     """Something that happened during a run: a file's fate, a warning, or the plan.
 
-    kind is one of NOTICE, PLANNED (count: files to parse), REMOVED, ADDED,
-    UPDATED, FAILED (message: the reason), WARNING.
+    kind is one of NOTICE, PLANNED (count: files to parse), PARSED, FAILED
+    (message: the reason), then, once the run has committed, REMOVED, ADDED,
+    UPDATED, and WARNING. A run that stops before its commit (interrupted, a
+    full disk) never says a file was added, updated or removed.
     """
 
     kind: str
@@ -313,14 +319,18 @@ class _Run:
                 plan = self.plan(found, hashes, indexed)
             indexed = indexed or {}
             self.summary.unchanged = len(plan.unchanged)
-            for source, report_id in plan.remove.items():
+            for report_id in plan.remove.values():
                 if not self.rebuild:
                     writer.remove_report(report_id)
                 self.summary.removed += 1
-                self.emit(Event(REMOVED, source))
             ids = self._reserve_ids(writer, found, hashes, indexed, plan)
             parsed = self._parse(writer, plan.parse, ids, indexed, jobs, limits)
             kept = self._carry_over(writer, found, indexed) if self.rebuild else {}
+        # Committed: now the index holds what these lines say.
+        for source in plan.remove:
+            self.emit(Event(REMOVED, source))
+        for path in sorted(parsed):
+            self.emit(Event(UPDATED if path in indexed else ADDED, path))
         if self.rebuild:
             final = {**kept, **parsed}
         else:
@@ -361,8 +371,10 @@ class _Run:
         taken: dict[str, str | None] = {}
         built: set[str] = set()
         indexer = _WorkerIndexer(writer.segment_builder(), {path: ids[path] for path in paths})
-        with fewer_collections():
-            for item in parse_many(paths, jobs, limits, indexer, _segment_size(len(paths), jobs)):
+        size = _segment_size(len(paths), jobs)
+        # closing(): stopped half-way (Ctrl-C, a full disk), the workers go at once.
+        with fewer_collections(), closing(parse_many(paths, jobs, limits, indexer, size)) as items:
+            for item in items:
                 if isinstance(item, Finished):
                     self._list_segment(writer, item)
                     built.update(item.paths)
@@ -392,10 +404,9 @@ class _Run:
             return False
         if path in indexed:
             self.summary.updated += 1
-            self.emit(Event(UPDATED, path))
         else:
             self.summary.added += 1
-            self.emit(Event(ADDED, path))
+        self.emit(Event(PARSED, path))
         if NO_MONTH in report.warnings:
             self.warn(f"{path}: {NO_MONTH}", path)
         return True

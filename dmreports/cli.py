@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import click
 
 from dmreports import bulk
 from dmreports.config import PROJECT_ROOT, index_path
+from dmreports.entry import EXIT_INTERRUPTED, INTERRUPTED, stop_now
 from ingest.batch import default_jobs
 from ingest.models import IngestError
 from ingest.pipeline import DEFAULT_LIMITS, Limits, load_report
@@ -34,7 +36,6 @@ from search import search as run_search
 EXIT_FAILED_FILES = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUSY = 3
-EXIT_INTERRUPTED = 130
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 
 
@@ -112,6 +113,7 @@ def ingest(
     """
     limits = Limits(seconds=time_limit, pages=max_pages, megabytes=max_mb)
     roots = list(paths) or [DEFAULT_CORPUS]
+    signal.signal(signal.SIGINT, _interrupt_once)
     try:
         with _IngestLog(progress=sys.stderr.isatty()) as log:
             summary = bulk.run_ingest(
@@ -124,9 +126,18 @@ def ingest(
     except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
         _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        _fail("interrupted: the index keeps its last complete state", EXIT_INTERRUPTED)
+        # The workers are stopped and the half-built generation removed by now.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _fail(INTERRUPTED, EXIT_INTERRUPTED)
     click.echo(summary.line())
     sys.exit(EXIT_FAILED_FILES if summary.failed else 0)
+
+
+def _interrupt_once(signum, frame) -> None:
+    """Ctrl-C during an ingest: unwind (stopping the workers, removing the half-built
+    generation); a second Ctrl-C while that runs ends the process at once."""
+    signal.signal(signal.SIGINT, stop_now)
+    raise KeyboardInterrupt
 
 
 class _IngestLog:
@@ -162,8 +173,10 @@ class _IngestLog:
             if self.progress is not None:
                 self.task = self.progress.add_task("parsing", total=event.count)
             return
-        if event.kind in (bulk.ADDED, bulk.UPDATED, bulk.FAILED) and self.task is not None:
+        if event.kind in (bulk.PARSED, bulk.FAILED) and self.task is not None:
             self.progress.advance(self.task)
+        if event.kind == bulk.PARSED:
+            return
         if event.kind == bulk.FAILED:
             self._err(f"FAILED {event.path}: {event.message}")
         elif event.kind in (bulk.WARNING, bulk.NOTICE):

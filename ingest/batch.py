@@ -28,6 +28,7 @@ from typing import Protocol
 
 from . import reasons
 from .dates import warm_up
+from .holds import hold
 from .models import IngestError, Report
 from .pipeline import DEFAULT_LIMITS, Limits, load_report
 
@@ -95,6 +96,7 @@ def default_jobs() -> int:
 
 def parse_one(path: str, limits: Limits, collector: Collector | None = None) -> Outcome:
     """Parse one file in this process (no time limit), then give the report to the collector."""
+    hold(f"parse-{os.path.basename(path)}")
     start = time.perf_counter()
     try:
         report = load_report(path, limits)
@@ -156,11 +158,28 @@ def fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Hold back SIGINT while worker processes start.
+
+    The fork server (and so every worker forked from it) starts with the
+    signal mask of the process that started it: with SIGINT blocked it never
+    sees a Ctrl-C, not even in the moments before a worker ignores it. A Ctrl-C
+    that came meanwhile reaches this process when the block ends.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class _Worker:
     def __init__(self, context, limits: Limits, collector: Collector | None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_work, args=(child, limits, collector), daemon=True)
-        self.process.start()
+        with _sigint_blocked():
+            self.process.start()
         child.close()
         self.ready = False
         self.path: str | None = None
@@ -329,6 +348,12 @@ def parse_many(
                     if path is not None:
                         reason = reasons.TIME_LIMIT.format(seconds=limits.seconds)
                         yield Outcome(path, None, reason, elapsed)
-    finally:
+    except BaseException:
+        # Stopped (Ctrl-C, or the caller gave up): the workers go at once,
+        # whatever they are parsing.
+        for worker in workers:
+            worker.kill()
+        raise
+    else:
         for worker in workers:
             worker.stop()

@@ -33,6 +33,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
+from ingest.holds import hold
 from ingest.models import Report
 
 from . import health
@@ -201,12 +202,14 @@ class Index:
                 writer.commit()
                 health.write_manifest(new_dir)
                 _sync_tree(new_dir)
+                hold("commit")
             except BaseException:
                 if writer is not None:
                     writer.cancel()
                 shutil.rmtree(new_dir, ignore_errors=True)
                 raise
             self._write_pointer(old + 1)
+            hold("swapped")
             self._remove_generations(keep={old + 1, old})
 
     def add_report(self, report: Report, report_id: str | None = None) -> str:

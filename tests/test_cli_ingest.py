@@ -125,6 +125,7 @@ def test_changed_file_is_replaced_under_the_same_id(reports, tmp_path):
     assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (0, 1, 0, 3)
     assert [(e.kind, e.path, e.count) for e in events] == [
         (bulk.PLANNED, None, 1),
+        (bulk.PARSED, str(changed), 0),
         (bulk.UPDATED, str(changed), 0),
     ]
     assert json.loads(generation(index_dir))["generation"] == json.loads(before)["generation"] + 1
@@ -385,7 +386,8 @@ def test_a_report_that_reaches_no_segment_fails(tmp_path, monkeypatch):
         0,
         [(str(CORPUS_HTML), "indexed by a worker that stopped")],
     )
-    assert [e.kind for e in events] == [bulk.PLANNED, bulk.ADDED, bulk.FAILED]
+    # Parsed, then failed; never said to be added.
+    assert [e.kind for e in events] == [bulk.PLANNED, bulk.PARSED, bulk.FAILED]
     assert Index(tmp_path / "index").report_files() == {}
 
 
