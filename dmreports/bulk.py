@@ -74,6 +74,16 @@ class BulkError(Exception):
     """A run that cannot start (a path that does not exist); nothing was changed."""
 
 
+class DiskFull(BulkError):
+    """The disk filled while the index was written: the run stopped, nothing was changed."""
+
+    def __init__(self, index_path: str | os.PathLike):
+        super().__init__(
+            f"ingest stopped: no space left on device writing the index at {index_path}; "
+            "nothing was changed"
+        )
+
+
 @dataclass(frozen=True)
 class Event:
     """Something that happened during a run: a file's fate, a warning, or the plan.
@@ -206,7 +216,16 @@ def run_ingest(
     indexed = run.read_index()
     plan = run.plan(found, hashes, indexed)
     if plan.parse or plan.remove or run.rebuild or not run.index.exists():
-        run.write(found, hashes, indexed, plan, jobs or default_jobs(), limits)
+        try:
+            run.write(found, hashes, indexed, plan, jobs or default_jobs(), limits)
+        except DiskFull:
+            raise
+        except Exception as exc:
+            # One line about the disk, not one failure per file (the writer has
+            # removed its half-built generation on the way out).
+            if reasons.is_disk_full(exc):
+                raise DiskFull(run.index.path) from exc
+            raise
     else:
         summary.unchanged = len(plan.unchanged)
     summary.seconds = time.perf_counter() - started
@@ -385,6 +404,8 @@ class _Run:
         return taken
 
     def _list_segment(self, writer: IndexWriter, finished: Finished) -> None:
+        if finished.disk_full:
+            raise DiskFull(self.index.path)
         if finished.error:
             raise IndexCorrupt(f"cannot write a segment: {finished.error}")
         if finished.result is not None:
@@ -392,6 +413,8 @@ class _Run:
 
     def _take(self, outcome: Outcome, indexed: dict[str, ReportInfo], taken: dict) -> bool:
         path, report = outcome.path, outcome.report
+        if outcome.disk_full:
+            raise DiskFull(self.index.path)
         if report is None:
             if path in taken:  # parsed again after its worker died, and failed this time
                 self._retract(path, indexed, taken, outcome.error or _NO_REASON)

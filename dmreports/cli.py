@@ -121,7 +121,7 @@ def ingest(
             )
     except IndexBusy as exc:
         _fail(f"index busy: {exc}", EXIT_BUSY)
-    except IndexDamaged as exc:
+    except (IndexDamaged, bulk.DiskFull) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
         _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)

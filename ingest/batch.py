@@ -61,6 +61,8 @@ class Outcome:
     seconds: float
     # The worker's collector failed on this file and dropped what it kept.
     dropped: bool = False
+    # ...because the disk is full: the run's problem, not the file's.
+    disk_full: bool = False
 
 
 class Collector(Protocol):
@@ -87,6 +89,7 @@ class Finished:
     result: object
     paths: tuple[str, ...]
     error: str | None = None
+    disk_full: bool = False
 
 
 def default_jobs() -> int:
@@ -108,7 +111,9 @@ def parse_one(path: str, limits: Limits, collector: Collector | None = None) -> 
         except Exception as exc:  # the caller's code failing on this report
             reason = reasons.CANNOT_PREPARE.format(error=f"{type(exc).__name__}: {exc}")
             collector.discard()  # what it kept may be half-changed: start afresh
-            return Outcome(path, None, reason, time.perf_counter() - start, dropped=True)
+            seconds = time.perf_counter() - start
+            full = reasons.is_disk_full(exc)
+            return Outcome(path, None, reason, seconds, dropped=True, disk_full=full)
     return Outcome(path, report, None, time.perf_counter() - start)
 
 
@@ -138,7 +143,7 @@ def _finish(collector: Collector) -> Finished:
     try:
         return Finished(collector.finish(), ())
     except Exception as exc:  # the caller's code failing (a full disk, say)
-        return Finished(None, (), f"{type(exc).__name__}: {exc}")
+        return Finished(None, (), f"{type(exc).__name__}: {exc}", reasons.is_disk_full(exc))
 
 
 @contextmanager
@@ -331,7 +336,7 @@ def parse_many(
                         worker.finishing = False
                         kept, worker.kept = tuple(worker.kept), []
                         next_task(index)
-                        yield Finished(message.result, kept, message.error)
+                        yield Finished(message.result, kept, message.error, message.disk_full)
                         continue
                     worker.path = None
                     if message.dropped:
