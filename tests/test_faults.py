@@ -7,6 +7,7 @@ header or an over-long query gets a short 400, never a 500 or an echo.
 
 from __future__ import annotations
 
+import ast
 import errno
 import json
 import os
@@ -21,6 +22,7 @@ from ingest.batch import Outcome, parse_one
 from ingest.pipeline import DEFAULT_LIMITS
 from search import health
 from search.models import MAX_QUERY_LENGTH
+from tests.conftest import ROOT
 from tests.fixtures.months import write_month
 from tests.ingest_helpers import (
     KeepMonthsFailingOnBad,
@@ -253,3 +255,31 @@ def test_a_worker_tells_a_full_disk_from_a_bad_file(tmp_path):
     assert (outcome.report, outcome.dropped, outcome.disk_full) == (None, True, True)
     assert batch._finish(FullDisk()).disk_full
     assert not parse_one(str(report), DEFAULT_LIMITS, KeepMonthsFailingOnBad()).disk_full
+
+
+# --- the failure reasons: one list in the code, the same list in the README --------------
+
+README = ROOT / "README.md"
+
+
+def _readme_reasons() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("<!-- failure reasons:")
+    end = text.index("<!-- end of failure reasons -->")
+    return re.findall(r"^- `(.+?)`: ", text[start:end], flags=re.MULTILINE)
+
+
+def test_the_readme_lists_every_failure_reason_of_the_code():
+    assert _readme_reasons() == [reasons.shown(r) for r in reasons.REASONS]
+
+
+def test_readers_fail_files_only_with_the_reasons_of_the_list():
+    # No reason written out where a file is failed: each comes from ingest/reasons.py.
+    for path in sorted((ROOT / "ingest").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "IngestError":
+                reason = node.args[1] if len(node.args) > 1 else None
+                assert not isinstance(reason, (ast.Constant, ast.JoinedStr)), (
+                    f"{path.name}:{node.lineno} fails a file with a reason of its own"
+                )
