@@ -37,25 +37,21 @@ from ingest.models import Report
 from ingest.pipeline import DEFAULT_LIMITS, Limits
 from ingest.structure import NO_MONTH, NO_STRUCTURE
 from search import (
+    BuiltReports,
     Index,
     IndexCorrupt,
     IndexDamaged,
     IndexMissing,
     IndexOutdated,
     IndexWriter,
+    ReportBuilder,
     ReportInfo,
 )
-from search.segment import BuiltSegment, SegmentBuilder
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 HIDDEN_PREFIX = "."
 NOT_A_REPORT = reasons.NOT_A_REPORT
-# Each parsing worker writes its reports into segments of at most this many...
-MAX_SEGMENT_REPORTS = 64
-# ...and at least this many (unless fewer are left): a worker's kept reports
-# are parsed again if it is killed, and each segment costs every search a little.
-MIN_SEGMENT_REPORTS = 16
 
 # Event kinds, in the order a run emits them.
 NOTICE = "notice"
@@ -389,10 +385,11 @@ class _Run:
         # {path: month} of the reports taken; each must reach a written segment.
         taken: dict[str, str | None] = {}
         built: set[str] = set()
-        indexer = _WorkerIndexer(writer.segment_builder(), {path: ids[path] for path in paths})
-        size = _segment_size(len(paths), jobs)
+        builder = writer.segment_builder(len(paths), jobs)
+        indexer = _WorkerIndexer(builder, {path: ids[path] for path in paths})
+        batch = builder.reports_per_segment
         # closing(): stopped half-way (Ctrl-C, a full disk), the workers go at once.
-        with fewer_collections(), closing(parse_many(paths, jobs, limits, indexer, size)) as items:
+        with fewer_collections(), closing(parse_many(paths, jobs, limits, indexer, batch)) as items:
             for item in items:
                 if isinstance(item, Finished):
                     self._list_segment(writer, item)
@@ -477,7 +474,7 @@ class _WorkerIndexer:
     A file that is not a monthly report is left out here, as `_take` fails it.
     """
 
-    def __init__(self, builder: SegmentBuilder, ids: dict[str, str]):
+    def __init__(self, builder: ReportBuilder, ids: dict[str, str]):
         self.builder = builder
         self.ids = ids
 
@@ -485,17 +482,11 @@ class _WorkerIndexer:
         if NO_STRUCTURE not in report.warnings:
             self.builder.add(report, self.ids[path])
 
-    def finish(self) -> BuiltSegment | None:
+    def finish(self) -> BuiltReports | None:
         return self.builder.finish()
 
     def discard(self) -> None:
         self.builder.discard()
-
-
-def _segment_size(files: int, jobs: int) -> int:
-    """Reports per worker segment: two segments per worker, within the bounds."""
-    share = -(-files // (2 * max(1, jobs)))
-    return max(MIN_SEGMENT_REPORTS, min(MAX_SEGMENT_REPORTS, share))
 
 
 def _is_report_name(name: str) -> bool:

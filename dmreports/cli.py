@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from dmreports import bulk
-from dmreports.config import PROJECT_ROOT, index_path
+from dmreports.config import PROJECT_ROOT, index_path, instance_path
 from dmreports.entry import EXIT_INTERRUPTED, INTERRUPTED, stop_now
 from ingest.batch import default_jobs
 from ingest.models import IngestError
@@ -353,7 +353,7 @@ def serve(index_dir: str | None, host: str, port: int, threads: int, workers: in
     folder = index_path(index_dir)
     if not Index(folder).exists():
         click.echo(f"{folder}: no index yet; pages answer 503 until `dmreports ingest`", err=True)
-    app = create_app(folder)
+    app = create_app(folder, instance_path=instance_path())
     workers = workers or default_jobs()
     try:
         sockets = server.listen(host, port, workers)

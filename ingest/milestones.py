@@ -7,17 +7,48 @@ from dataclasses import dataclass, field
 
 from .blocks import Block, Cell
 from .dates import expected_completion, parse_date
+from .identifiers import normalise_key, starts_with_identifier
 from .models import Milestone
-from .references import normalise_key
 from .text import squash
 
-_ID_START = re.compile(r"^[A-Z][A-Z0-9]*[A-Z]\s*[-_]\s*(\d|$)")
 _ID_FRAGMENT = re.compile(r"^[\d\s,-]+$")
 _HEADERS = {
-    "id": ("id", "milestone id", "ids", "milestone"),
-    "description": ("description", "title", "milestone description", "name"),
-    "due": ("due date", "due", "date", "baseline date"),
+    "id": ("id", "milestone id", "ids", "milestone", "activity id"),
+    "description": (
+        "description",
+        "title",
+        "milestone description",
+        "name",
+        "milestone",
+        "milestone name",
+        "activity name",
+    ),
+    "due": (
+        "due date",
+        "due",
+        "date",
+        "baseline date",
+        "completed",
+        "completion date",
+        "date completed",
+        "actual date",
+        "forecast date",
+        "planned date",
+        "target date",
+        "finish",
+        "baseline finish",
+    ),
+    # A row's own status ("Completed", "Late"), read as a heading's word is.
+    "status": ("status", "state", "milestone status"),
 }
+# What a milestone table's heading says of its rows, first match wins:
+# "Delayed Milestones", "Milestones completed in October", "Upcoming milestones".
+STATUSES = (
+    ("delayed", r"delayed|late|overdue|slipped|slipping|missed|behind\s+schedule"),
+    ("completed", r"completed?|achieved|accomplished|met|closed|done|finished|delivered"),
+    ("upcoming", r"upcoming|next|coming|forthcoming|due|future|scheduled"),
+)
+_STATUS_RES = [(name, re.compile(rf"\b(?:{words})\b", re.IGNORECASE)) for name, words in STATUSES]
 
 
 @dataclass
@@ -29,6 +60,7 @@ class _Row:
     note: list[str] = field(default_factory=list)
     due: str = ""
     group: str | None = None
+    status: str = ""
 
 
 def header_columns(row: tuple[Cell, ...]) -> dict[str, int] | None:
@@ -48,11 +80,16 @@ def is_milestone_table(block: Block) -> bool:
 
 
 def status_of(heading: str | None) -> str | None:
-    """The status a table heading gives its rows: 'Delayed Milestones' -> 'delayed'."""
-    if not heading:
-        return None
-    words = re.sub(r"\bmilestones?\b", "", heading, flags=re.IGNORECASE).split()
-    return " ".join(words).lower() or None
+    """The status a table heading gives its rows: 'Delayed Milestones' -> 'delayed'.
+
+    One of `delayed`, `completed`, `upcoming` (see STATUSES), or None when the
+    heading says none ("Milestone Summary"). A table's Status column, where it
+    has one, gives each row's status the same way.
+    """
+    for name, pattern in _STATUS_RES:
+        if heading and pattern.search(heading):
+            return name
+    return None
 
 
 def _cell(row: tuple[Cell, ...], column: int | None) -> Cell:
@@ -81,15 +118,15 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         due = _cell(row, columns.get("due")).text
         if not any(c.text.strip() for c in row):
             continue
-        if id_text and not _ID_START.match(id_text) and not _ID_FRAGMENT.match(id_text):
+        if id_text and not starts_with_identifier(id_text) and not _ID_FRAGMENT.match(id_text):
             group = id_text  # a group row: a name across the table
             continue
         continues = bool(rows) and (
-            not id_text or not _ID_START.match(id_text) or rows[-1].ids.endswith((",", "-"))
+            not id_text or not starts_with_identifier(id_text) or rows[-1].ids.endswith((",", "-"))
         )
         if continues:
             rows[-1].ids += id_text
-        elif _ID_START.match(id_text):
+        elif starts_with_identifier(id_text):
             rows.append(_Row(ids=id_text, group=group))
         else:
             continue  # text before the first milestone row
@@ -99,10 +136,12 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         if note:
             rows[-1].note.append(note)
         rows[-1].due += re.sub(r"\s+", "", due)
+        rows[-1].status += " " + _cell(row, columns.get("status")).text
     return [m for row in rows for m in _milestones(row, status, block.page)]
 
 
 def _milestones(row: _Row, status: str | None, page: int) -> list[Milestone]:
+    status = status_of(row.status) or status
     note = squash(" ".join(row.note))
     title = squash(" ".join(row.title))
     due = parse_date(row.due) if row.due else None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-# The DM element of the LSST project WBS; codes are quoted with or without it.
-PROJECT_PREFIX = "1"
-# 1.02C.03.04, 02C.03.04, 02C.05.00, 02C.06.02.03; the element letter after the level-2 number.
-_CODE = r"(?:(?P<project>\d)\.)?(?P<element>\d{2}[A-Z])(?P<rest>(?:\.\d{2}){1,4})"
-_HEADING = re.compile(rf"^\s*{_CODE}(?![\w.])\s*(?:[:\u2013\u2014-]\s*)?(?P<title>.*?)\s*$")
-_ANYWHERE = re.compile(rf"(?<![\w.]){_CODE}(?![\w.])")
+from .identifiers import WBS_PATTERN, canonical_wbs, wbs_ancestors, wbs_depth
+
+# A heading that starts with a code: "1.02C.03: Alert Production",
+# "02C.03.04 – Image Differencing Pipeline", "02C.05.00".
+_HEADING = re.compile(
+    rf"^\s*(?P<code>{WBS_PATTERN})(?![\w.])\s*(?:[:\u2013\u2014-]\s*)?(?P<title>.*?)\s*$"
+)
 
 # Third-level element names from DM's project guide, for codes a report leaves unnamed.
 GUIDE_NAMES = {
@@ -26,15 +27,9 @@ GUIDE_NAMES = {
 }
 
 
-def _canonical(match: re.Match) -> str:
-    project = match["project"] or PROJECT_PREFIX
-    return f"{project}.{match['element']}{match['rest']}"
-
-
 def canonical(code: str) -> str | None:
     """The canonical form of a WBS code ('02C.03.04' -> '1.02C.03.04'), None if it is none."""
-    match = _ANYWHERE.fullmatch(code.strip())
-    return _canonical(match) if match else None
+    return canonical_wbs(code)
 
 
 def split_heading(text: str) -> tuple[str, str | None] | None:
@@ -43,15 +38,10 @@ def split_heading(text: str) -> tuple[str, str | None] | None:
     if not match:
         return None
     title = match["title"].strip() or None
-    return _canonical(match), title
+    return canonical_wbs(match["code"]), title
 
 
-def ancestors(code: str) -> list[str]:
-    """The code and every ancestor below the project: '1.02C.03.04' -> 1.02C, 1.02C.03, ..."""
-    parts = code.split(".")
-    return [".".join(parts[:i]) for i in range(2, len(parts) + 1)]
-
-
-def depth(code: str) -> int:
-    """The WBS level of a canonical code: 1.02C is 2, 1.02C.03 is 3."""
-    return code.count(".") + 1
+# The code and its ancestors below the project ('1.02C.03.04' -> 1.02C, 1.02C.03, ...),
+# and a code's level ('1.02C.03' is 3).
+ancestors = wbs_ancestors
+depth = wbs_depth

@@ -1,5 +1,6 @@
 """The report index: Whoosh behind the project's own types (the only user of Whoosh)."""
 
+from .builder import BuiltReports, ReportBuilder, reports_per_segment
 from .errors import (
     IndexBusy,
     IndexCorrupt,
@@ -29,6 +30,7 @@ __all__ = [
     "FACETS",
     "MAX_PER_PAGE",
     "SORTS",
+    "BuiltReports",
     "Doc",
     "Facet",
     "FacetValue",
@@ -42,9 +44,11 @@ __all__ = [
     "IndexWriter",
     "MilestoneEntry",
     "QueryError",
+    "ReportBuilder",
     "ReportInfo",
     "SearchError",
     "SearchRequest",
     "SearchResult",
+    "reports_per_segment",
     "search",
 ]

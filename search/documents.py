@@ -42,8 +42,8 @@ def slugify(text: str) -> str:
     return "-".join(part for part in "".join(out).split("-") if part)
 
 
-def report_docs(report: Report, report_id: str) -> Iterator[dict]:
-    """Yield the report's documents: sections, milestones, then its metadata doc."""
+def report_docs(report: Report, report_id: str, head: bool = True) -> Iterator[dict]:
+    """Yield the report's documents: sections, milestones, then (with head) its metadata doc."""
     seen: dict[str, int] = {}
     common = _common_fields(report, report_id)
     refs = _section_references(report)
@@ -60,7 +60,8 @@ def report_docs(report: Report, report_id: str) -> Iterator[dict]:
         )
         order += 1
         yield doc
-    yield _report_doc(report, report_id, common)
+    if head:
+        yield _report_doc(report, report_id, common)
 
 
 def _unique(doc_id: str, seen: dict[str, int]) -> str:
@@ -129,7 +130,6 @@ def _report_doc(report: Report, report_id: str, common: dict) -> dict:
         "kind": KIND_REPORT,
         "report_title": report.title,
         "pages": report.pages,
-        "report_json": json.dumps(report.to_dict(), ensure_ascii=False),
         "labels": json.dumps(labels, ensure_ascii=False),
         "words": vocabulary(report),
     }

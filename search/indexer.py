@@ -5,14 +5,16 @@ Layout of an index directory:
     LOCK         flock()ed by the one writer; the kernel drops it when the
                  writer dies, so a killed ingest never leaves a stale lock
     CURRENT      {"generation": 7, "schema": 1}, replaced with os.replace
-    gen-000007/  the Whoosh index readers use
+    gen-000007/  the Whoosh index readers use, and its history store
+                 (history.sqlite, see search/history.py)
     gen-000006/  the previous one, kept for readers that opened it just before the swap
 
 A writer never touches the generation readers use. It hard-links (or copies)
 the current generation's files into a new directory (Whoosh never rewrites a
-file it has written), commits there, fsyncs, and only then points CURRENT at
-it. A writer killed at any moment leaves CURRENT on the old, complete
-generation; the next writer deletes the half-built directory.
+file it has written; the history store, which a write changes, is copied),
+commits there, fsyncs, and only then points CURRENT at it. A writer killed at
+any moment leaves CURRENT on the old, complete generation; the next writer
+deletes the half-built directory.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from ingest.holds import hold
 from ingest.models import Report
 
 from . import health
-from .documents import report_doc_id, slugify
+from .builder import BuiltReports, ReportBuilder, reports_per_segment
+from .documents import slugify
 from .errors import (
     WHOOSH_ERRORS,
     IndexBusy,
@@ -47,9 +50,10 @@ from .errors import (
     IndexOutdated,
     SearchError,
 )
+from .history import HISTORY_FILE, HistoryReader, HistoryWriter, report_rows
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
-from .segment import BuiltSegment, ReportSegmentWriter, SegmentBuilder
+from .segment import ReportSegmentWriter, SegmentBuilder
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
@@ -58,9 +62,12 @@ MANIFEST_KEY = "manifest"
 GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
-# Whoosh's temporary TOC files, its own lock and the manifest (each generation
-# writes its own) never belong to a new generation.
-_NOT_LINKED = re.compile(rf"\.toc\.|LOCK|^{health.MANIFEST}")
+# Whoosh's temporary TOC files and its own lock never belong to a new generation;
+# the history store is copied, not linked (a new generation changes it), and each
+# generation writes its own manifest.
+_NOT_LINKED = re.compile(
+    r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE) + "|^" + re.escape(health.MANIFEST)
+)
 
 _held_lock_fds: set[int] = set()
 
@@ -142,27 +149,7 @@ class Index:
         held = getattr(self._local, "held", None)
         if held is not None and held[0] == generation:
             return held
-        tried: set[int] = set()
-        for _ in range(READ_RETRIES):
-            try:
-                self._check_generation(generation, pointer)
-                ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
-                searcher = ix.searcher()
-                break
-            except (FileNotFoundError, EmptyIndexError, IndexDamaged) as exc:
-                pointer = self._pointer()
-                moved = pointer["generation"]
-                if generation in tried or (isinstance(exc, IndexDamaged) and moved == generation):
-                    # Not a writer swapping generations: this one is damaged.
-                    if isinstance(exc, IndexDamaged):
-                        raise
-                    raise IndexDamaged(self._gen_dir(generation).name, "files missing") from exc
-                tried.add(generation)
-                generation = moved
-            except WHOOSH_ERRORS as exc:
-                raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
-        else:
-            raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
+        generation, searcher = self._open_generation(generation, self._open_searcher)
         with self._open_lock:
             if held is not None:
                 self._open.discard(held[1])
@@ -191,9 +178,13 @@ class Index:
             new_dir = self._gen_dir(old + 1)
             writer = None
             try:
-                writer = IndexWriter(
-                    self._start_generation(new_dir, old if current else None, rebuild)
+                base = old if current and not rebuild else None
+                ix = self._start_generation(new_dir, old if current else None, rebuild)
+                history = HistoryWriter(
+                    new_dir / HISTORY_FILE,
+                    self._gen_dir(base) / HISTORY_FILE if base is not None else None,
                 )
+                writer = IndexWriter(ix, history)
                 yield writer
                 if current and not rebuild and not writer.changed:
                     writer.cancel()
@@ -229,9 +220,55 @@ class Index:
 
     def stored_report(self, report_id: str) -> Report | None:
         """Return a report as it was indexed, or None if no report has that id."""
-        with self.reading() as snap:
-            fields = snap.searcher.document(doc_id=report_doc_id(report_id))
-        return Report.from_dict(json.loads(fields["report_json"])) if fields else None
+        return self.history().report(report_id)
+
+    def history(self) -> HistoryReader:
+        """This thread's reader of the current generation's history store."""
+        generation = self._pointer()["generation"]
+        held = getattr(self._local, "history", None)
+        if held is not None and held.generation == generation:
+            return held
+        generation, reader = self._open_generation(
+            generation, lambda g: HistoryReader(self._gen_dir(g) / HISTORY_FILE, g)
+        )
+        if held is not None:
+            held.close()
+        self._local.history = reader
+        return reader
+
+    def _open_searcher(self, generation: int) -> Searcher:
+        try:
+            ix = FileIndex(FileStorage(str(self._gen_dir(generation))), schema=SCHEMA)
+            return ix.searcher()
+        except EmptyIndexError as exc:
+            raise FileNotFoundError(str(exc)) from exc
+        except WHOOSH_ERRORS as exc:
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+
+    def _open_generation(self, generation: int, opener):
+        """Return (generation, opener(generation)), following CURRENT if a writer swaps it.
+
+        A reader may lose the race with a writer deleting an old generation
+        (FileNotFoundError): it retries on the generation CURRENT names now.
+        """
+        tried: set[int] = set()
+        pointer = self._pointer()
+        for _ in range(READ_RETRIES):
+            try:
+                # Never read a damaged generation (search/health.py).
+                self._check_generation(generation, pointer)
+                return generation, opener(generation)
+            except (FileNotFoundError, IndexDamaged) as exc:
+                pointer = self._pointer()
+                moved = pointer["generation"]
+                if generation in tried or (isinstance(exc, IndexDamaged) and moved == generation):
+                    # Not a writer swapping generations: this one is damaged.
+                    if isinstance(exc, IndexDamaged):
+                        raise
+                    raise IndexDamaged(self._gen_dir(generation).name, "files missing") from exc
+                tried.add(generation)
+                generation = moved
+        raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
 
     def check(self) -> health.Health:
         """Verify the current generation's files (sizes and checksums) and read its reports.
@@ -325,7 +362,8 @@ class Index:
 class IndexWriter:
     """Adds and removes reports inside `Index.writer()`; nothing is visible until commit."""
 
-    def __init__(self, ix: FileIndex):
+    def __init__(self, ix: FileIndex, history: HistoryWriter):
+        self._history = history
         try:
             with ix.searcher() as searcher:
                 self._sources = {d["report"]: d["source"] for d in _report_fields(searcher)}
@@ -342,23 +380,27 @@ class IndexWriter:
             raise SearchError(f"report {report_id} added twice in one write")
         self.remove_report(report_id)
         try:
+            rows = report_rows(report, report_id)
             self._writer.add_report(report, report_id)
         except (*WHOOSH_ERRORS, ValueError) as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
+        self._history.add(rows)
         self._added.add(report_id)
         self._sources[report_id] = report.source
         return report_id
 
-    def segment_builder(self) -> SegmentBuilder:
+    def segment_builder(self, files: int = 0, workers: int = 1) -> ReportBuilder:
         """A builder that writes reports into segments of this write, from any process.
 
         Parsing workers each get a copy, index the reports they parse and write
-        their own segments; `add_built` lists each segment in this write.
+        their own segments, `reports_per_segment` reports at a time for a write
+        of `files` reports over `workers` workers; `add_built` lists each one.
         """
-        return SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
+        segments = SegmentBuilder(self._writer.storage.folder, self._writer.indexname)
+        return ReportBuilder(segments, reports_per_segment(files, workers))
 
-    def add_built(self, built: BuiltSegment) -> None:
-        """List a segment a `segment_builder` wrote, replacing earlier versions of its reports."""
+    def add_built(self, built: BuiltReports) -> None:
+        """List what a `segment_builder` wrote, replacing earlier versions of its reports."""
         for report_id, _ in built.reports:
             if report_id in self._added:
                 raise SearchError(f"report {report_id} added twice in one write")
@@ -367,9 +409,11 @@ class IndexWriter:
             self._added.add(report_id)
             self._sources[report_id] = source
         try:
-            self._writer.add_segment(built.segment)
+            self._writer.add_segment(built.segment.segment)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot list a segment: {exc}") from exc
+        for rows in built.history:
+            self._history.add(rows)
 
     def remove_report(self, report_id: str) -> None:
         """Remove every document of a report (no error if it is not indexed)."""
@@ -377,6 +421,7 @@ class IndexWriter:
             self._writer.delete_by_term("report", report_id)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot remove {report_id}: {exc}") from exc
+        self._history.remove(report_id)
         self._sources.pop(report_id, None)
         self.changed = True
 
@@ -407,16 +452,19 @@ class IndexWriter:
         return report_id
 
     def commit(self) -> None:
-        """Write the new segments and table of contents (called by `Index.writer`)."""
+        """Write the new segments, table of contents and history store (by `Index.writer`)."""
         try:
             self._writer.commit()
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot commit: {exc}") from exc
+        self._history.commit()
 
     def cancel(self) -> None:
         """Drop everything added since the writer opened (called by `Index.writer`)."""
         with suppress(*WHOOSH_ERRORS, OSError):
             self._writer.cancel()
+        with suppress(Exception):
+            self._history.cancel()
 
 
 class _WriteLock:

@@ -1,7 +1,7 @@
 """The one place index field names and analyzers live.
 
 One Whoosh document per report section, one per milestone row, and one hidden
-`report` document per report holding the parsed report as JSON and the report's
+`report` document per report holding its file facts, WBS labels and the report's
 unstemmed vocabulary (each distinct word once: far cheaper than indexing every
 section twice), which "did you mean" and wildcards expand over. Analysis keeps
 identifiers whole: a WBS code (`02C.03.04`, `1.02C.03.04`) becomes one
@@ -30,9 +30,11 @@ from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
+from ingest import identifiers
+
 # Bump when a field or an analyzer changes: an index built with another
 # version is refused (IndexOutdated) until it is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # BM25F field boosts: a word in a heading says more than a word in the text.
 TITLE_BOOST = 3.0
@@ -44,63 +46,39 @@ KIND_MILESTONE = "milestone"
 KIND_REPORT = "report"
 SEARCH_KINDS: tuple[str, ...] = (KIND_SECTION, KIND_MILESTONE)
 
-# The root every DM WBS code hangs from; a code quoted without it gets it back.
-WBS_ROOT = "1"
-
-_WBS = r"(?:1\.\d{2}[A-Za-z](?:\.\d{2})*|\d{2}[A-Za-z](?:\.\d{2})+)"
-_KEY = r"[A-Za-z]+[-_]\d+(?:-\d+)*"
+# Identifiers and WBS codes are ingest's grammar (ingest/identifiers.py): the
+# analyzer indexes as a key or a code exactly what the parser accepts as one.
 _WORD = r"\w+(?:\.\w+)*"
 TOKEN_RE = re.compile(
-    rf"(?<![\w.])(?P<wbs>{_WBS})(?!\w)|(?<![\w-])(?P<key>{_KEY})(?!\w)|(?P<word>{_WORD})"
+    rf"(?P<wbs>{identifiers.WBS_TOKEN})|(?P<key>{identifiers.KEY_TOKEN})|(?P<word>{_WORD})"
 )
 # The same tokens as whole strings (findall gives the matched text, no groups).
 TOKEN_TEXT_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", TOKEN_RE.pattern))
-_WBS_RE = re.compile(_WBS)
-_KEY_RE = re.compile(_KEY)
 
 TokenKind = Literal["wbs", "key", "word"]
 
-
-def canonical_wbs(code: str) -> str | None:
-    """Return `1.02C.03.04` for `02c.03.04` or `1.02C.03.04`; None if not a WBS code."""
-    code = code.strip()
-    if not _WBS_RE.fullmatch(code):
-        return None
-    parts = code.split(".")
-    if parts[0] != WBS_ROOT:
-        parts.insert(0, WBS_ROOT)
-    parts[1] = parts[1].upper()
-    return ".".join(parts)
-
-
-def wbs_ancestors(code: str) -> list[str]:
-    """Return a canonical code's ancestors and itself, from `1.02C` down."""
-    parts = code.split(".")
-    return [".".join(parts[:n]) for n in range(2, len(parts) + 1)]
-
-
-def wbs_depth(code: str) -> int:
-    """Return the level of a canonical code: `1.02C.03` is level 3."""
-    return code.count(".") + 1
+canonical_wbs = identifiers.canonical_wbs
+wbs_ancestors = identifiers.wbs_ancestors
+wbs_depth = identifiers.wbs_depth
 
 
 def canonical_key(key: str) -> str:
-    """Return a key with `DM_12305`'s underscore read as the hyphen it means."""
-    match = _KEY_RE.fullmatch(key.strip())
-    return key.strip().replace("_", "-", 1) if match else key.strip()
+    """A key token in the index's form: canonical (`DM_12305` is `DM-12305`), lower case."""
+    canonical = identifiers.normalise_key(key)
+    return canonical.lower() if canonical else key.strip()
 
 
 def key_parents(key: str) -> list[str]:
-    """Return the parent keys of a key with a numeric suffix: LDM-503 for LDM-503-2."""
-    parts = key.split("-")
-    return ["-".join(parts[:n]) for n in range(len(parts) - 1, 1, -1)]
+    """The keys a key belongs to: LDM-503 for LDM-503-2 (a milestone of that document)."""
+    parent = identifiers.parent_document(key)
+    return [parent.lower()] if parent else []
 
 
 def classify(text: str) -> TokenKind:
     """Return the kind of a whole token: `wbs`, `key` or `word`."""
-    if _WBS_RE.fullmatch(text):
+    if identifiers.canonical_wbs(text):
         return "wbs"
-    if _KEY_RE.fullmatch(text):
+    if identifiers.is_key(text):
         return "key"
     return "word"
 
@@ -371,7 +349,6 @@ SCHEMA = Schema(
     status=_exact(),
     report_title=STORED(),
     pages=STORED(),
-    report_json=STORED(),
     labels=STORED(),
 )
 

@@ -22,7 +22,7 @@ import pytest
 from dmreports import bulk
 from dmreports.bulk import run_ingest
 from ingest.batch import parse_one
-from search import Index, SearchRequest, search
+from search import Index, SearchRequest, reports_per_segment, search
 from tests.conftest import CORPUS_HTML, CORPUS_PDF, REPORT_NAME, ROOT
 from tests.fixtures.months import FIXTURE_MONTHS, SLIPPED_MILESTONE, marker, write_month
 from tests.ingest_helpers import cli, generation, run_cli, state, summary_re
@@ -461,6 +461,6 @@ def test_search_without_an_index(tmp_path):
 
 
 def test_each_worker_writes_its_reports_in_two_segments_of_16_to_64():
-    sizes = {(n, jobs): bulk._segment_size(n, jobs) for n, jobs in ((120, 1), (120, 2), (3, 2))}
+    sizes = {(n, jobs): reports_per_segment(n, jobs) for n, jobs in ((120, 1), (120, 2), (3, 2))}
     assert sizes == {(120, 1): 60, (120, 2): 30, (3, 2): 16}
-    assert bulk._segment_size(1200, 2) == bulk.MAX_SEGMENT_REPORTS == 64
+    assert reports_per_segment(1200, 2) == 64

@@ -46,6 +46,11 @@ def test_reports_are_listed_oldest_first_with_duplicates_kept(index):
     assert reports[-1].id != reports[-2].id
     view = library.report_view(index, reports[2].id)
     assert (view.previous.month, view.next.month) == ("2017-08", "2017-10")
+    # Two reports of one month follow each other by id.
+    last = library.report_view(index, reports[-1].id)
+    assert (last.previous, last.next) == (reports[-2], None)
+    assert library.report_view(index, reports[-2].id).next == reports[-1]
+    assert library.report_view(index, reports[0].id).previous is None
     assert library.report_view(index, "no-such-report") is None
 
 

@@ -2,7 +2,9 @@
 
 `create_app()` builds the Flask app the way Flask's tutorial does: defaults,
 then the caller's config, then each part wires itself up with `init_app`.
-The app only reads the index; `dmreports ingest` writes it.
+The app only reads the index, at `app.config["INDEX_PATH"]`: the path given
+(as `dmreports serve` gives it), else the config's, else `index/` in the app's
+instance folder. `dmreports ingest` writes it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-
-from dmreports.config import index_path as default_index_path
 
 from . import api, errors, pages, render, security, store
 
@@ -24,12 +24,21 @@ DEFAULT_CONFIG: dict = {
 }
 
 
-def create_app(index_path: str | os.PathLike | None = None, **config) -> Flask:
-    """Return the app serving the index at index_path (default: dmreports.config.index_path())."""
-    app = Flask(__name__)
+# The index folder's name in the instance folder when no path is given.
+INDEX_FOLDER = "index"
+
+
+def create_app(
+    index_path: str | os.PathLike | None = None,
+    instance_path: str | os.PathLike | None = None,
+    **config,
+) -> Flask:
+    """Return the app serving the index at index_path (else config INDEX_PATH, else instance)."""
+    app = Flask(__name__, instance_path=str(instance_path) if instance_path else None)
     app.config.from_mapping(DEFAULT_CONFIG)
-    app.config["INDEX_PATH"] = str(default_index_path(index_path))
     app.config.update(config)
+    chosen = index_path or app.config.get("INDEX_PATH")
+    app.config["INDEX_PATH"] = str(chosen or os.path.join(app.instance_path, INDEX_FOLDER))
     app.config["SOURCE_ROOT"] = app.config["SOURCE_ROOT"] or os.getcwd()
     app.json.sort_keys = False
     app.json.ensure_ascii = False

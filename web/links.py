@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
+from ingest.identifiers import find_identifiers, find_wbs_codes, kind_of, parent_document, url_of
 from search import library
-from search.library import find_identifiers, kind_of, parent_document, url_of
 
-# A WBS code quoted in text, with or without the leading "1.".
-_WBS_IN_TEXT = re.compile(r"(?<![\w.])(?:1\.\d{2}[A-Z](?:\.\d{2})+|\d{2}[A-Z](?:\.\d{2})+)(?![\w])")
 KIND_LABELS: dict[str, str] = {
     "jira": "JIRA ticket",
     "milestone": "Milestone",
@@ -44,7 +40,7 @@ def linkify(text: str | None) -> Markup:
     spans: list[tuple[int, int, str, str]] = []
     for ident in find_identifiers(text):
         spans.append((ident.start, ident.end, outside_url(ident.key, ident.kind), ident.key))
-    for match in _WBS_IN_TEXT.finditer(text):
+    for match in find_wbs_codes(text):
         code = library.canonical_wbs(match.group(0))
         if code:
             spans.append((match.start(), match.end(), url_for("pages.wbs", code=code), code))

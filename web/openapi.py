@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from ingest import identifiers
 from ingest.models import PARTS, REF_KINDS
 from search import FACETS, MAX_PER_PAGE, SORTS
 from search.library import CHANGES
@@ -22,13 +23,13 @@ KINDS = ["section", "milestone"]
 # Patterns say [0-9], not \d: a JSON Schema \d may match any script's digits.
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 YEAR_PATTERN = r"^[0-9]{4}$"
-# As search.schema.canonical_wbs reads them: `1.02C`, `1.02C.03`, or `02C.03` without the root.
-WBS_PATTERN = r"^(1\.[0-9]{2}[A-Za-z](\.[0-9]{2})*|[0-9]{2}[A-Za-z](\.[0-9]{2})+)$"
+# WBS codes and identifiers as the parser reads them (ingest/identifiers.py): `1.02C`,
+# `1.02C.03` or `02C.03` without the root; DM-12256, dm_12256, LDM-503-2, DM-NCSA-5, DMTN-057.
+WBS_PATTERN = identifiers.WBS_JSON_PATTERN
 # As web.ids.report_id reads them: slugs of file names.
 REPORT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-# As search.library.canonical_key reads them: DM-12256, dm_12256, LDM-503-2, DMTN-057.
-KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9]{0,9}[A-Za-z][-_][0-9]{1,6}(-[0-9]{1,6})*$"
-KEY_MAX_LENGTH = 40
+KEY_PATTERN = identifiers.KEY_JSON_PATTERN
+KEY_MAX_LENGTH = identifiers.KEY_MAX_LENGTH
 ID_MAX_LENGTH = 200
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_file, url_for
 
+from ingest.references import kind_of
 from search import library
-from search.library import kind_of
 
 from . import ids
 from .render import JSON_SUFFIX, page, wants_json

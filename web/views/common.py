@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from flask import g, url_for
 
-from search import Doc, Index, library
-from search.library import kind_of
+from ingest.references import kind_of
+from search import Doc
 
 from ..links import KIND_LABELS, outside_url
 from ..render import month_label, part_label
@@ -76,8 +76,3 @@ def doc_model(doc: Doc) -> dict:
         "file_url": file_url(doc.report, doc.source, doc.page),
         "references": [reference_model(k) for k in doc.references],
     }
-
-
-def report_sources(index: Index) -> dict[str, str]:
-    """Return {report id: stored source path} of every indexed report."""
-    return {info.id: info.source for info in library.reports(index)}

@@ -9,7 +9,6 @@ from search import MilestoneEntry, library
 from ..links import document_url
 from ..render import month_label
 from ..store import get_index
-from .common import report_sources
 from .refs import group_by_month
 
 MILESTONE_SORTS: dict[str, str] = {
@@ -66,8 +65,7 @@ def milestones_model(sort: str | None) -> dict:
 
 def milestone_model(mid: str) -> dict | None:
     """Return one milestone's due date in every report, or None if no report names it."""
-    index = get_index()
-    history = library.milestone_history(index, mid)
+    history = library.milestone_history(get_index(), mid)
     if history is None:
         return None
     previous = _previous(history.entries)
@@ -87,7 +85,7 @@ def milestone_model(mid: str) -> dict | None:
         "slip_months": [e["month"] for e in entries if e["change"] == library.SLIPPED],
         "pull_in_months": [e["month"] for e in entries if e["change"] == library.PULLED_IN],
         "entries": entries,
-        "mentions": group_by_month(history.mentions, report_sources(index)),
+        "mentions": group_by_month(history.mentions),
         "document": document_url(mid) and mid.rsplit("-", 1)[0],
         "document_url": document_url(mid),
         "ref_url": url_for("pages.ref", key=mid),

@@ -9,13 +9,12 @@ from search import library
 from ..links import KIND_LABELS, document_url, outside_url
 from ..render import month_label, part_label
 from ..store import get_index
-from .common import file_url, report_sources
+from .common import file_url
 
 
 def ref_model(key: str) -> dict | None:
     """Return the identifier page of a canonical key, or None if no report names it."""
-    index = get_index()
-    history = library.ref_history(index, key)
+    history = library.ref_history(get_index(), key)
     if history is None:
         return None
     months = history.months
@@ -31,13 +30,13 @@ def ref_model(key: str) -> dict | None:
         "last_month": months[-1] if months else None,
         "first_month_label": month_label(months[0]) if months else None,
         "last_month_label": month_label(months[-1]) if months else None,
-        "months": group_by_month(history.mentions, report_sources(index)),
+        "months": group_by_month(history.mentions),
         "related": [{"key": k, "url": url_for("pages.ref", key=k)} for k in history.related],
         "search_url": url_for("pages.search", q=f"ref:{key}"),
     }
 
 
-def group_by_month(mentions, sources: dict[str, str]) -> list[dict]:
+def group_by_month(mentions) -> list[dict]:
     """Return mentions grouped by (month, report), oldest first."""
     groups: list[dict] = []
     for m in mentions:
@@ -62,7 +61,7 @@ def group_by_month(mentions, sources: dict[str, str]) -> list[dict]:
                 "part_label": part_label(m.part),
                 "page": m.page,
                 "url": url_for("pages.report", rid=m.report, _anchor=anchor),
-                "file_url": file_url(m.report, sources.get(m.report, ""), m.page),
+                "file_url": file_url(m.report, m.source, m.page),
             }
         )
     return groups

@@ -28,17 +28,14 @@ def wbs_params(order: str | None, page: str | None) -> tuple[str, int]:
 def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | None:
     """Return a canonical WBS element's history, or None if no report has text under it."""
     order, number = wbs_params(order, page)
-    index = get_index()
-    history = library.wbs_history(index, code)
+    # DM as a whole is the whole report: its page lists the elements below it only.
+    deep = library.wbs_depth(code) > ROOT_DEPTH
+    start = (number - 1) * MONTHS_PER_PAGE
+    history = library.wbs_history(get_index(), code, order, start, MONTHS_PER_PAGE if deep else 0)
     if history is None:
         return None
-    # DM as a whole is the whole report: its page lists the elements below it only.
-    chosen = list(history.months) if library.wbs_depth(code) > ROOT_DEPTH else []
-    if order == "newest":
-        chosen.reverse()
-    pages = max(1, -(-len(chosen) // MONTHS_PER_PAGE))
-    start = (number - 1) * MONTHS_PER_PAGE
-    months = [_month(m) for m in chosen[start : start + MONTHS_PER_PAGE]]
+    pages = max(1, -(-(history.month_count if deep else 0) // MONTHS_PER_PAGE))
+    months = [_month(m) for m in history.months]
     return {
         "code": code,
         "title": history.title,
