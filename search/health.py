@@ -10,9 +10,9 @@ fixed list of names; only lock files and a database's transient journals are
 left out.
 
 Opening a generation checks every listed file's size (one stat each) and,
-once per process and generation, its CRC-32 (zlib's): at 120 reports (25 MB)
-that is about 35 ms, beside about 460 ms to open the generation and run a
-first search; later opens in the process check sizes only (0.05 ms). A
+once per process and generation, its CRC-32 (zlib's): at 120 reports (51 MB)
+that is about 31 ms, beside about 137 ms to open the generation and run a
+first search; later opens in the process check sizes only (0.06 ms). A
 generation written before manifests were kept has none (CURRENT does not say
 it has one): it opens unverified, and the next ingest that changes the index
 writes the manifest of the generation it makes.
