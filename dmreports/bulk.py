@@ -27,6 +27,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from search import (
     BuiltReports,
     Index,
     IndexCorrupt,
+    IndexDamaged,
     IndexMissing,
     IndexOutdated,
     IndexWriter,
@@ -54,10 +56,13 @@ NOT_A_REPORT = reasons.NOT_A_REPORT
 # Event kinds, in the order a run emits them.
 NOTICE = "notice"
 PLANNED = "planned"
+# A file parsed and taken for the index (progress only: it is not in the index yet).
+PARSED = "parsed"
+FAILED = "failed"
+# After the commit, for the files it put in (or took out of) the index.
 REMOVED = "removed"
 ADDED = "added"
 UPDATED = "updated"
-FAILED = "failed"
 WARNING = "warning"
 
 
@@ -65,12 +70,24 @@ class BulkError(Exception):
     """A run that cannot start (a path that does not exist); nothing was changed."""
 
 
+class DiskFull(BulkError):
+    """The disk filled while the index was written: the run stopped, nothing was changed."""
+
+    def __init__(self, index_path: str | os.PathLike):
+        super().__init__(
+            f"ingest stopped: no space left on device writing the index at {index_path}; "
+            "nothing was changed"
+        )
+
+
 @dataclass(frozen=True)
 class Event:
     """Something that happened during a run: a file's fate, a warning, or the plan.
 
-    kind is one of NOTICE, PLANNED (count: files to parse), REMOVED, ADDED,
-    UPDATED, FAILED (message: the reason), WARNING.
+    kind is one of NOTICE, PLANNED (count: files to parse), PARSED, FAILED
+    (message: the reason), then, once the run has committed, REMOVED, ADDED,
+    UPDATED, and WARNING. A run that stops before its commit (interrupted, a
+    full disk) never says a file was added, updated or removed.
     """
 
     kind: str
@@ -195,7 +212,16 @@ def run_ingest(
     indexed = run.read_index()
     plan = run.plan(found, hashes, indexed)
     if plan.parse or plan.remove or run.rebuild or not run.index.exists():
-        run.write(found, hashes, indexed, plan, jobs or default_jobs(), limits)
+        try:
+            run.write(found, hashes, indexed, plan, jobs or default_jobs(), limits)
+        except DiskFull:
+            raise
+        except Exception as exc:
+            # One line about the disk, not one failure per file (the writer has
+            # removed its half-built generation on the way out).
+            if reasons.is_disk_full(exc):
+                raise DiskFull(run.index.path) from exc
+            raise
     else:
         summary.unchanged = len(plan.unchanged)
     summary.seconds = time.perf_counter() - started
@@ -250,10 +276,21 @@ class _Run:
             self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))
         except IndexMissing:
             return {}
+        except IndexDamaged as exc:
+            if not self.rebuild:
+                raise  # never build on a damaged generation; the message says how to rebuild
+            self.emit(Event(NOTICE, message=f"{exc.summary}; rebuilding it from the given paths"))
         except IndexCorrupt as exc:
             if not self.rebuild:
                 raise IndexCorrupt(f"{exc}; run with --full to rebuild it") from exc
             self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))
+        except Exception as exc:
+            # A rebuild reads nothing it does not need: an index too damaged for
+            # Whoosh to read (one written before manifests were kept) is rebuilt too.
+            if not self.rebuild:
+                raise
+            message = f"index unreadable ({type(exc).__name__}); rebuilding it from the given paths"
+            self.emit(Event(NOTICE, message=message))
         self.rebuild = True
         return None
 
@@ -297,14 +334,18 @@ class _Run:
                 plan = self.plan(found, hashes, indexed)
             indexed = indexed or {}
             self.summary.unchanged = len(plan.unchanged)
-            for source, report_id in plan.remove.items():
+            for report_id in plan.remove.values():
                 if not self.rebuild:
                     writer.remove_report(report_id)
                 self.summary.removed += 1
-                self.emit(Event(REMOVED, source))
             ids = self._reserve_ids(writer, found, hashes, indexed, plan)
             parsed = self._parse(writer, plan.parse, ids, indexed, jobs, limits)
             kept = self._carry_over(writer, found, indexed) if self.rebuild else {}
+        # Committed: now the index holds what these lines say.
+        for source in plan.remove:
+            self.emit(Event(REMOVED, source))
+        for path in sorted(parsed):
+            self.emit(Event(UPDATED if path in indexed else ADDED, path))
         if self.rebuild:
             final = {**kept, **parsed}
         else:
@@ -346,9 +387,10 @@ class _Run:
         built: set[str] = set()
         builder = writer.segment_builder(len(paths), jobs)
         indexer = _WorkerIndexer(builder, {path: ids[path] for path in paths})
-        with fewer_collections():
-            batch = builder.reports_per_segment
-            for item in parse_many(paths, jobs, limits, indexer, batch):
+        batch = builder.reports_per_segment
+        # closing(): stopped half-way (Ctrl-C, a full disk), the workers go at once.
+        with fewer_collections(), closing(parse_many(paths, jobs, limits, indexer, batch)) as items:
+            for item in items:
                 if isinstance(item, Finished):
                     self._list_segment(writer, item)
                     built.update(item.paths)
@@ -359,6 +401,8 @@ class _Run:
         return taken
 
     def _list_segment(self, writer: IndexWriter, finished: Finished) -> None:
+        if finished.disk_full:
+            raise DiskFull(self.index.path)
         if finished.error:
             raise IndexCorrupt(f"cannot write a segment: {finished.error}")
         if finished.result is not None:
@@ -366,6 +410,8 @@ class _Run:
 
     def _take(self, outcome: Outcome, indexed: dict[str, ReportInfo], taken: dict) -> bool:
         path, report = outcome.path, outcome.report
+        if outcome.disk_full:
+            raise DiskFull(self.index.path)
         if report is None:
             if path in taken:  # parsed again after its worker died, and failed this time
                 self._retract(path, indexed, taken, outcome.error or _NO_REASON)
@@ -378,10 +424,9 @@ class _Run:
             return False
         if path in indexed:
             self.summary.updated += 1
-            self.emit(Event(UPDATED, path))
         else:
             self.summary.added += 1
-            self.emit(Event(ADDED, path))
+        self.emit(Event(PARSED, path))
         if NO_MONTH in report.warnings:
             self.warn(f"{path}: {NO_MONTH}", path)
         return True

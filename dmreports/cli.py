@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import click
 
 from dmreports import bulk
 from dmreports.config import PROJECT_ROOT, index_path, instance_path
+from dmreports.entry import EXIT_INTERRUPTED, INTERRUPTED, stop_now
 from ingest.batch import default_jobs
 from ingest.models import IngestError
 from ingest.pipeline import DEFAULT_LIMITS, Limits, load_report
@@ -21,6 +25,7 @@ from search import (
     SORTS,
     Index,
     IndexBusy,
+    IndexDamaged,
     IndexMissing,
     IndexOutdated,
     SearchError,
@@ -31,7 +36,6 @@ from search import search as run_search
 EXIT_FAILED_FILES = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUSY = 3
-EXIT_INTERRUPTED = 130
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 
 
@@ -109,6 +113,7 @@ def ingest(
     """
     limits = Limits(seconds=time_limit, pages=max_pages, megabytes=max_mb)
     roots = list(paths) or [DEFAULT_CORPUS]
+    signal.signal(signal.SIGINT, _interrupt_once)
     try:
         with _IngestLog(progress=sys.stderr.isatty()) as log:
             summary = bulk.run_ingest(
@@ -116,12 +121,23 @@ def ingest(
             )
     except IndexBusy as exc:
         _fail(f"index busy: {exc}", EXIT_BUSY)
+    except (IndexDamaged, bulk.DiskFull) as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
     except (SearchError, bulk.BulkError, OSError, RuntimeError) as exc:
         _fail(f"ingest failed, index unchanged: {exc}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        _fail("interrupted: the index keeps its last complete state", EXIT_INTERRUPTED)
+        # The workers are stopped and the half-built generation removed by now.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _fail(INTERRUPTED, EXIT_INTERRUPTED)
     click.echo(summary.line())
     sys.exit(EXIT_FAILED_FILES if summary.failed else 0)
+
+
+def _interrupt_once(signum, frame) -> None:
+    """Ctrl-C during an ingest: unwind (stopping the workers, removing the half-built
+    generation); a second Ctrl-C while that runs ends the process at once."""
+    signal.signal(signal.SIGINT, stop_now)
+    raise KeyboardInterrupt
 
 
 class _IngestLog:
@@ -157,8 +173,10 @@ class _IngestLog:
             if self.progress is not None:
                 self.task = self.progress.add_task("parsing", total=event.count)
             return
-        if event.kind in (bulk.ADDED, bulk.UPDATED, bulk.FAILED) and self.task is not None:
+        if event.kind in (bulk.PARSED, bulk.FAILED) and self.task is not None:
             self.progress.advance(self.task)
+        if event.kind == bulk.PARSED:
+            return
         if event.kind == bulk.FAILED:
             self._err(f"FAILED {event.path}: {event.message}")
         elif event.kind in (bulk.WARNING, bulk.NOTICE):
@@ -176,6 +194,19 @@ class _IngestLog:
 def _fail(message: str, status: int) -> None:
     click.echo(message, err=True)
     sys.exit(status)
+
+
+@contextmanager
+def _index_errors() -> Iterator[None]:
+    """A missing, outdated or damaged index (or a bad request): one line, exit 2."""
+    try:
+        yield
+    except IndexOutdated as exc:
+        _fail(f"{exc} with `dmreports ingest --full`", EXIT_BAD_INPUT)
+    except IndexMissing as exc:
+        _fail(f"{exc}: build it with `dmreports ingest`", EXIT_BAD_INPUT)
+    except SearchError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
 
 
 @main.command("search")
@@ -210,15 +241,9 @@ def search_command(
 
     Example: dmreports search "image differencing" --month 2017-10 --part planned
     """
-    try:
+    with _index_errors():
         request = SearchRequest(q=query, sort=sort, page=page, per_page=per_page, **facets)
         result = run_search(Index.open(index_path(index_dir)), request)
-    except IndexOutdated as exc:
-        _fail(f"{exc} with `dmreports ingest --full`", EXIT_BAD_INPUT)
-    except IndexMissing as exc:
-        _fail(f"{exc}: build it with `dmreports ingest`", EXIT_BAD_INPUT)
-    except SearchError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
     if as_json:
         click.echo(json.dumps(_result_json(result), indent=2, ensure_ascii=False))
         return
@@ -265,6 +290,32 @@ def _result_lines(result) -> list[str]:
         if hit.snippet_text:
             lines.append(f"    {' '.join(hit.snippet_text.split())}")
     return lines
+
+
+@main.command()
+@click.option("--index", "index_dir", help="Index folder (default as for ingest).")
+def check(index_dir: str | None) -> None:
+    """Verify the index: every file of its current generation against the sizes and
+    checksums written when it was committed, then read every report's record.
+
+    Exit status: 0 when the index is sound, 2 when it is damaged or missing
+    (the line says how to rebuild it).
+
+    Example: dmreports check --index instance/index
+    """
+    index = Index(index_path(index_dir))
+    with _index_errors():
+        found = index.check()
+        reports = len(index.report_files())
+    size = f"{found.bytes / 1e6:.1f} MB"
+    what = f"{found.files} files, {size}, {reports} report{'s' if reports != 1 else ''}"
+    if found.verified:
+        click.echo(f"index ok: {found.generation} ({what}; sizes and checksums verified)")
+    else:
+        click.echo(
+            f"index ok: {found.generation} ({what}; read, but not verified: it was written "
+            "before checksums were kept, and the next ingest that changes it adds them)"
+        )
 
 
 DEFAULT_HOST = "127.0.0.1"

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from . import reasons
 from .dates import warm_up
+from .holds import hold
 from .models import IngestError, Report
 from .pipeline import DEFAULT_LIMITS, Limits, load_report
 
@@ -60,6 +61,8 @@ class Outcome:
     seconds: float
     # The worker's collector failed on this file and dropped what it kept.
     dropped: bool = False
+    # ...because the disk is full: the run's problem, not the file's.
+    disk_full: bool = False
 
 
 class Collector(Protocol):
@@ -86,6 +89,7 @@ class Finished:
     result: object
     paths: tuple[str, ...]
     error: str | None = None
+    disk_full: bool = False
 
 
 def default_jobs() -> int:
@@ -95,6 +99,7 @@ def default_jobs() -> int:
 
 def parse_one(path: str, limits: Limits, collector: Collector | None = None) -> Outcome:
     """Parse one file in this process (no time limit), then give the report to the collector."""
+    hold(f"parse-{os.path.basename(path)}")
     start = time.perf_counter()
     try:
         report = load_report(path, limits)
@@ -106,7 +111,9 @@ def parse_one(path: str, limits: Limits, collector: Collector | None = None) -> 
         except Exception as exc:  # the caller's code failing on this report
             reason = reasons.CANNOT_PREPARE.format(error=f"{type(exc).__name__}: {exc}")
             collector.discard()  # what it kept may be half-changed: start afresh
-            return Outcome(path, None, reason, time.perf_counter() - start, dropped=True)
+            seconds = time.perf_counter() - start
+            full = reasons.is_disk_full(exc)
+            return Outcome(path, None, reason, seconds, dropped=True, disk_full=full)
     return Outcome(path, report, None, time.perf_counter() - start)
 
 
@@ -136,7 +143,7 @@ def _finish(collector: Collector) -> Finished:
     try:
         return Finished(collector.finish(), ())
     except Exception as exc:  # the caller's code failing (a full disk, say)
-        return Finished(None, (), f"{type(exc).__name__}: {exc}")
+        return Finished(None, (), f"{type(exc).__name__}: {exc}", reasons.is_disk_full(exc))
 
 
 @contextmanager
@@ -156,11 +163,28 @@ def fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Hold back SIGINT while worker processes start.
+
+    The fork server (and so every worker forked from it) starts with the
+    signal mask of the process that started it: with SIGINT blocked it never
+    sees a Ctrl-C, not even in the moments before a worker ignores it. A Ctrl-C
+    that came meanwhile reaches this process when the block ends.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class _Worker:
     def __init__(self, context, limits: Limits, collector: Collector | None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_work, args=(child, limits, collector), daemon=True)
-        self.process.start()
+        with _sigint_blocked():
+            self.process.start()
         child.close()
         self.ready = False
         self.path: str | None = None
@@ -312,7 +336,7 @@ def parse_many(
                         worker.finishing = False
                         kept, worker.kept = tuple(worker.kept), []
                         next_task(index)
-                        yield Finished(message.result, kept, message.error)
+                        yield Finished(message.result, kept, message.error, message.disk_full)
                         continue
                     worker.path = None
                     if message.dropped:
@@ -329,6 +353,12 @@ def parse_many(
                     if path is not None:
                         reason = reasons.TIME_LIMIT.format(seconds=limits.seconds)
                         yield Outcome(path, None, reason, elapsed)
-    finally:
+    except BaseException:
+        # Stopped (Ctrl-C, or the caller gave up): the workers go at once,
+        # whatever they are parsing.
+        for worker in workers:
+            worker.kill()
+        raise
+    else:
         for worker in workers:
             worker.stop()

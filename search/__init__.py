@@ -4,6 +4,7 @@ from .builder import BuiltReports, ReportBuilder, reports_per_segment
 from .errors import (
     IndexBusy,
     IndexCorrupt,
+    IndexDamaged,
     IndexMissing,
     IndexOutdated,
     QueryError,
@@ -39,6 +40,7 @@ __all__ = [
     "Index",
     "IndexBusy",
     "IndexCorrupt",
+    "IndexDamaged",
     "IndexMissing",
     "IndexOutdated",
     "IndexWriter",

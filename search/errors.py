@@ -35,6 +35,25 @@ class IndexCorrupt(SearchError):
     """The index files could not be read or written."""
 
 
+class IndexDamaged(IndexCorrupt):
+    """A generation's files differ from what its manifest recorded at commit.
+
+    str() is the one line a user sees: what is damaged and how to repair it.
+    """
+
+    REPAIR = "run `dmreports ingest --full` to rebuild it"
+
+    def __init__(self, generation: str, detail: str):
+        self.generation = generation
+        self.detail = detail
+        super().__init__(f"{self.summary}; {self.REPAIR}")
+
+    @property
+    def summary(self) -> str:
+        """The line without the repair: index damaged: gen-000007 (MAIN_x.seg truncated)."""
+        return f"index damaged: {self.generation} ({self.detail})"
+
+
 # Caught at every call into Whoosh and re-raised as one of the classes above.
 WHOOSH_ERRORS: tuple[type[Exception], ...] = (
     FieldConfigurationError,

@@ -33,12 +33,22 @@ from pathlib import Path
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
+from ingest.holds import hold
 from ingest.models import Report
 
+from . import health
 from .builder import BuiltReports, ReportBuilder, reports_per_segment
 from .codec import create_index, open_index
 from .documents import slugify
-from .errors import WHOOSH_ERRORS, IndexBusy, IndexCorrupt, IndexMissing, IndexOutdated, SearchError
+from .errors import (
+    WHOOSH_ERRORS,
+    IndexBusy,
+    IndexCorrupt,
+    IndexDamaged,
+    IndexMissing,
+    IndexOutdated,
+    SearchError,
+)
 from .history import HISTORY_FILE, HistoryReader, HistoryWriter, report_rows
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
@@ -46,12 +56,17 @@ from .segment import ReportSegmentWriter, SegmentBuilder
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
+# In CURRENT: the generation was committed with a manifest (search/health.py).
+MANIFEST_KEY = "manifest"
 GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
 # Whoosh's temporary TOC files and its own lock never belong to a new generation;
-# the history store is copied, not linked (a new generation changes it).
-_NOT_LINKED = re.compile(r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE))
+# the history store is copied, not linked (a new generation changes it), and each
+# generation writes its own manifest.
+_NOT_LINKED = re.compile(
+    r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE) + "|^" + re.escape(health.MANIFEST)
+)
 
 _held_lock_fds: set[int] = set()
 
@@ -209,13 +224,16 @@ class Index:
                     shutil.rmtree(new_dir)
                     return
                 writer.commit()
+                health.write_manifest(new_dir)
                 _sync_tree(new_dir)
+                hold("commit")
             except BaseException:
                 if writer is not None:
                     writer.cancel()
                 shutil.rmtree(new_dir, ignore_errors=True)
                 raise
             self._write_pointer(old + 1)
+            hold("swapped")
             self._remove_generations(keep={old + 1, old})
 
     def add_report(self, report: Report, report_id: str | None = None) -> str:
@@ -266,19 +284,52 @@ class Index:
         (FileNotFoundError): it retries on the generation CURRENT names now.
         """
         tried: set[int] = set()
+        pointer = self._pointer()
         for _ in range(READ_RETRIES):
             try:
+                # Never read a damaged generation (search/health.py).
+                self._check_generation(generation, pointer)
                 return generation, opener(generation)
-            except FileNotFoundError as exc:
-                if generation in tried:
-                    # Not a writer swapping generations: this one has lost files.
-                    raise IndexCorrupt(
-                        f"index at {self.path} is missing files of generation {generation} "
-                        f"({exc}): rebuild it"
-                    ) from exc
+            except (FileNotFoundError, IndexDamaged) as exc:
+                pointer = self._pointer()
+                moved = pointer["generation"]
+                if generation in tried or (isinstance(exc, IndexDamaged) and moved == generation):
+                    # Not a writer swapping generations: this one is damaged.
+                    if isinstance(exc, IndexDamaged):
+                        raise
+                    raise IndexDamaged(self._gen_dir(generation).name, "files missing") from exc
                 tried.add(generation)
-                generation = self._pointer()["generation"]
+                generation = moved
         raise IndexCorrupt(f"index at {self.path} keeps changing under the reader")
+
+    def check(self) -> health.Health:
+        """Verify the current generation's files (sizes and checksums) and read its reports.
+
+        Raises IndexMissing, IndexOutdated, IndexDamaged (or IndexCorrupt when
+        Whoosh cannot read a generation written before manifests were kept).
+        """
+        pointer = self._pointer()
+        found = self._check_generation(pointer["generation"], pointer, cached=False)
+        try:
+            self.report_files()
+        except IndexCorrupt:
+            raise
+        except Exception as exc:  # an unverified generation Whoosh cannot read
+            raise IndexDamaged(found.generation, f"unreadable: {type(exc).__name__}") from exc
+        return found
+
+    def _check_generation(
+        self, generation: int, pointer: dict, cached: bool = True
+    ) -> health.Health:
+        folder = self._gen_dir(generation)
+        # A generation committed with a manifest is never read without one.
+        required = pointer.get(MANIFEST_KEY, False) and pointer["generation"] == generation
+        try:
+            return health.verify(folder, cached=cached, required=required)
+        except FileNotFoundError:
+            if not required or not folder.parent.is_dir():
+                raise
+            raise IndexDamaged(folder.name, "folder missing") from None
 
     def _gen_dir(self, generation: int) -> Path:
         return self.path / f"{GENERATION_PREFIX}{generation:06d}"
@@ -307,8 +358,10 @@ class Index:
             if missing_ok:
                 return None
             raise IndexMissing(f"no index at {self.path}") from None
-        except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"unreadable {POINTER_FILE} in {self.path}: {exc}") from exc
+        except (OSError, ValueError):
+            raise IndexDamaged(POINTER_FILE, "unreadable") from None
+        if not isinstance(pointer, dict) or not isinstance(pointer.get("generation"), int):
+            raise IndexDamaged(POINTER_FILE, "unreadable")
         if pointer.get("schema") != SCHEMA_VERSION and not outdated_ok:
             raise IndexOutdated(
                 f"index at {self.path} has schema {pointer.get('schema')}, this version "
@@ -317,7 +370,7 @@ class Index:
         return pointer
 
     def _write_pointer(self, generation: int) -> None:
-        data = json.dumps({"generation": generation, "schema": SCHEMA_VERSION})
+        data = json.dumps({"generation": generation, "schema": SCHEMA_VERSION, MANIFEST_KEY: True})
         tmp = self.path / f"{POINTER_FILE}.tmp"
         with open(tmp, "w") as f:
             f.write(data)
@@ -331,6 +384,7 @@ class Index:
             if base is None or rebuild:
                 new_dir.mkdir()
                 return create_index(str(new_dir), SCHEMA)
+            self._check_generation(base, self._pointer())  # never build on a damaged one
             _link_tree(self._gen_dir(base), new_dir)
             return open_index(str(new_dir), SCHEMA)
         except WHOOSH_ERRORS as exc:

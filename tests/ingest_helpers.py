@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from search import MAX_PER_PAGE, Index, SearchRequest, search
@@ -105,3 +106,62 @@ def write_long_pdf(path: Path) -> Path:
         c.showPage()
     c.save()
     return path
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (from /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+# A run that never reaches its hold point fails the test after this long (a safety
+# net only: the tests wait for the hold point itself, never for time to pass).
+HOLD_TIMEOUT = 120
+
+
+class Holds:
+    """Hold points (ingest/holds.py) of the runs started with `env`: the test stops a run
+    where it wants, knows it is there, and lets it go on (or not)."""
+
+    def __init__(self, folder: Path) -> None:
+        from ingest.holds import HOLD_ENV
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.env = {HOLD_ENV: str(folder)}
+
+    def at(self, name: str, keep: bool = True) -> None:
+        """Stop runs at hold point `name`; keep: they stay there until `release`."""
+        os.mkfifo(self.folder / name)
+        if keep:
+            os.mkfifo(self.folder / f"{name}.release")
+
+    def reached(self, name: str, process: subprocess.Popen) -> int:
+        """Wait until a process of the run is held at `name`; return that process's pid."""
+        import threading
+
+        answer: list[str] = []
+        reader = threading.Thread(target=lambda: answer.append((self.folder / name).read_text()))
+        reader.start()
+        deadline = time.monotonic() + HOLD_TIMEOUT
+        # Joined a second at a time only to notice a run that ended without getting there.
+        while reader.is_alive() and process.poll() is None and time.monotonic() < deadline:
+            reader.join(1.0)
+        if reader.is_alive():
+            # An end of file after whatever the run wrote: unblocks the reader.
+            with open(os.open(self.folder / name, os.O_WRONLY | os.O_NONBLOCK), "w"):
+                pass
+            reader.join()
+        if not answer or not answer[0].strip():
+            raise AssertionError(
+                f"the run did not reach hold point {name} (exit status {process.poll()})"
+            )
+        return int(answer[0])
+
+    def release(self, name: str) -> None:
+        """Let the process held at `name` go on."""
+        with open(self.folder / f"{name}.release", "w"):
+            pass

@@ -8,29 +8,33 @@ every run, so the state before a run and after it always differ.
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import signal
 import threading
-import time
 
 import pytest
 
 from dmreports.bulk import run_ingest
 from search import Index, SearchRequest, search
 from tests.fixtures.months import marker, write_month
-from tests.ingest_helpers import cli, generation, state
+from tests.ingest_helpers import Holds, cli, generation, state
 
-TRIALS = 20
-SEED = 20171031
 STAYING = ("2017-08", "2017-09", "2017-10", "2017-11")
 MOVING = ("2017-03", "2017-04", "2017-05", "2017-06", "2017-07")
 REPORTS = len(STAYING) + 1
-# Half the kills land anywhere in a run; half land up to this long after the run
-# reports its k-th parsed file (k random), which covers the last adds and the commit.
-AFTER_LINE_SECONDS = 0.4
 UNBUFFERED = {"PYTHONUNBUFFERED": "1"}
 KILLED_EXIT_TIMEOUT = 60
+MOVING_NAME = "moving-report.html"
+# Where each kill lands (hold points of ingest/holds.py), and the state it leaves:
+# while workers parse (the first file, the moving one, the last), with the new
+# generation committed but CURRENT not moved, and just after CURRENT moved.
+KILL_POINTS = (
+    ("parse-test-fixture-dm-monthly-report-2017-08.html", "old"),
+    (f"parse-{MOVING_NAME}", "old"),
+    ("parse-test-fixture-dm-monthly-report-2017-11.html", "old"),
+    ("commit", "old"),
+    ("swapped", "new"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +47,7 @@ def renders(tmp_path_factory):
 def make_folder(path, renders, moving_month):
     for month in STAYING:
         shutil.copy(renders[month], path / renders[month].name)
-    moving = path / "moving-report.html"
+    moving = path / MOVING_NAME
     shutil.copyfile(renders[moving_month], moving)
     return moving
 
@@ -52,58 +56,37 @@ def full_args(folder, index_dir) -> tuple:
     return ("ingest", folder, "--index", index_dir, "--full", "--jobs", "2")
 
 
-def full_ingest(folder, index_dir):
-    """Start a full re-ingest whose output lines arrive as they are written."""
-    return cli(*full_args(folder, index_dir), env=UNBUFFERED)
-
-
-def kill_at_random(process, rng: random.Random, duration: float, trial: int) -> None:
-    """SIGKILL the process at a random moment of its run."""
-    if trial % 2 == 0:
-        time.sleep(rng.uniform(0.0, duration))
-    else:
-        for _ in range(rng.randint(1, REPORTS)):
-            if not process.stdout.readline():
-                break
-        time.sleep(rng.uniform(0.0, AFTER_LINE_SECONDS))
-    process.send_signal(signal.SIGKILL)
-    _, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
-    # Worker processes left without their parent go quietly.
-    assert "Traceback" not in stderr
-
-
-def test_sigkilled_ingest_leaves_the_previous_state(tmp_path, renders):
+@pytest.mark.parametrize("trial", range(len(KILL_POINTS)))
+def test_sigkilled_ingest_leaves_the_previous_state(tmp_path, renders, trial):
+    point, expected = KILL_POINTS[trial]
     folder, index_dir = tmp_path / "reports", tmp_path / "index"
     folder.mkdir()
     moving = make_folder(folder, renders, MOVING[0])
     assert run_ingest([folder], index_dir, jobs=2).failed == []
-    # How long an uninterrupted full run takes here, index swap included.
-    started = time.perf_counter()
-    with full_ingest(folder, index_dir) as process:
+    old = state(index_dir)
+    month = MOVING[1 + trial % (len(MOVING) - 1)]
+    shutil.copyfile(renders[month], moving)
+    holds = Holds(tmp_path / "holds")
+    holds.at(point)
+    with cli(*full_args(folder, index_dir), env={**UNBUFFERED, **holds.env}) as process:
+        holds.reached(point, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=KILLED_EXIT_TIMEOUT)
+        if point.startswith("parse-"):
+            holds.release(point)  # the orphaned worker finds its parent gone and leaves
         _, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
-    assert process.returncode == 0, stderr
-    duration = time.perf_counter() - started
-    rng = random.Random(SEED)
-    outcomes = []
-    for trial in range(TRIALS):
-        old = state(index_dir)
-        month = MOVING[(trial + 1) % len(MOVING)]
-        shutil.copyfile(renders[month], moving)
-        with full_ingest(folder, index_dir) as process:
-            kill_at_random(process, rng, duration, trial)
-        # The index opens and serves a complete state...
-        after = state(index_dir)
-        # ... and the next ingest completes.
-        summary = run_ingest([folder], index_dir, jobs=1)
-        assert summary.failed == []
-        new = state(index_dir)
-        assert old != new
-        assert after in (old, new), f"trial {trial}: a state that is neither old nor new"
-        assert dict(new[2])[month] == 11
-        assert len(list(index_dir.glob("gen-*"))) <= 2
-        outcomes.append("old" if after == old else "new")
-    # Most kills land before the commit: the previous state is what they leave.
-    assert outcomes.count("old") >= TRIALS // 2, outcomes
+    # Worker processes left without their parent go quietly.
+    assert "Traceback" not in stderr
+    # The index opens and serves a complete state: the one this kill must leave...
+    after = state(index_dir)
+    # ... and the next ingest completes.
+    summary = run_ingest([folder], index_dir, jobs=1)
+    assert summary.failed == []
+    new = state(index_dir)
+    assert old != new
+    assert after == {"old": old, "new": new}[expected], f"killed at {point}"
+    assert dict(new[2])[month] == 11
+    assert len(list(index_dir.glob("gen-*"))) <= 2
 
 
 def test_searches_during_a_full_reingest_see_one_complete_state(tmp_path, renders):
@@ -116,22 +99,39 @@ def test_searches_during_a_full_reingest_see_one_complete_state(tmp_path, render
     answers: list[tuple] = []
     errors: list[str] = []
     stop = threading.Event()
+    answered = threading.Condition()
 
     def client():
         while not stop.is_set():
             try:
-                answers.append(state(index_dir))
+                answer = state(index_dir)
             except Exception as exc:  # every error counts, whatever its kind
                 errors.append(repr(exc))
+                continue
+            with answered:
+                answers.append(answer)
+                answered.notify_all()
 
+    def wait_for_answers(count: int) -> None:
+        with answered:
+            assert answered.wait_for(
+                lambda: len(answers) >= count or errors, timeout=KILLED_EXIT_TIMEOUT
+            ), "the searching thread stopped answering"
+
+    # The run is held with its new generation committed, CURRENT not yet moved:
+    # searches meanwhile see the old state; once it goes on, the new one.
+    holds = Holds(tmp_path / "holds")
+    holds.at("commit")
     thread = threading.Thread(target=client)
     thread.start()
     try:
-        with full_ingest(folder, index_dir) as process:
+        with cli(*full_args(folder, index_dir), env={**UNBUFFERED, **holds.env}) as process:
+            holds.reached("commit", process)
+            wait_for_answers(len(answers) + 3)
+            held = len(answers)
+            holds.release("commit")
             _, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
-        seen = len(answers)
-        while len(answers) < seen + 3 and thread.is_alive():
-            time.sleep(0.05)
+        wait_for_answers(len(answers) + 3)
     finally:
         stop.set()
         thread.join()
@@ -140,7 +140,8 @@ def test_searches_during_a_full_reingest_see_one_complete_state(tmp_path, render
     assert generation(index_dir) != old_pointer and new != old
     assert errors == []
     assert set(answers) <= {old, new}
-    assert answers.count(old) > 0 and answers.count(new) > 0
+    assert answers.count(old) >= 3 and answers.count(new) >= 3
+    assert set(answers[: held - 1]) == {old}
     assert Index.open(index_dir).report_files()[str(moving.resolve())].month == MOVING[1]
     assert dict(new[2])[MOVING[1]] == 11
     found = search(Index.open(index_dir), SearchRequest(q=marker(MOVING[1])))
@@ -154,13 +155,19 @@ def test_ctrl_c_stops_the_run_with_one_line(tmp_path, renders):
     assert run_ingest([folder], index_dir, jobs=2).failed == []
     old = state(index_dir)
     shutil.copyfile(renders[MOVING[1]], moving)
+    # Held while a worker parses the moving report, the run is surely mid-way.
+    holds = Holds(tmp_path / "holds")
+    holds.at(f"parse-{MOVING_NAME}")
     # Ctrl-C on a terminal signals the whole process group: the command and its workers.
-    with cli(*full_args(folder, index_dir), env=UNBUFFERED, start_new_session=True) as process:
-        assert process.stdout.readline().startswith("updated ")
+    env = {**UNBUFFERED, **holds.env}
+    with cli(*full_args(folder, index_dir), env=env, start_new_session=True) as process:
+        holds.reached(f"parse-{MOVING_NAME}", process)
         os.killpg(process.pid, signal.SIGINT)
-        _, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
+        stdout, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
     assert process.returncode == 130
     assert stderr == "interrupted: the index keeps its last complete state\n"
-    interrupted = state(index_dir)
+    # No line says a file was updated: none was.
+    assert stdout == ""
+    assert state(index_dir) == old
     assert run_ingest([folder], index_dir, jobs=1).failed == []
-    assert interrupted in (old, state(index_dir))
+    assert state(index_dir) != old

@@ -7,6 +7,8 @@ header or an over-long query gets a short 400, never a 500 or an echo.
 
 from __future__ import annotations
 
+import ast
+import errno
 import json
 import os
 import re
@@ -14,10 +16,21 @@ import socket
 
 import pytest
 
-from ingest import reasons
+from dmreports import bulk
+from ingest import batch, reasons
+from ingest.batch import Outcome, parse_one
+from ingest.pipeline import DEFAULT_LIMITS
+from search import health
 from search.models import MAX_QUERY_LENGTH
+from tests.conftest import ROOT
 from tests.fixtures.months import write_month
-from tests.ingest_helpers import generation, run_cli, state, summary_re
+from tests.ingest_helpers import (
+    KeepMonthsFailingOnBad,
+    generation,
+    run_cli,
+    state,
+    summary_re,
+)
 from tests.web_support import months_app
 
 # A DNS label may have 63 characters: Werkzeug cannot encode a 64-character one.
@@ -160,3 +173,113 @@ def test_an_over_long_query_is_a_short_400(client):
     longest = ("qserv " * 200)[:MAX_QUERY_LENGTH]
     kept = client.get("/", query_string={"q": longest})
     assert kept.status_code == 200
+
+
+# --- a full disk ------------------------------------------------------------------------
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _ingest(*args):
+    from click.testing import CliRunner
+
+    from dmreports.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_a_disk_that_fills_at_the_commit_is_one_line(tmp_path, monkeypatch):
+    folder, index_dir = tmp_path / "reports", tmp_path / "index"
+    for month in ("2017-08", "2017-09"):
+        write_month(folder, month)
+    monkeypatch.setattr(health, "write_manifest", _no_space)
+    result = _ingest("ingest", folder, "--index", index_dir, "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"ingest stopped: no space left on device writing the index at {index_dir}; "
+        "nothing was changed\n"
+    )
+    # No file is said to be added: none was committed.
+    assert result.stdout == ""
+    assert not (index_dir / "CURRENT").exists()
+    assert list(index_dir.glob("gen-*")) == []
+
+
+def test_a_disk_that_fills_leaves_an_index_as_it_was(indexed, monkeypatch):
+    folder, index_dir = indexed
+    before = (generation(index_dir), state(index_dir))
+    write_month(folder, "2017-09")
+    monkeypatch.setattr(health, "write_manifest", _no_space)
+    result = _ingest("ingest", folder, "--index", index_dir, "--jobs", "1")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("ingest stopped: no space left on device")
+    assert "FAILED" not in result.stderr
+    monkeypatch.undo()
+    assert (generation(index_dir), state(index_dir)) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000001"]
+
+
+def test_a_disk_that_fills_in_a_worker_is_one_line_not_one_per_file(tmp_path, monkeypatch):
+    folder, index_dir = tmp_path / "reports", tmp_path / "index"
+    paths = [write_month(folder, month) for month in ("2017-08", "2017-09", "2017-10")]
+
+    def workers_out_of_space(paths, jobs, limits, collector, finish_every):
+        for path in paths:  # each worker's segment writer meets the full disk
+            yield Outcome(path, None, "cannot be prepared", 0.0, dropped=True, disk_full=True)
+
+    monkeypatch.setattr(bulk, "parse_many", workers_out_of_space)
+    result = _ingest("ingest", folder, "--index", index_dir)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"ingest stopped: no space left on device writing the index at {index_dir}; "
+        "nothing was changed\n"
+    )
+    assert len(paths) == 3 and not (index_dir / "CURRENT").exists()
+
+
+def test_a_worker_tells_a_full_disk_from_a_bad_file(tmp_path):
+    class FullDisk:
+        def __call__(self, path, report):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def discard(self):
+            pass
+
+        def finish(self):
+            raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    report = write_month(tmp_path, "2017-08")
+    outcome = parse_one(str(report), DEFAULT_LIMITS, FullDisk())
+    assert (outcome.report, outcome.dropped, outcome.disk_full) == (None, True, True)
+    assert batch._finish(FullDisk()).disk_full
+    assert not parse_one(str(report), DEFAULT_LIMITS, KeepMonthsFailingOnBad()).disk_full
+
+
+# --- the failure reasons: one list in the code, the same list in the README --------------
+
+README = ROOT / "README.md"
+
+
+def _readme_reasons() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("<!-- failure reasons:")
+    end = text.index("<!-- end of failure reasons -->")
+    return re.findall(r"^- `(.+?)`: ", text[start:end], flags=re.MULTILINE)
+
+
+def test_the_readme_lists_every_failure_reason_of_the_code():
+    assert _readme_reasons() == [reasons.shown(r) for r in reasons.REASONS]
+
+
+def test_readers_fail_files_only_with_the_reasons_of_the_list():
+    # No reason written out where a file is failed: each comes from ingest/reasons.py.
+    for path in sorted((ROOT / "ingest").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "IngestError":
+                reason = node.args[1] if len(node.args) > 1 else None
+                assert not isinstance(reason, (ast.Constant, ast.JoinedStr)), (
+                    f"{path.name}:{node.lineno} fails a file with a reason of its own"
+                )

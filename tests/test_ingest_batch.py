@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from ingest.batch import LOST_TOO_OFTEN, Finished, Outcome, parse_many
 from ingest.pipeline import Limits
-from tests.conftest import CORPUS_HTML, CORPUS_PDF
-from tests.ingest_helpers import KeepMonths, KeepMonthsFailingOnBad, write_long_pdf
+from tests.conftest import CORPUS_HTML, CORPUS_PDF, ROOT
+from tests.ingest_helpers import (
+    CLI_TIMEOUT,
+    Holds,
+    KeepMonths,
+    KeepMonthsFailingOnBad,
+    write_long_pdf,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +40,48 @@ def test_outcomes_for_every_file(tmp_path):
     assert outcomes[str(empty)].error == "empty file"
 
 
-def test_time_limit_kills_the_parse_and_goes_on(long_pdf):
-    paths = [str(long_pdf), str(CORPUS_HTML)]
-    # 300 pages take well over a second; the HTML report a few hundredths.
-    outcomes = {o.path: o for o in parse_many(paths, jobs=1, limits=Limits(seconds=0.25))}
-    assert outcomes[str(long_pdf)].error == "parse exceeded the time limit (0.25 s)"
-    assert outcomes[str(CORPUS_HTML)].report.month == "2017-10"
+# Runs parse_many in a process of its own, as its workers read hold points from
+# their environment; prints each item as JSON.
+HELD_RUN = """
+import json, sys
+from ingest.batch import Finished, parse_many
+from ingest.pipeline import Limits
+from tests.ingest_helpers import KeepMonths
+collector = KeepMonths() if sys.argv[1] == "keep" else None
+for item in parse_many(sys.argv[2:], jobs=1, limits=Limits(seconds=20), collector=collector):
+    if isinstance(item, Finished):
+        print(json.dumps(["finished", item.result, list(item.paths)]))
+    else:
+        print(json.dumps(["outcome", item.path, item.error, item.report and item.report.month]))
+"""
+# A limit no file here comes near on any machine: only a held file reaches it.
+HELD_LIMIT_ERROR = "parse exceeded the time limit (20 s)"
+
+
+def held_run(tmp_path, held: Path, paths: list[str], keep: bool = False) -> list[list]:
+    """parse_many over paths with `held` held in its worker and never let go."""
+    holds = Holds(tmp_path / "holds")
+    holds.at(f"parse-{held.name}")
+    result = subprocess.run(
+        [sys.executable, "-c", HELD_RUN, "keep" if keep else "-", *paths],
+        cwd=ROOT,
+        env={**os.environ, **holds.env},
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_time_limit_kills_the_parse_and_goes_on(long_pdf, tmp_path):
+    items = held_run(tmp_path, long_pdf, [str(long_pdf), str(CORPUS_HTML)])
+    assert sorted(items) == sorted(
+        [
+            ["outcome", str(long_pdf), HELD_LIMIT_ERROR, None],
+            ["outcome", str(CORPUS_HTML), None, "2017-10"],
+        ]
+    )
 
 
 def test_page_and_size_limits(long_pdf):
@@ -71,18 +118,18 @@ def test_collector_hands_over_what_it_kept(html_copies):
     assert all(f.error is None for f in finished)
 
 
-def test_work_kept_by_a_killed_worker_is_done_again(html_copies, long_pdf):
+def test_work_kept_by_a_killed_worker_is_done_again(html_copies, long_pdf, tmp_path):
     a, b, c = html_copies
     paths = [a, b, str(long_pdf), c]
-    items = list(parse_many(paths, jobs=1, limits=Limits(seconds=0.25), collector=KeepMonths()))
-    outcomes = [i for i in items if isinstance(i, Outcome)]
+    items = held_run(tmp_path, long_pdf, paths, keep=True)
+    outcomes = [i for i in items if i[0] == "outcome"]
     # Every file once: a and b were reported before the worker holding them was killed.
-    assert sorted(o.path for o in outcomes) == sorted(paths)
-    failed = {o.path: o.error for o in outcomes if o.error}
-    assert failed == {str(long_pdf): "parse exceeded the time limit (0.25 s)"}
-    kept = [name for f in items if isinstance(f, Finished) for name, _ in f.result]
+    assert sorted(o[1] for o in outcomes) == sorted(paths)
+    failed = {o[1]: o[2] for o in outcomes if o[2]}
+    assert failed == {str(long_pdf): HELD_LIMIT_ERROR}
+    kept = [name for f in items if f[0] == "finished" for name, _ in f[1]]
     assert sorted(kept) == ["a.html", "b.html", "c.html"]
-    covered = [p for f in items if isinstance(f, Finished) for p in f.paths]
+    covered = [p for f in items if f[0] == "finished" for p in f[2]]
     assert sorted(covered) == [a, b, c]
 
 

@@ -16,9 +16,11 @@ import pytest
 
 from dmreports import server as server_module
 from tests.conftest import ROOT
+from tests.ingest_helpers import alive
 from tests.web_support import october_app
 
 START_TIMEOUT = 60
+STOP_BOUND = 60
 
 
 def free_port() -> int:
@@ -28,15 +30,22 @@ def free_port() -> int:
 
 
 def wait_for(url: str, process: subprocess.Popen) -> bytes:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read()
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not answer within {START_TIMEOUT} s")
+    """Fetch url once the server has said it listens.
+
+    `serve` says so once its sockets are bound: from then on connections queue
+    until a worker takes them, so no polling (and no sleep) is needed. The lines
+    read on the way are kept in process.startup_lines.
+    """
+    if not hasattr(process, "startup_lines"):
+        process.startup_lines = []
+        for line in process.stderr:
+            process.startup_lines.append(line)
+            if line.startswith("serving "):
+                break
+        else:
+            pytest.fail(f"the server stopped before it listened: {process.startup_lines}")
+    with urllib.request.urlopen(url, timeout=START_TIMEOUT) as response:
+        return response.read()
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +126,6 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in f.read().split()]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.parametrize("stop", ["terminate", "kill"])
 def test_worker_processes_share_the_port_and_stop_with_the_server(
     tmp_path_factory, pdf_report, stop
@@ -149,11 +150,13 @@ def test_worker_processes_share_the_port_and_stop_with_the_server(
     finally:
         getattr(process, stop)()
         _out, err = process.communicate(timeout=30)
-    # A stopped or killed server leaves no worker behind.
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    # A stopped or killed server leaves no worker behind (they are the kernel's to
+    # reap, so they are looked at until they are gone, within a generous bound).
+    deadline = time.monotonic() + STOP_BOUND
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(pid) for pid in workers)
+    assert not any(alive(pid) for pid in workers)
+    err = "".join(process.startup_lines) + err
     assert "with 2 worker processes" in err
     assert "Traceback" not in err
 

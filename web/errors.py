@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from search import IndexCorrupt, IndexMissing, IndexOutdated, QueryError
+from search import IndexCorrupt, IndexDamaged, IndexMissing, IndexOutdated, QueryError
 from search.models import MAX_QUERY_LENGTH
 
 from .render import FORMATS, JSON_SUFFIX
@@ -76,11 +76,13 @@ def bad_query(exc: QueryError):
 
 
 def unavailable(exc: Exception):
-    """No readable index: 503 saying how to build one."""
+    """No readable index: 503 saying how to build (or rebuild) one."""
     current_app.logger.warning("index unavailable: %s", exc)
     message = NO_INDEX
     if isinstance(exc, IndexOutdated):
         message = OUTDATED
+    elif isinstance(exc, IndexDamaged):
+        message = str(exc)  # what is damaged, and how to rebuild it
     elif isinstance(exc, IndexCorrupt):
         message = CORRUPT
     return error_response(503, message, {"Retry-After": "60"})

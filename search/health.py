@@ -1,0 +1,165 @@
+"""Index health: a manifest of every file of a generation, written at commit, checked on open.
+
+A generation folder's files never change once committed (a writer makes a
+new generation), so their sizes and checksums, recorded in the folder's
+MANIFEST when it is committed, tell whether anything has damaged them since:
+a file cut short by a full disk or a crash of the machine, bytes overwritten,
+a file deleted. The manifest lists whatever the folder holds at commit (index
+segments, their tables of contents, any other store written there), never a
+fixed list of names; only lock files and a database's transient journals are
+left out.
+
+Opening a generation checks every listed file's size (one stat each) and,
+once per process and generation, its CRC-32 (zlib's): at 120 reports (51 MB)
+that is about 31 ms, beside about 137 ms to open the generation and run a
+first search; later opens in the process check sizes only (0.06 ms). A
+generation written before manifests were kept has none (CURRENT does not say
+it has one): it opens unverified, and the next ingest that changes the index
+writes the manifest of the generation it makes.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IndexDamaged
+
+MANIFEST = "MANIFEST"
+MANIFEST_VERSION = 1
+# Files that are not the index's data: lock files (empty, made and removed by
+# writers), temporary tables of contents, a database's journals.
+UNLISTED = re.compile(r"LOCK$|\.toc\.|-journal$|-wal$|-shm$")
+CHUNK = 1 << 24
+
+_verified: set[tuple[str, int, int]] = set()
+_verified_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Health:
+    """What a check of a generation found: its files and bytes; verified is False when the
+    generation has no manifest (written before manifests were kept)."""
+
+    generation: str
+    files: int
+    bytes: int
+    verified: bool
+
+
+def write_manifest(folder: str | os.PathLike) -> None:
+    """Record the size and checksum of every file in a generation folder (called at commit).
+
+    Written to a temporary name and renamed: a manifest hard-linked from the
+    previous generation is replaced, never written through.
+    """
+    folder = Path(folder)
+    files = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name == MANIFEST or not entry.is_file(follow_symlinks=False):
+            continue
+        if UNLISTED.search(entry.name) or entry.name.startswith(MANIFEST):
+            continue
+        size = entry.stat(follow_symlinks=False).st_size
+        files[entry.name] = {"size": size, "crc32": _crc32(Path(entry.path), size)}
+    data = json.dumps({"version": MANIFEST_VERSION, "files": files}, indent=1, sort_keys=True)
+    tmp = folder / f"{MANIFEST}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / MANIFEST)
+
+
+def verify(
+    folder: str | os.PathLike, checksums: bool = True, cached: bool = True, required: bool = False
+) -> Health:
+    """Check a generation folder against its manifest; raise IndexDamaged naming the first fault.
+
+    Sizes are always checked; checksums when asked, once per process for a
+    given manifest unless not cached (later calls only check sizes). Raises FileNotFoundError
+    when the folder itself is gone (a writer removed an old generation).
+    required: the generation was committed with a manifest, so a missing one is damage.
+    """
+    folder = Path(folder)
+    name = folder.name
+    try:
+        manifest_stat = os.stat(folder / MANIFEST)
+    except FileNotFoundError:
+        if not folder.is_dir():
+            raise
+        if required:
+            raise IndexDamaged(name, f"{MANIFEST} missing") from None
+        return Health(name, *_count(folder), verified=False)
+    files = _read_manifest(folder, name)
+    total = 0
+    for file_name, expected in files.items():
+        try:
+            size = os.stat(folder / file_name).st_size
+        except FileNotFoundError:
+            if not folder.is_dir():
+                raise
+            raise IndexDamaged(name, f"{file_name} missing") from None
+        if size != expected["size"]:
+            fault = "truncated" if size < expected["size"] else "longer than written"
+            raise IndexDamaged(name, f"{file_name} {fault}")
+        total += size
+    key = (str(folder.resolve()), manifest_stat.st_ino, manifest_stat.st_mtime_ns)
+    if checksums and (key not in _verified or not cached):
+        with _verified_lock:
+            if key not in _verified or not cached:
+                for file_name, expected in files.items():
+                    if _crc32(folder / file_name, expected["size"]) != expected["crc32"]:
+                        raise IndexDamaged(name, f"{file_name} changed since it was written")
+                _verified.add(key)
+    return Health(name, len(files), total, verified=True)
+
+
+def forget_verified() -> None:
+    """Drop this process's record of verified generations (the next open checksums again)."""
+    with _verified_lock:
+        _verified.clear()
+
+
+def _read_manifest(folder: Path, name: str) -> dict:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = data["files"]
+        for entry in files.values():
+            int(entry["size"]), int(entry["crc32"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise IndexDamaged(name, f"{MANIFEST} unreadable") from None
+    if data.get("version") != MANIFEST_VERSION:
+        raise IndexDamaged(name, f"{MANIFEST} of an unknown version")
+    return files
+
+
+def _count(folder: Path) -> tuple[int, int]:
+    sizes = [
+        e.stat().st_size
+        for e in os.scandir(folder)
+        if e.is_file(follow_symlinks=False) and not UNLISTED.search(e.name)
+    ]
+    return len(sizes), sum(sizes)
+
+
+def _crc32(path: Path, size: int) -> int:
+    """The CRC-32 of a file's first `size` bytes, read through a memory map."""
+    if size == 0:
+        return 0
+    with open(path, "rb") as f:
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            crc = 0
+            view = memoryview(mapped)
+            try:
+                for start in range(0, min(size, len(mapped)), CHUNK):
+                    crc = zlib.crc32(view[start : start + CHUNK], crc)
+            finally:
+                view.release()
+            return crc
