@@ -413,7 +413,9 @@ class Matcher:
                 if term in skip:
                     continue
                 ids = self.postings(fieldname, term)[0]
-                if len(ids):
+                # Postings keep deleted documents (masked by each search): a value
+                # held only by deleted ones is no value of this generation.
+                if len(ids) and self.arrays.live[ids].any():
                     docs.append(ids)
                     values.append(term)
             found = self.arrays.facets[fieldname] = FacetArrays.of(values, docs, self.arrays.size)

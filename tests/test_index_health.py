@@ -32,7 +32,9 @@ REPAIR = "run `dmreports ingest --full` to rebuild it"
 
 
 def _segment(gen: Path) -> Path:
-    return max(gen.glob("*.seg"), key=lambda p: p.stat().st_size)
+    # The largest file of a segment (segments are written as one file per part).
+    parts = [p for p in gen.glob("MAIN_*.*") if p.is_file()]
+    return max(parts, key=lambda p: p.stat().st_size)
 
 
 def _toc(gen: Path) -> Path:
