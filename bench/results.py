@@ -18,7 +18,7 @@ NO_TARGET = "—"
 BUSY_SHARE = 0.10
 SHORT_STEP = 5.0
 # RESULTS.md lists figures by section, in this order (others after them).
-SECTIONS = ("Corpus", "Ingest", "Queries", "HTTP")
+SECTIONS = ("Corpus", "Ingest", "Queries", "HTTP", "Serve")
 
 
 @dataclass
