@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .load import HOST, REQUEST_TIMEOUT
+from .load import HOST
 from .processes import process_tree
 
 # How long to wait for a worker to accept a connection, and connections tried at most.
 ACCEPT_TIMEOUT = 10.0
 ACCEPT_POLL = 0.005
 MAX_CONNECTIONS = 400
+# A history page's first load may take many seconds on a large index: wait for it.
+REQUEST_TIMEOUT = 600.0
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
