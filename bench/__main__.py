@@ -54,8 +54,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the benchmarks."""
-    run(parse_args(argv))
+    """Run the benchmarks; exit 1 if a step failed (RESULTS.md is written all the same)."""
+    if run(parse_args(argv)).failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -123,8 +123,26 @@ class WorkerPool:
         return pool
 
     def get(self, pid: int, path: str, slot: int = 0) -> float:
-        """GET path from worker pid; the seconds to the whole answer."""
-        return timed_get(self.connections[pid][slot], path)
+        """GET path from worker pid; the seconds to the whole answer.
+
+        A connection the worker closed (idle too long while another server was measured)
+        is opened again to the same worker, and the request sent once more.
+        """
+        try:
+            return timed_get(self.connections[pid][slot], path)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.connections[pid][slot].close()
+            self.connections[pid][slot] = self._reconnect(pid)
+            return timed_get(self.connections[pid][slot], path)
+
+    def _reconnect(self, pid: int) -> http.client.HTTPConnection:
+        """A new connection that worker pid accepted."""
+        for _ in range(MAX_CONNECTIONS):
+            conn, owner = _connect(self.port, self.pids)
+            if owner == pid:
+                return conn
+            conn.close()
+        raise RuntimeError(f"no new connection reached server worker {pid}")
 
     def close(self) -> None:
         for conns in self.connections.values():
