@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest import reasons
 from ingest.batch import Finished, Outcome, default_jobs, fewer_collections, parse_many
 from ingest.models import Report
 from ingest.pipeline import DEFAULT_LIMITS, Limits
@@ -40,7 +41,7 @@ from search.segment import BuiltSegment, SegmentBuilder
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 HIDDEN_PREFIX = "."
-NOT_A_REPORT = "not a monthly report (no report structure found)"
+NOT_A_REPORT = reasons.NOT_A_REPORT
 # Each parsing worker writes its reports into segments of at most this many...
 MAX_SEGMENT_REPORTS = 64
 # ...and at least this many (unless fewer are left): a worker's kept reports
@@ -115,7 +116,7 @@ def find_report_files(roots: Iterable[str | os.PathLike]) -> list[str]:
     """
     found: set[str] = set()
     for root in resolve_roots(roots):
-        if os.path.isfile(root):
+        if not os.path.isdir(root):  # a file, or a special file that fails by name
             found.add(root)
             continue
         for folder, dirs, files in os.walk(root):
@@ -228,9 +229,14 @@ class _Run:
         hashes = {}
         for path in found:
             try:
+                # Never opened unless it is a regular file: opening a FIFO blocks.
+                special = reasons.special_file(os.stat(path).st_mode)
+                if special:
+                    self.fail(path, special)
+                    continue
                 hashes[path] = file_sha256(path)
             except OSError as exc:
-                self.fail(path, exc.strerror or str(exc))
+                self.fail(path, reasons.SYSTEM_ERROR.format(strerror=exc.strerror or exc))
         return hashes
 
     def read_index(self) -> dict[str, ReportInfo] | None:
@@ -344,7 +350,7 @@ class _Run:
                 elif self._take(item, indexed, taken):
                     taken[item.path] = item.report.month
         for path in sorted(set(taken) - built):  # never expected: parse_many parses lost work again
-            self._retract(path, indexed, taken, "indexed by a worker that stopped")
+            self._retract(path, indexed, taken, reasons.LOST_WITH_WORKER)
         return taken
 
     def _list_segment(self, writer: IndexWriter, finished: Finished) -> None:
@@ -357,10 +363,10 @@ class _Run:
         path, report = outcome.path, outcome.report
         if report is None:
             if path in taken:  # parsed again after its worker died, and failed this time
-                self._retract(path, indexed, taken, outcome.error or "cannot be parsed")
+                self._retract(path, indexed, taken, outcome.error or _NO_REASON)
             elif all(p != path for p, _ in self.summary.failed):  # not failed already
                 # (a file that is not a report, then lost with its worker, comes back)
-                self.fail(path, outcome.error or "cannot be parsed")
+                self.fail(path, outcome.error or _NO_REASON)
             return False
         if NO_STRUCTURE in report.warnings:
             self.fail(path, NOT_A_REPORT)
@@ -445,6 +451,9 @@ def _is_report_name(name: str) -> bool:
 
 def _under(source: str, roots: list[str]) -> bool:
     return any(source == root or source.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+_NO_REASON = reasons.CANNOT_PARSE.format(error="no reason given")
 
 
 def _ignore(event: Event) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Protocol
 
+from . import reasons
 from .dates import warm_up
 from .models import IngestError, Report
 from .pipeline import DEFAULT_LIMITS, Limits, load_report
@@ -41,8 +42,8 @@ READY = "ready"
 # (not a string: it can never be a path).
 FINISH = ("finish",)
 # A file whose kept work was lost with this many workers fails instead of going back.
-MAX_LOSSES = 2
-LOST_TOO_OFTEN = f"lost with {MAX_LOSSES} parser workers that stopped (crashed or too slow)"
+MAX_LOSSES = reasons.MAX_LOSSES
+LOST_TOO_OFTEN = reasons.LOST_TOO_OFTEN
 # A worker's garbage collector thresholds (Python's defaults: 700, 10, 10).
 GC_THRESHOLDS = (20_000, 10, 10)
 # How long to wait for a killed worker to go away.
@@ -103,7 +104,7 @@ def parse_one(path: str, limits: Limits, collector: Collector | None = None) -> 
         try:
             collector(path, report)
         except Exception as exc:  # the caller's code failing on this report
-            reason = f"cannot be prepared for the index ({type(exc).__name__}: {exc})"
+            reason = reasons.CANNOT_PREPARE.format(error=f"{type(exc).__name__}: {exc}")
             collector.discard()  # what it kept may be half-changed: start afresh
             return Outcome(path, None, reason, time.perf_counter() - start, dropped=True)
     return Outcome(path, report, None, time.perf_counter() - start)
@@ -300,7 +301,7 @@ def parse_many(
                             raise RuntimeError("parser worker processes cannot start") from None
                         if worker.path is not None:
                             code = worker.process.exitcode
-                            reason = f"parser crashed (exit code {code})"
+                            reason = reasons.CRASHED.format(code=code)
                             yield Outcome(worker.path, None, reason, elapsed)
                         lost.extend(replace(index))
                         continue
@@ -326,7 +327,7 @@ def parse_many(
                     path = worker.path
                     lost.extend(replace(index))
                     if path is not None:
-                        reason = f"parse exceeded the time limit ({limits.seconds:g} s)"
+                        reason = reasons.TIME_LIMIT.format(seconds=limits.seconds)
                         yield Outcome(path, None, reason, elapsed)
     finally:
         for worker in workers:

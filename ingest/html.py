@@ -12,6 +12,7 @@ import warnings
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 from bs4.dammit import UnicodeDammit
 
+from . import reasons
 from .blocks import Block, Cell, Layout, Span
 from .models import IngestError
 from .text import squash
@@ -77,7 +78,18 @@ HTML_PARSER = "lxml"
 
 
 def read_html(path: str, data: bytes) -> Layout:
-    """Read an HTML file's bytes into a Layout."""
+    """Read an HTML file's bytes into a Layout.
+
+    Elements nested deeper than Python's recursion allows (no report nests a
+    hundred) fail the file with a reason of their own.
+    """
+    try:
+        return _read_html(path, data)
+    except RecursionError:
+        raise IngestError(path, reasons.NESTING_TOO_DEEP) from None
+
+
+def _read_html(path: str, data: bytes) -> Layout:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         # libxml2's HTML parser closes what HTML lets authors leave open
@@ -95,7 +107,7 @@ def read_html(path: str, data: bytes) -> Layout:
     walker.walk(root, level=0)
     walker.flush()
     if not any(b.text or b.rows for b in walker.blocks):
-        raise IngestError(path, "no text found in HTML")
+        raise IngestError(path, reasons.NO_HTML_TEXT)
     return Layout(blocks=tuple(walker.blocks), pages=1, metadata=metadata)
 
 

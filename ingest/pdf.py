@@ -22,11 +22,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.pdfpage import PDFPage
 
+from . import reasons
 from .blocks import Block, Cell, Layout, Span
 from .models import IngestError
 from .text import ends_sentence, hyphenated_words, join_lines, squash
 
-NO_TEXT_LAYER = "no text layer (scanned?); OCR is not supported"
+NO_TEXT_LAYER = reasons.NO_TEXT_LAYER
 # Lines in this top/bottom share of a page are candidates for running headers and footers.
 MARGIN_SHARE = 0.09
 # A margin line repeated on at least this share of pages is page furniture.
@@ -311,17 +312,19 @@ class _Page:
 def read_pdf(path: str, data: bytes, max_pages: int | None = None) -> Layout:
     """Read a PDF file's bytes into a Layout."""
     if b"%%EOF" not in data[-2048:]:
-        raise IngestError(path, "truncated PDF (no end-of-file marker)")
+        raise IngestError(path, reasons.TRUNCATED_PDF)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         message = str(exc).lower()
         if "password" in message:
-            raise IngestError(path, "encrypted PDF (password required)") from None
-        raise IngestError(path, "damaged PDF (cannot be opened)") from None
+            raise IngestError(path, reasons.ENCRYPTED_PDF) from None
+        raise IngestError(path, reasons.DAMAGED_PDF) from None
     try:
         if max_pages is not None and len(document) > max_pages:
-            raise IngestError(path, f"too many pages ({len(document)}, limit {max_pages})")
+            raise IngestError(
+                path, reasons.TOO_MANY_PAGES.format(pages=len(document), limit=max_pages)
+            )
         return _read(path, data, document)
     finally:
         document.close()
@@ -330,7 +333,7 @@ def read_pdf(path: str, data: bytes, max_pages: int | None = None) -> Layout:
 def _read(path: str, data: bytes, document) -> Layout:
     page_count = len(document)
     if page_count == 0:
-        raise IngestError(path, "damaged PDF (no pages)")
+        raise IngestError(path, reasons.NO_PAGES)
     metadata = {k.lower(): str(v) for k, v in document.get_metadata_dict().items() if v}
     pages: list[_Page] = []
     fonts: dict[int, tuple[bool, bool]] = {}

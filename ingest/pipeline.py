@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import reasons
 from .blocks import Layout
 from .models import IngestError, Report
 from .structure import parse_layout
@@ -47,7 +49,7 @@ def sniff(data: bytes) -> str | None:
 def read_layout(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Layout:
     """Run the reader that fits the file's content."""
     if not data:
-        raise IngestError(path, "empty file")
+        raise IngestError(path, reasons.EMPTY)
     kind = sniff(data)
     if kind == "pdf":
         from .pdf import read_pdf
@@ -57,23 +59,25 @@ def read_layout(path: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Layo
         from .html import read_html
 
         return read_html(path, data)
-    raise IngestError(path, "not a PDF or HTML file")
+    raise IngestError(path, reasons.NOT_PDF_OR_HTML)
 
 
 def load_report(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Parse one report file; raises IngestError with a one-line reason."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
+        info = os.stat(path)
+        special = reasons.special_file(info.st_mode)
+        if special:  # never opened: opening a FIFO waits for a writer
+            raise IngestError(name, special)
+        size = info.st_size
         if size > limits.megabytes * 1e6:
-            raise IngestError(
-                name, f"file too large ({size / 1e6:.1f} MB, limit {limits.megabytes:g} MB)"
-            )
+            raise IngestError(name, reasons.TOO_LARGE.format(mb=size / 1e6, limit=limits.megabytes))
         data = Path(path).read_bytes()
     except IsADirectoryError:
-        raise IngestError(name, "is a directory") from None
+        raise IngestError(name, reasons.IS_DIRECTORY) from None
     except OSError as exc:
-        raise IngestError(name, exc.strerror or str(exc)) from None
+        raise IngestError(name, reasons.SYSTEM_ERROR.format(strerror=exc.strerror or exc)) from None
     digest = hashlib.sha256(data).hexdigest()
     try:
         layout = read_layout(name, data, limits)
@@ -81,4 +85,5 @@ def load_report(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Report:
     except IngestError:
         raise
     except Exception as exc:  # a reader library failing on a malformed file
-        raise IngestError(name, f"cannot be parsed ({type(exc).__name__}: {exc})") from exc
+        error = f"{type(exc).__name__}: {exc}"
+        raise IngestError(name, reasons.CANNOT_PARSE.format(error=error)) from exc

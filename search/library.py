@@ -8,6 +8,7 @@ object.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -41,8 +42,13 @@ __all__ = [
     "ReportView",
     "WbsHistory",
     "WbsMonth",
+    "CHANGES",
+    "PULLED_IN",
+    "SLIPPED",
+    "UNCHANGED",
     "canonical_key",
     "canonical_wbs",
+    "classify_change",
     "find_identifiers",
     "kind_of",
     "milestone_history",
@@ -63,6 +69,31 @@ _CACHE_KEY = ("library", "catalog")
 # The DM element every code hangs from, and its label (no report names it).
 DM_ROOT = "1.02C"
 ROOT_LABELS: dict[str, str] = {DM_ROOT: "Data Management"}
+# How a milestone's due date changed from one report listing it to the next.
+SLIPPED = "slipped"
+PULLED_IN = "pulled in"
+UNCHANGED = "unchanged"
+CHANGES: tuple[str, ...] = (SLIPPED, PULLED_IN, UNCHANGED)
+
+
+def classify_change(previous_due: str | None, due: str | None) -> tuple[str, int]:
+    """Return how a due date moved and by how many days (later is positive).
+
+    `("slipped", 61)` when it moved later, `("pulled in", -61)` when earlier,
+    `("unchanged", 0)` when it stayed or either date is missing or no date.
+    """
+    before, after = _iso_day(previous_due), _iso_day(due)
+    if before is None or after is None or before == after:
+        return UNCHANGED, 0
+    shift = (after - before).days
+    return (SLIPPED if shift > 0 else PULLED_IN), shift
+
+
+def _iso_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -101,7 +132,7 @@ class RefHistory:
 
 @dataclass(frozen=True)
 class MilestoneHistory:
-    """A milestone as every report listed it, oldest first; slipped entries flagged."""
+    """A milestone as every report listed it, oldest first; each change named."""
 
     id: str
     title: str
@@ -110,13 +141,27 @@ class MilestoneHistory:
 
     @property
     def slips(self) -> int:
-        """Return how many times the due date moved."""
-        return sum(1 for e in self.entries if e.slipped)
+        """Return how many times the due date moved later."""
+        return sum(1 for e in self.entries if e.change == SLIPPED)
+
+    @property
+    def pull_ins(self) -> int:
+        """Return how many times the due date moved earlier."""
+        return sum(1 for e in self.entries if e.change == PULLED_IN)
+
+    @property
+    def slip_days(self) -> int:
+        """Return the total slip in days: every change summed (a pull-in counts negative)."""
+        return sum(e.shift_days for e in self.entries)
 
 
 @dataclass(frozen=True)
 class MilestoneSummary:
-    """One milestone in the overview: its latest listing and how often it slipped."""
+    """One milestone in the overview: its latest listing, its slips and pull-ins.
+
+    slip_days is the total slip in days, every change summed (a pull-in counts
+    negative), so it is the latest due date minus the first listed one.
+    """
 
     id: str
     title: str
@@ -128,6 +173,8 @@ class MilestoneSummary:
     last_month: str | None
     reports: int
     slips: int
+    pull_ins: int = 0
+    slip_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -303,7 +350,9 @@ def milestones(index: Index) -> tuple[MilestoneSummary, ...]:
                 first_month=entries[0].month,
                 last_month=last.month,
                 reports=len(entries),
-                slips=sum(1 for e in entries if e.slipped),
+                slips=sum(1 for e in entries if e.change == SLIPPED),
+                pull_ins=sum(1 for e in entries if e.change == PULLED_IN),
+                slip_days=sum(e.shift_days for e in entries),
             )
         )
     return tuple(out)
@@ -360,7 +409,7 @@ def _milestone_entries(cat: Catalog, milestone_id: str) -> tuple[MilestoneEntry,
         doc = next((d for d in entry.milestones if d.milestone_id == milestone_id), None)
         if doc is None:
             continue
-        slipped = bool(doc.due and last_due and doc.due != last_due)
+        change, shift = classify_change(last_due, doc.due)
         out.append(
             MilestoneEntry(
                 month=entry.info.month,
@@ -372,7 +421,9 @@ def _milestone_entries(cat: Catalog, milestone_id: str) -> tuple[MilestoneEntry,
                 status=doc.status,
                 group=doc.group,
                 note=doc.text,
-                slipped=slipped,
+                slipped=change == SLIPPED,
+                change=change,
+                shift_days=shift,
             )
         )
         last_due = doc.due or last_due

@@ -195,7 +195,12 @@ class ReportInfo:
 
 @dataclass(frozen=True)
 class MilestoneEntry:
-    """A milestone as one report listed it; slipped when its due date moved since the last."""
+    """A milestone as one report listed it and how its due date changed since the last.
+
+    change is "slipped" (later), "pulled in" (earlier) or "unchanged" (also
+    for the first listing and a missing date); shift_days is signed, later
+    positive. slipped is true for a slip only, never for a pull-in.
+    """
 
     month: str | None
     report: str
@@ -207,3 +212,5 @@ class MilestoneEntry:
     group: str | None
     note: str
     slipped: bool
+    change: str = "unchanged"
+    shift_days: int = 0

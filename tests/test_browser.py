@@ -44,8 +44,15 @@ DM_12256_SECTION = "1.02C.03.00/accomplishments"
 DLP_472_ROWS = [
     ("August 2017", "2016-10-31", "First listed"),
     ("September 2017", "2016-10-31", "Unchanged"),
-    ("October 2017", "2017-05-31", "Slipped from 2016-10-31"),
-    ("November 2017", "2017-12-15", "Slipped from 2017-05-31"),
+    ("October 2017", "2017-05-31", "Slipped +212 days from 2016-10-31"),
+    ("November 2017", "2017-12-15", "Slipped +198 days from 2017-05-31"),
+]
+# DLP-802 in each report's milestone table: October (the real report) pulls it in.
+DLP_802_ROWS = [
+    ("August 2017", "2017-01-30", "First listed"),
+    ("September 2017", "2017-01-30", "Unchanged"),
+    ("October 2017", "2016-11-30", "Pulled in \u221261 days from 2017-01-30"),
+    ("November 2017", "2016-11-30", "Unchanged"),
 ]
 MAIN_PAGES = {
     "search": "/?q=Qserv",
@@ -293,7 +300,9 @@ def test_a_milestone_page_flags_its_slips(page: Page, server: Server):
     expect(page).to_have_url(server.url("/milestones/DLP-472"))
     summary = page.locator(".page-header .summary")
     expect(summary).to_contain_text("Latest due date 2017-12-15")
-    expect(summary).to_contain_text("Slipped 2 times (in October 2017, November 2017)")
+    expect(summary).to_contain_text(
+        "Slipped 2 times (slipped in October 2017, November 2017); total slip +410 days"
+    )
     rows = page.locator("table.data tbody tr")
     expect(rows).to_have_count(len(DLP_472_ROWS))
     cells = rows.evaluate_all(
@@ -303,13 +312,46 @@ def test_a_milestone_page_flags_its_slips(page: Page, server: Server):
     expect(page.locator("table.data tbody tr.is-slip th")).to_have_text(
         ["October 2017", "November 2017"]
     )
-    expect(page.locator("svg.due-chart circle.is-slip")).to_have_count(2)
-    expect(page.locator("svg.due-chart circle")).to_have_count(4)
+    expect(page.locator("svg.due-chart polygon.is-slip")).to_have_count(2)
+    expect(page.locator("svg.due-chart circle")).to_have_count(2)
 
     page.locator("table.data tbody tr.is-slip th a").first.click()
     expect(page).to_have_url(server.url(f"/reports/{OCT_ID}#milestone/DLP-472"))
     expect(page.locator(":target")).to_contain_text("2017-05-31")
     expect(page.locator(":target")).to_be_in_viewport()
+
+
+def test_a_due_date_moved_earlier_is_shown_as_a_pull_in(page: Page, server: Server):
+    page.goto("/milestones?sort=slip_days")
+    rows = page.locator("table.data tbody tr")
+    # Sorted by total slip in days: DLP-472 (+410) first, DLP-802 (-61) last.
+    expect(rows.first.locator("th")).to_have_text("DLP-472")
+    expect(rows.last.locator("th")).to_have_text("DLP-802")
+    expect(rows.last.locator("td").last).to_have_text("\u221261 days")
+    rows.last.get_by_role("link", name="DLP-802").click()
+    expect(page).to_have_url(server.url("/milestones/DLP-802"))
+    summary = page.locator(".page-header .summary")
+    expect(summary).to_contain_text("Pulled in once (pulled in in October 2017)")
+    expect(summary).not_to_contain_text("Slipped")
+    cells = page.locator("table.data tbody tr").evaluate_all(
+        "trs => trs.map(tr => [...tr.children].slice(0, 5).map(c => c.textContent.trim()))"
+    )
+    assert [(c[0], c[1], " ".join(c[4].split())) for c in cells] == DLP_802_ROWS
+    expect(page.locator("table.data tbody tr.is-slip")).to_have_count(0)
+    expect(page.locator("table.data tbody tr.is-pull-in th")).to_have_text(["October 2017"])
+    chart = page.locator("svg.due-chart")
+    expect(chart.locator("polygon.is-slip")).to_have_count(0)
+    expect(chart.locator("polygon.is-pull-in")).to_have_count(1)
+    # Slip red and pull-in green are different colours, and the legend names both.
+    slip, pull_in = page.evaluate(
+        "() => [getComputedStyle(document.querySelector('.swatch-slip')).fill,"
+        " getComputedStyle(document.querySelector('.swatch-pull-in')).fill]"
+    )
+    pulled = chart.locator("polygon.is-pull-in").evaluate("e => getComputedStyle(e).fill")
+    assert pulled == pull_in != slip
+    expect(page.locator(".chart-legend li")).to_have_text(
+        ["Unchanged", "Slipped (moved later)", "Pulled in (moved earlier)"]
+    )
 
 
 def test_slash_key_focuses_the_query_box(page: Page, server: Server):

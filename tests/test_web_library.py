@@ -58,11 +58,27 @@ def test_a_missing_due_date_is_not_a_slip(index):
         ("2017-10", "2017-05-31", True),
         ("2017-10", "2017-05-31", False),
     ]
+    assert [(e.change, e.shift_days) for e in history.entries] == [
+        ("unchanged", 0),
+        ("unchanged", 0),
+        ("unchanged", 0),
+        ("slipped", 120),
+        ("unchanged", 0),
+    ]
     assert history.slips == 1 and history.title == "Qserv Data Distribution"
+    assert (history.pull_ins, history.slip_days) == (0, 120)
     summary = next(m for m in library.milestones(index) if m.id == MILESTONE)
     assert (summary.latest_due, summary.slips, summary.reports) == ("2017-05-31", 1, 5)
     assert (summary.first_month, summary.last_month) == ("2017-07", "2017-10")
     assert library.milestone_history(index, "DLP-1") is None
+
+
+def test_a_due_date_change_is_named_by_its_direction():
+    assert library.classify_change("2017-01-30", "2016-11-30") == ("pulled in", -61)
+    assert library.classify_change("2016-10-31", "2017-05-31") == ("slipped", 212)
+    assert library.classify_change("2017-05-31", "2017-05-31") == ("unchanged", 0)
+    assert library.classify_change(None, "2017-05-31") == ("unchanged", 0)
+    assert library.classify_change("2017-05-31", None) == ("unchanged", 0)
 
 
 def test_mentions_point_at_their_section_or_milestone_row(index):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.fixtures.months import FIXTURE_MONTHS, SLIPPED_MILESTONE, marker
+from tests.fixtures.months import FIXTURE_MONTHS, PULLED_IN_MILESTONE, SLIPPED_MILESTONE, marker
 from tests.web_support import MONTH_ID, months_app
 
 
@@ -33,22 +33,48 @@ def get_html(client, url: str) -> str:
 
 def test_milestone_slips_are_flagged_with_their_month(client):
     data = get_json(client, f"/milestones/{SLIPPED_MILESTONE}.json")
-    assert [(e["month"], e["due"], e["slipped"]) for e in data["entries"]] == [
-        ("2017-08", "2016-10-31", False),
-        ("2017-09", "2016-10-31", False),
-        ("2017-10", "2017-05-31", True),
-        ("2017-11", "2017-12-15", True),
+    assert [
+        (e["month"], e["due"], e["slipped"], e["change"], e["shift_days"]) for e in data["entries"]
+    ] == [
+        ("2017-08", "2016-10-31", False, "unchanged", 0),
+        ("2017-09", "2016-10-31", False, "unchanged", 0),
+        ("2017-10", "2017-05-31", True, "slipped", 212),
+        ("2017-11", "2017-12-15", True, "slipped", 198),
     ]
-    assert data["slip_months"] == ["2017-10", "2017-11"]
-    assert (data["slips"], data["latest_due"]) == (2, "2017-12-15")
+    assert data["slip_months"] == ["2017-10", "2017-11"] and data["pull_in_months"] == []
+    assert (data["slips"], data["pull_ins"], data["slip_days"]) == (2, 0, 410)
+    assert data["latest_due"] == "2017-12-15"
+    assert data["changes_sentence"] == "Slipped 2 times"
     assert [e["previous_due"] for e in data["entries"][2:]] == ["2016-10-31", "2017-05-31"]
     page = get_html(client, f"/milestones/{SLIPPED_MILESTONE}")
-    assert "Slipped 2 times" in page
-    assert "(in October 2017, November 2017)" in page
+    assert "Slipped 2 times</span> (slipped in October 2017, November 2017)" in page
+    assert "total slip +410 days." in page
     assert len(re.findall(r'<tr class="is-slip">', page)) == 2
-    assert len(re.findall(r'class="due-point is-slip"', page)) == 2
-    assert len(re.findall(r'class="due-point"', page)) == 2
-    assert "Slipped</strong> from 2016-10-31" in page
+    assert len(re.findall(r'<polygon class="due-point is-slip"', page)) == 2
+    assert len(re.findall(r'<circle class="due-point"', page)) == 2
+    assert "Slipped</strong> +212 days from 2016-10-31" in page
+
+
+def test_a_due_date_moved_earlier_is_a_pull_in_not_a_slip(client):
+    data = get_json(client, f"/milestones/{PULLED_IN_MILESTONE}.json")
+    assert [
+        (e["month"], e["due"], e["slipped"], e["change"], e["shift_days"]) for e in data["entries"]
+    ] == [
+        ("2017-08", "2017-01-30", False, "unchanged", 0),
+        ("2017-09", "2017-01-30", False, "unchanged", 0),
+        ("2017-10", "2016-11-30", False, "pulled in", -61),
+        ("2017-11", "2016-11-30", False, "unchanged", 0),
+    ]
+    assert (data["slips"], data["pull_ins"], data["slip_days"]) == (0, 1, -61)
+    assert data["slip_months"] == [] and data["pull_in_months"] == ["2017-10"]
+    assert data["changes_sentence"] == "Pulled in once"
+    page = get_html(client, f"/milestones/{PULLED_IN_MILESTONE}")
+    assert "Pulled in once</span> (pulled in in October 2017); total slip \u221261 days." in page
+    assert "Slipped</strong>" not in page and "is-slip" not in page
+    assert len(re.findall(r'<tr class="is-pull-in">', page)) == 1
+    assert len(re.findall(r'<polygon class="due-point is-pull-in"', page)) == 1
+    assert "Pulled in</strong> \u221261 days from 2017-01-30" in page
+    assert "Pulled in (moved earlier)" in page  # the chart's legend
 
 
 def test_milestone_list_counts_slips(client):
@@ -58,6 +84,23 @@ def test_milestone_list_counts_slips(client):
     assert (first["first_month"], first["last_month"]) == ("2017-08", "2017-11")
     assert all(m["slips"] == 0 for m in data["milestones"][1:])
     assert '<span class="slip">2</span>' in get_html(client, "/milestones")
+    by_id = {m["id"]: m for m in data["milestones"]}
+    assert (by_id[PULLED_IN_MILESTONE]["pull_ins"], by_id[PULLED_IN_MILESTONE]["slip_days"]) == (
+        1,
+        -61,
+    )
+
+
+def test_milestone_list_sorts_by_total_slip_in_days(client):
+    data = get_json(client, "/milestones.json?sort=slip_days")
+    assert data["sort"] == "slip_days"
+    days = [m["slip_days"] for m in data["milestones"]]
+    assert days == sorted(days, reverse=True)
+    assert (data["milestones"][0]["id"], days[0]) == (SLIPPED_MILESTONE, 410)
+    assert (data["milestones"][-1]["id"], days[-1]) == (PULLED_IN_MILESTONE, -61)
+    page = get_html(client, "/milestones?sort=slip_days")
+    assert '<option value="slip_days" selected>Total slip in days</option>' in page
+    assert page.index(SLIPPED_MILESTONE) < page.index(PULLED_IN_MILESTONE)
 
 
 def test_ref_history_spans_the_months(client):

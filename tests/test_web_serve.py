@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -73,6 +74,26 @@ def test_serve_answers_the_api_and_pages(server):
     assert error.value.code == 400
     assert "page" in json.loads(error.value.read())["error"]
     error.value.close()
+
+
+def test_a_long_host_header_is_a_400_from_waitress(server):
+    # A 64-character label: Werkzeug cannot encode it as a host name.
+    host = "a" * 64 + ".example.org"
+    port = int(server.rsplit(":", 1)[1])
+    for path, expected in (
+        ("/", b"The Host header is not a valid host name."),
+        ("/reports", b"The Host header is not a valid host name."),
+        ("/api/search?q=DM-12256", b'{"error":"The Host header is not a valid host name."}'),
+    ):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", path, headers={"Host": host})
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        assert response.status == 400, (path, body[:300])
+        assert expected in body
 
 
 def test_serve_help_has_an_example():

@@ -16,8 +16,11 @@ MARGIN_TOP = 12
 MARGIN_BOTTOM = 30
 # Room above the highest point of the due-date chart for its label.
 DUE_MARGIN_TOP = 26
-# At most this many axis labels, so they never overlap.
+# At most this many axis labels, and never closer than a label's width, so they never overlap.
 MAX_LABELS = 12
+TICK_WIDTH = 58  # "Sep 2017" at 11px, with a gap
+DUE_LABEL_WIDTH = 70  # "2017-05-31" at 11px, with a gap
+DUE_LABEL_HEIGHT = 14
 BAR_FILL = 0.8
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -29,6 +32,13 @@ def short_month(month: str | None) -> str:
     return f"{MONTH_ABBR[int(month[5:]) - 1]} {month[:4]}"
 
 
+def tick_every(count: int, slot: float) -> int:
+    """Return n so that labelling every n-th of count slots (slot units wide) never overlaps."""
+    if not count:
+        return 1
+    return max(math.ceil(count / MAX_LABELS), math.ceil(TICK_WIDTH / slot) if slot else 1)
+
+
 def bar_chart(bars: list[dict]) -> dict:
     """Lay out bars ({month, label, count, url, selected}) oldest to newest."""
     n = len(bars)
@@ -36,7 +46,7 @@ def bar_chart(bars: list[dict]) -> dict:
     plot_h = BAR_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     top = max((b["count"] for b in bars), default=0) or 1
     slot = plot_w / max(n, 1)
-    every = math.ceil(n / MAX_LABELS) if n else 1
+    every = tick_every(n, slot)
     out = []
     for i, bar in enumerate(bars):
         h = plot_h * bar["count"] / top
@@ -73,7 +83,13 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def due_chart(entries: list[dict]) -> dict:
-    """Lay out a milestone's due date (y) in each report that listed it (x), slips marked."""
+    """Lay out a milestone's due date (y) in each report that listed it (x), changes marked.
+
+    Each point carries its change ("slipped", "pulled in", "unchanged") and a
+    marker shape (a triangle up for a slip, down for a pull-in, else a dot).
+    The first and last due dates and every change are labelled, as long as a
+    label does not overlap one already placed (changes placed first).
+    """
     dated = [(e, _day(e["due"])) for e in entries]
     days = [d for _, d in dated if d]
     plot_w = DUE_WIDTH - MARGIN_LEFT * 3 - MARGIN_RIGHT
@@ -83,7 +99,7 @@ def due_chart(entries: list[dict]) -> dict:
     high = max(days, default=None)
     span = (high - low).days if low and high else 0
     slot = plot_w / max(len(entries), 1)
-    every = math.ceil(len(entries) / MAX_LABELS) if entries else 1
+    every = tick_every(len(entries), slot)
     points = []
     for i, (entry, day) in enumerate(dated):
         x = left + (i + 0.5) * slot
@@ -91,20 +107,22 @@ def due_chart(entries: list[dict]) -> dict:
         if day is not None:
             frac = (day - low).days / span if span else 0.5
             y = DUE_MARGIN_TOP + plot_h * (1 - frac)
-        changed = day is not None and (i == 0 or entry["slipped"] or i == len(dated) - 1)
+        change = entry.get("change") or ("slipped" if entry["slipped"] else "unchanged")
         points.append(
             {
                 "x": round(x, 1),
                 "y": round(y, 1) if y is not None else None,
-                # Label the first and last due dates and every slip, above the point.
-                "label": changed,
+                "label": False,
                 "label_y": round(y - 10, 1) if y is not None else None,
                 "due": entry["due"],
                 "month": entry["month"],
-                "slipped": entry["slipped"],
+                "slipped": change == "slipped",
+                "change": change,
+                "marker": _marker(change, x, y) if y is not None else "",
                 "tick": short_month(entry["month"]) if i % every == 0 else "",
             }
         )
+    _place_due_labels(points)
     line = " ".join(f"{p['x']},{p['y']}" for p in points if p["y"] is not None)
     return {
         "width": DUE_WIDTH,
@@ -121,3 +139,32 @@ def due_chart(entries: list[dict]) -> dict:
         "high_y": DUE_MARGIN_TOP if span else DUE_MARGIN_TOP + plot_h / 2,
         "low_y": DUE_MARGIN_TOP + plot_h,
     }
+
+
+def _marker(change: str, x: float, y: float) -> str:
+    # Shape as well as colour tells a slip (up) from a pull-in (down).
+    if change == "slipped":
+        pts = ((x, y - 7), (x - 7, y + 5), (x + 7, y + 5))
+    elif change == "pulled in":
+        pts = ((x, y + 7), (x - 7, y - 5), (x + 7, y - 5))
+    else:
+        return ""
+    return " ".join(f"{round(px, 1)},{round(py, 1)}" for px, py in pts)
+
+
+def _place_due_labels(points: list[dict]) -> None:
+    dated = [i for i, p in enumerate(points) if p["y"] is not None]
+    if not dated:
+        return
+    changed = [i for i in dated if points[i]["change"] != "unchanged"]
+    order = list(dict.fromkeys([*changed, dated[-1], dated[0]]))
+    placed: list[tuple[float, float]] = []
+    for i in order:
+        p = points[i]
+        box = (p["x"], p["label_y"])
+        if all(
+            abs(box[0] - x) >= DUE_LABEL_WIDTH or abs(box[1] - y) >= DUE_LABEL_HEIGHT
+            for x, y in placed
+        ):
+            p["label"] = True
+            placed.append(box)

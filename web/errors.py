@@ -6,6 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from search import IndexCorrupt, IndexMissing, IndexOutdated, QueryError
+from search.models import MAX_QUERY_LENGTH
 
 from .render import FORMATS, JSON_SUFFIX
 
@@ -47,8 +48,11 @@ def error_response(status: int, message: str, headers: dict | None = None):
         response = jsonify({"error": message})
     else:
         title = TITLES.get(status, "Error")
+        # The search box keeps the query, unless it is one no search accepts (never echo 100 KB).
+        query = request.args.get("q", "")
+        query = query if len(query) <= MAX_QUERY_LENGTH else ""
         response = current_app.make_response(
-            render_template("error.html", status=status, title=title, message=message)
+            render_template("error.html", status=status, title=title, message=message, query=query)
         )
     response.status_code = status
     for name, value in (headers or {}).items():

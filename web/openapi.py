@@ -10,6 +10,7 @@ from flask import url_for
 
 from ingest.models import PARTS, REF_KINDS
 from search import FACETS, MAX_PER_PAGE, SORTS
+from search.library import CHANGES
 from search.models import DEFAULT_PER_PAGE, MAX_QUERY_LENGTH
 
 from .params import MAX_PAGE
@@ -239,6 +240,12 @@ MILESTONE_LIST = _object(
                     "last_month": _nullable(MONTH),
                     "reports": INT,
                     "slips": INT,
+                    "pull_ins": INT,
+                    "slip_days": {
+                        "type": "integer",
+                        "description": "Total slip in days: every change summed, a pull-in "
+                        "negative (the latest due date minus the first listed).",
+                    },
                     "url": URL,
                 }
             )
@@ -251,7 +258,11 @@ MILESTONE_PAGE = _object(
         "title": STR,
         "latest_due": _nullable(STR),
         "slips": INT,
+        "pull_ins": INT,
+        "slip_days": {"type": "integer"},
+        "changes_sentence": STR,
         "slip_months": _array(_nullable(MONTH)),
+        "pull_in_months": _array(_nullable(MONTH)),
         "entries": _array(
             _object(
                 {
@@ -259,7 +270,16 @@ MILESTONE_PAGE = _object(
                     "report": STR,
                     "due": _nullable(STR),
                     "expected": _nullable(STR),
-                    "slipped": BOOL,
+                    "slipped": {
+                        "type": "boolean",
+                        "description": "True for a slip only (never for a pull-in).",
+                    },
+                    "change": {"type": "string", "enum": list(CHANGES)},
+                    "shift_days": {
+                        "type": "integer",
+                        "description": "Days the due date moved since the previous listing "
+                        "(later positive, earlier negative).",
+                    },
                     "previous_due": _nullable(STR),
                     "row_url": URL,
                 }

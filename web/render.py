@@ -9,6 +9,7 @@ from flask import Flask, abort, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from search import library
+from search.models import MAX_QUERY_LENGTH
 
 from . import charts, links
 
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
         linkify=links.linkify,
         month_label=month_label,
         part_label=part_label,
+        signed_days=signed_days,
     )
     app.jinja_env.globals.update(
         json_url=json_url,
@@ -49,8 +51,16 @@ def page(template: str, model: dict, status: int = 200) -> Response | tuple[str,
 
 
 def json_url() -> str:
-    """Return the current URL of this page's JSON twin."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
+    """Return the current URL of this page's JSON twin.
+
+    A value no request accepts (longer than a query may be) is left out: the
+    page that refused it does not repeat it in its links.
+    """
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k != "format" and len(v) <= MAX_QUERY_LENGTH
+    ]
     args.append(("format", "json"))
     return f"{request.path}?{urlencode(args)}"
 
@@ -63,6 +73,16 @@ def month_label(month: str | None) -> str:
     if not number.isdigit() or not 1 <= int(number) <= 12:
         return month
     return f"{calendar.month_name[int(number)]} {year}"
+
+
+def signed_days(days: int) -> str:
+    """Return "+61 days", "−61 days", "1 day" style text for a due-date shift."""
+    unit = "day" if abs(days) == 1 else "days"
+    if days > 0:
+        return f"+{days} {unit}"
+    if days < 0:
+        return f"\u2212{-days} {unit}"
+    return f"0 {unit}"
 
 
 def part_label(part: str | None) -> str:

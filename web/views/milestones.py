@@ -16,6 +16,7 @@ MILESTONE_SORTS: dict[str, str] = {
     "id": "ID",
     "due": "Latest due date",
     "slips": "Most slips",
+    "slip_days": "Total slip in days",
     "group": "Group",
 }
 DEFAULT_MILESTONE_SORT = "id"
@@ -31,6 +32,8 @@ def milestones_model(sort: str | None) -> dict:
         rows.sort(key=lambda m: m.latest_due or "9999")
     elif sort == "slips":
         rows.sort(key=lambda m: -m.slips)
+    elif sort == "slip_days":
+        rows.sort(key=lambda m: -m.slip_days)
     elif sort == "group":
         rows.sort(key=lambda m: m.group or "")
     return {
@@ -52,6 +55,8 @@ def milestones_model(sort: str | None) -> dict:
                 "last_month_label": month_label(m.last_month),
                 "reports": m.reports,
                 "slips": m.slips,
+                "pull_ins": m.pull_ins,
+                "slip_days": m.slip_days,
                 "url": url_for("pages.milestone", mid=m.id),
             }
             for m in rows
@@ -76,7 +81,11 @@ def milestone_model(mid: str) -> dict | None:
         "latest_due": latest.due if latest else None,
         "expected": latest.expected if latest else None,
         "slips": history.slips,
-        "slip_months": [e["month"] for e in entries if e["slipped"]],
+        "pull_ins": history.pull_ins,
+        "slip_days": history.slip_days,
+        "changes_sentence": changes_sentence(history.slips, history.pull_ins),
+        "slip_months": [e["month"] for e in entries if e["change"] == library.SLIPPED],
+        "pull_in_months": [e["month"] for e in entries if e["change"] == library.PULLED_IN],
         "entries": entries,
         "mentions": group_by_month(history.mentions, report_sources(index)),
         "document": document_url(mid) and mid.rsplit("-", 1)[0],
@@ -84,6 +93,23 @@ def milestone_model(mid: str) -> dict | None:
         "ref_url": url_for("pages.ref", key=mid),
         "search_url": url_for("pages.search", q=mid),
     }
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def changes_sentence(slips: int, pull_ins: int) -> str:
+    """Return "Slipped 3 times, pulled in once" (or "Its due date never moved")."""
+    parts = []
+    if slips:
+        parts.append(f"slipped {_times(slips)}")
+    if pull_ins:
+        parts.append(f"pulled in {_times(pull_ins)}")
+    if not parts:
+        return "Its due date never moved"
+    text = ", ".join(parts)
+    return text[0].upper() + text[1:]
 
 
 def _previous(entries: tuple[MilestoneEntry, ...]) -> list[str | None]:
@@ -108,5 +134,7 @@ def _entry(e: MilestoneEntry, previous_due: str | None) -> dict:
         "group": e.group,
         "note": e.note,
         "slipped": e.slipped,
+        "change": e.change,
+        "shift_days": e.shift_days,
         "previous_due": previous_due,
     }

@@ -1,0 +1,135 @@
+"""Render the October 2017 report with every producer (run by hand, see README.md).
+
+    .venv/bin/python tests/producers/make.py [PRODUCER ...]
+
+Each producer's input is written from the seed (through corpus/build.py's reader) into
+``src/``, then the producer's own tool prints it to ``<producer>.pdf`` beside this
+script. The tools are not needed by the test suite, only the committed files are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import html_writer
+import latex_writer
+from seed import PRODUCERS_DIR, SOURCES_DIR, build, read_document
+
+
+def _run(command: list[str], *, quiet: bool = False) -> None:
+    """Run a producer's tool; ``quiet`` drops its stderr chatter (Chromium's D-Bus lines)."""
+    print("$", " ".join(command), flush=True)
+    stderr = subprocess.DEVNULL if quiet else None
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=stderr)
+
+
+def make_reportlab(doc) -> Path:
+    """The project's own reportlab renderer in its second style (A4, Times, no furniture)."""
+    out = PRODUCERS_DIR / "reportlab.pdf"
+    build.render_pdf(doc, out, style=build.ALT)
+    return out
+
+
+def make_libreoffice(doc) -> Path:
+    """A .docx (python-docx, Word styles) printed to PDF by LibreOffice headless."""
+    import docx_writer  # python-docx is needed by this producer only
+
+    source = SOURCES_DIR / "libreoffice.docx"
+    docx_writer.render(doc, source)
+    with tempfile.TemporaryDirectory() as work:
+        _run(
+            [
+                "libreoffice",
+                f"-env:UserInstallation=file://{work}/profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                work,
+                str(source),
+            ]
+        )
+        out = PRODUCERS_DIR / "libreoffice.pdf"
+        shutil.move(Path(work) / "libreoffice.pdf", out)
+    return out
+
+
+def make_pdflatex(doc) -> Path:
+    """LaTeX source set by pdfLaTeX (three runs, so "Page N of M" and marks settle)."""
+    source = SOURCES_DIR / "pdflatex.tex"
+    source.write_text(latex_writer.render(doc), encoding="utf-8")
+    with tempfile.TemporaryDirectory() as work:
+        for _ in range(3):
+            _run(
+                [
+                    "pdflatex",
+                    "-interaction=nonstopmode",
+                    "-halt-on-error",
+                    "-output-directory",
+                    work,
+                    str(source),
+                ]
+            )
+        out = PRODUCERS_DIR / "pdflatex.pdf"
+        shutil.move(Path(work) / "pdflatex.pdf", out)
+    return out
+
+
+def make_chromium(doc) -> Path:
+    """An HTML page with print CSS, printed by headless Chromium."""
+    source = SOURCES_DIR / "chromium.html"
+    source.write_text(html_writer.render(doc, html_writer.CHROMIUM_CSS), encoding="utf-8")
+    out = PRODUCERS_DIR / "chromium.pdf"
+    with tempfile.TemporaryDirectory() as work:
+        _run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={work}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={out}",
+                source.as_uri(),
+            ],
+            quiet=True,
+        )
+    return out
+
+
+def make_weasyprint(doc) -> Path:
+    """An HTML page with numbered headings and hyphenation, converted by WeasyPrint."""
+    source = SOURCES_DIR / "weasyprint.html"
+    source.write_text(html_writer.render(doc, html_writer.WEASYPRINT_CSS), encoding="utf-8")
+    out = PRODUCERS_DIR / "weasyprint.pdf"
+    _run(["weasyprint", str(source), str(out)])
+    return out
+
+
+PRODUCERS = {
+    "reportlab": make_reportlab,
+    "libreoffice": make_libreoffice,
+    "pdflatex": make_pdflatex,
+    "chromium": make_chromium,
+    "weasyprint": make_weasyprint,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("producers", nargs="*", choices=[[], *PRODUCERS], default=[])
+    names = parser.parse_args().producers or list(PRODUCERS)
+    SOURCES_DIR.mkdir(exist_ok=True)
+    doc = read_document()
+    for name in names:
+        out = PRODUCERS[name](doc)
+        print(f"wrote {out.relative_to(PRODUCERS_DIR.parents[1])}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
