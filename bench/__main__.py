@@ -33,6 +33,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--seed", type=int, help="seed of the SYNTHETIC corpus")
     parser.add_argument("--output", type=Path, help="where to write RESULTS.md")
     parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="render the corpus afresh (no cached files)"
+    )
     args = parser.parse_args(argv)
     settings = environment_settings(QUICK if args.quick else Settings())
     changes = {
@@ -43,14 +46,17 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         )
         if getattr(args, name) is not None
     }  # fmt: skip
+    if args.no_cache:
+        changes["cache"] = None
     if args.sizes:
         changes["sizes"] = tuple(int(size) for size in args.sizes.split(","))
     return dataclasses.replace(settings, **changes)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the benchmarks."""
-    run(parse_args(argv))
+    """Run the benchmarks; exit 1 if a step failed (RESULTS.md is written all the same)."""
+    if run(parse_args(argv)).failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def build(reports: Sequence[Report], path: Path) -> float:
         rowid = 0
         seen: set[str] = set()
         for report in reports:
-            report_id = _unique(slugify(Path(report.source).stem) or "report", seen)
+            report_id = unique_report_id(report, seen)
             rows, wbs_rows, kind_rows = [], [], []
             for doc in report_docs(report, report_id):
                 if doc["kind"] not in SEARCH_KINDS:
@@ -100,7 +100,9 @@ def build(reports: Sequence[Report], path: Path) -> float:
     return time.perf_counter() - start
 
 
-def _unique(report_id: str, seen: set[str]) -> str:
+def unique_report_id(report: Report, seen: set[str]) -> str:
+    """The report's id as search/ gives it (its file's stem), made unique among seen."""
+    report_id = slugify(Path(report.source).stem) or "report"
     candidate, n = report_id, 2
     while candidate in seen:
         candidate, n = f"{report_id}-{n}", n + 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -150,18 +150,18 @@ def run_mix(
 
 
 def run_side_by_side(
-    answers: dict[int, Callable[[QuerySpec], int]],
+    answers: dict[Hashable, Callable[[QuerySpec], int]],
     mix: Sequence[QuerySpec] = QUERY_MIX,
     rounds: int = 20,
     budget: float = 60.0,
-) -> dict[int, Latencies]:
+) -> dict[Hashable, Latencies]:
     """run_mix over several engines (by key) at once, their rounds alternating.
 
     A change in the machine's speed during the run touches every engine alike,
     so the ratio of their times holds; one warm-up round each first.
     """
     warm = {key: run_mix(answer, mix, rounds=0) for key, answer in answers.items()}
-    samples: dict[int, list[float]] = {key: [] for key in answers}
+    samples: dict[Hashable, list[float]] = {key: [] for key in answers}
     by_label = {key: {spec.label: [] for spec in mix} for key in answers}
     deadline = time.perf_counter() + budget
     for _ in range(rounds):

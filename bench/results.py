@@ -18,7 +18,7 @@ NO_TARGET = "—"
 BUSY_SHARE = 0.10
 SHORT_STEP = 5.0
 # RESULTS.md lists figures by section, in this order (others after them).
-SECTIONS = ("Corpus", "Ingest", "Queries", "HTTP")
+SECTIONS = ("Corpus", "Ingest", "Queries", "HTTP", "Serve")
 
 
 @dataclass
@@ -57,6 +57,7 @@ class Results:
     load: list[tuple[str, float, float]] = field(default_factory=list)  # (step, share, s)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
+    failed: list[str] = field(default_factory=list)  # steps that raised
 
     def add(self, figure: Figure) -> Figure:
         """Record a figure and return it."""

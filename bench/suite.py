@@ -11,14 +11,17 @@ import shutil
 import sqlite3
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from ingest.batch import default_jobs
 from ingest.models import Report
 from search import Index
+from search.documents import slugify
 
-from . import extraction, fts, load, processes, queries, synthetic
+from . import engines, extraction, fts, load, processes, queries, serving, synthetic, tantivy_index
 from .contention import Contention
 from .results import Figure, Results, machine, p50, percentile, write
 
@@ -33,6 +36,22 @@ TARGET_P50_MS = 20.0
 TARGET_P99_MS = 100.0
 TARGET_P50_GROWTH = 3.0
 TARGET_HTTP_RPS = 200.0
+TARGET_TANTIVY_P50 = 1.0  # warm p50 at TARGET_SIZE against tantivy's, in the same run
+TARGET_TANTIVY_COLD = 3.0  # the cold first round against tantivy's
+# The served index: a worker's peak memory (MiB) by size, after MEMORY_SEARCHES searches
+# and every history page; history pages' warm p50 and growth; the first user's wait.
+MEMORY_TARGETS = {1200: 1000.0, 120: 250.0}
+MEMORY_SEARCHES = 50
+TARGET_HISTORY_MS = 50.0
+TARGET_HISTORY_GROWTH = 3.0
+TARGET_FIRST_MS = 300.0
+FIRST_SEARCH = "/api/search"
+FIRST_HISTORY = "/milestones"
+# The history pages' subjects: a milestone listed for a year, a ticket of one month, a WBS
+# element of every report (all in the first SYNTHETIC report, so at every size).
+HISTORY_KEYS = {"milestone": "DLP-472", "ticket": "DM-12256", "wbs": "1.02C.03"}
+TARGETED_PAGES = ("/milestones", "/milestones/<id>", "/ref/<key>", "/wbs/<code>")
+READY_PATH = "/static/style.css"  # answers without reading the index
 # The sizes the query targets are stated for.
 TARGET_SIZE = 1200
 GROWTH_FROM = 120
@@ -58,9 +77,12 @@ class Settings:
     query_budget: float = 40.0
     http_clients: int = 8
     http_seconds: float = 20.0
+    history_rounds: int = 10
+    history_budget: float = 60.0
     seed: int = synthetic.DEFAULT_SEED
     render_jobs: int = field(default_factory=default_jobs)
     output: Path = RESULTS_PATH
+    cache: Path | None = field(default_factory=lambda: default_cache())
     workdir: Path | None = None
     short: bool = False
     mode: str = "full"
@@ -76,8 +98,19 @@ class Settings:
             "Query rounds": f"1 warm-up + up to {self.rounds} (budget {self.query_budget:g} s "
             "per engine and size)",
             "HTTP load": f"{self.http_clients} clients, {self.http_seconds:g} s",
+            "Served index at each query size": f"{MEMORY_SEARCHES} searches over "
+            f"{self.http_clients} connections to one worker, then every history page; up to "
+            f"{self.history_rounds} warm rounds of the history pages (budget "
+            f"{self.history_budget:g} s)",
+            "Corpus cache": str(self.cache) if self.cache else "none (rendered afresh)",
             "Seed": str(self.seed),
         }
+
+
+def default_cache() -> Path:
+    """Where rendered SYNTHETIC corpora are kept between runs ($XDG_CACHE_HOME or ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dmreports-bench"
 
 
 QUICK = Settings(
@@ -118,7 +151,16 @@ def run(settings: Settings) -> Results:
     try:
         for step in STEPS:
             step_start = time.perf_counter()
-            step(ctx)
+            try:
+                step(ctx)
+            except Exception as exc:  # noqa: BLE001 - the other steps' figures still count
+                results.remarks.append(
+                    f"Step {step.__name__} failed, its figures are missing: "
+                    f"{type(exc).__name__}: {exc}"
+                )
+                results.failed.append(step.__name__)
+                _log(f"{step.__name__} FAILED: {type(exc).__name__}: {exc}")
+                traceback.print_exc()
             for figure in results.figures:
                 figure.section = figure.section or STEP_SECTIONS.get(step.__name__, "")
             step_seconds = time.perf_counter() - step_start
@@ -145,8 +187,15 @@ def generate(ctx: Context) -> None:
     """Render the SYNTHETIC corpus."""
     s = ctx.settings
     start = time.perf_counter()
-    ctx.paths = synthetic.write_corpus(ctx.corpus, s.reports, s.seed, s.render_jobs, s.short)
+    ctx.paths, cached = synthetic.cached_corpus(
+        ctx.corpus, s.reports, s.seed, s.render_jobs, s.short, s.cache
+    )
     seconds = time.perf_counter() - start
+    how = (
+        f"copied from the cache {s.cache} in {seconds:.0f} s (rendered by an earlier run)"
+        if cached
+        else f"rendered in {seconds:.0f} s with {s.render_jobs} processes"
+    )
     per_file = _pages_per_file(ctx.paths)
     ctx.pages = sum(per_file)
     ctx.results.add(
@@ -154,8 +203,8 @@ def generate(ctx: Context) -> None:
             f"SYNTHETIC corpus: {len(ctx.paths)} reports",
             ctx.pages,
             "pages",
-            note=f"{min(per_file)}-{max(per_file)} pages per report; rendered in {seconds:.0f} s "
-            f"with {s.render_jobs} processes (corpus/build.py renderer)",
+            note=f"{min(per_file)}-{max(per_file)} pages per report; {how} "
+            "(corpus/build.py renderer)",
         )
     )
 
@@ -424,46 +473,150 @@ def _parallel_bound(ctx: Context, one: float) -> str:
 
 
 def query_sizes(ctx: Context) -> None:
-    """The query mix at each size, through search/ (Whoosh) and through FTS5."""
+    """The query mix at each size: search/ (Whoosh) and tantivy side by side, and FTS5."""
     s = ctx.settings
-    latencies: dict[int, queries.Latencies] = {}
     growth_sizes = sorted(set(_growth_sizes(s.sizes)))
     for size in s.sizes:
         reports = synthetic.scale_reports(ctx.reports, size, ctx.corpus)
-        index_dir = ctx.work / f"query-index-{size}"
+        index_dir = query_index(ctx, size)
         index_s = queries.build_index(reports, index_dir)
         ctx.seconds[f"index{size}"] = index_s
         db_path = ctx.work / f"fts-{size}.sqlite"
         fts_build = fts.build(reports, db_path)
+        tantivy_dir = ctx.work / f"tantivy-{size}"
+        tantivy_one = tantivy_index.build(reports, ctx.work / f"tantivy-{size}-1", threads=1)
+        shutil.rmtree(ctx.work / f"tantivy-{size}-1", ignore_errors=True)
+        tantivy_default = tantivy_index.build(reports, tantivy_dir)
+        del reports
+        cold = {
+            engine: extraction.isolated(engines.cold_round, engine, path)
+            for engine, path in (
+                (engines.DMREPORTS, index_dir),
+                (engines.TANTIVY, tantivy_dir),
+                (engines.FTS5, db_path),
+            )
+        }
         index = Index.open(index_dir)
-        whoosh = queries.run_mix(
-            queries.whoosh_answer(index), rounds=s.rounds, budget=s.query_budget
+        side = queries.run_side_by_side(
+            {
+                engines.DMREPORTS: queries.whoosh_answer(index),
+                engines.TANTIVY: engines.answer_for(engines.TANTIVY, tantivy_dir),
+            },
+            rounds=s.rounds,
+            budget=2 * s.query_budget,
         )
+        whoosh, tantivy = side[engines.DMREPORTS], side[engines.TANTIVY]
         db = sqlite3.connect(db_path)
         try:
             baseline = queries.run_mix(fts.answer(db), rounds=s.rounds, budget=s.query_budget)
         finally:
             db.close()
-        latencies[size] = whoosh
-        _query_figures(ctx, size, whoosh, baseline, index)
+        _query_figures(ctx, size, whoosh, baseline, index, cold[engines.DMREPORTS][0])
         _size_figures(ctx, size, index_dir, db_path, index_s, fts_build)
-        _check_totals(ctx, size, whoosh, baseline)
-        if size not in growth_sizes:
-            shutil.rmtree(index_dir, ignore_errors=True)
+        builds = (index_s, tantivy_one, tantivy_default)
+        _tantivy_figures(ctx, size, (whoosh, tantivy), cold, builds, tantivy_dir)
+        _check_totals(ctx, size, whoosh, baseline, "FTS5")
+        _check_totals(ctx, size, whoosh, tantivy, "tantivy")
+        shutil.rmtree(tantivy_dir, ignore_errors=True)
         db_path.unlink(missing_ok=True)
     # The growth ratio from both sizes measured side by side, rounds alternating.
     answers = {
-        size: queries.whoosh_answer(Index.open(ctx.work / f"query-index-{size}"))
-        for size in growth_sizes
+        size: queries.whoosh_answer(Index.open(query_index(ctx, size))) for size in growth_sizes
     }
     side_by_side = queries.run_side_by_side(answers, rounds=s.rounds, budget=2 * s.query_budget)
-    for size in growth_sizes:
-        shutil.rmtree(ctx.work / f"query-index-{size}", ignore_errors=True)
     _growth_figure(ctx, side_by_side, len(growth_sizes) > 1)
 
 
+def _against_tantivy(
+    ctx: Context,
+    name: str,
+    values: tuple[float, float, str],
+    limit: float | None,
+    note: str,
+    why: str,
+) -> None:
+    """A figure in ms against tantivy's; limit: the largest ratio that meets the target."""
+    ours, theirs, baseline = values
+    met = ours / theirs <= limit if limit is not None else None
+    ctx.results.add(
+        Figure(
+            name,
+            ours,
+            "ms",
+            baseline=f"tantivy {baseline}",
+            baseline_value=theirs,
+            target=f"<= {limit:g}x tantivy" if limit is not None else "",
+            met=met,
+            limit=limit,
+            note=f"NOT MET: {why}" if met is False else note,
+        )
+    )
+
+
+def _statistic(samples: tuple[float, ...], label: str) -> float:
+    return p50(samples) if label == "p50" else percentile(samples, 0.99)
+
+
+def query_index(ctx: Context, size: int) -> Path:
+    """The folder of the in-process index of `size` reports (kept for the serve step)."""
+    return ctx.work / f"query-index-{size}"
+
+
+def _tantivy_figures(
+    ctx: Context,
+    size: int,
+    latencies: tuple[queries.Latencies, queries.Latencies],
+    cold: dict[str, tuple[float, dict[str, int]]],
+    builds: tuple[float, float, float],
+    tantivy_dir: Path,
+) -> None:
+    """dmreports against tantivy at one size: warm p50/p99, the cold first round, the build."""
+    whoosh, tantivy = latencies
+    largest = size == max(ctx.settings.sizes)
+    count = (
+        f"measured side by side (rounds alternating), {len(whoosh.samples)} searches each; "
+        f"facets in tantivy by terms aggregations over fast fields"
+    )
+    for label in ("p50", "p99"):
+        ours, theirs = (_statistic(x.samples, label) * 1000 for x in (whoosh, tantivy))
+        limit = TARGET_TANTIVY_P50 if largest and label == "p50" else None
+        slow = ", ".join(f"{name} {t * 1000:.1f} ms" for name, t in whoosh.slowest(SLOWEST))
+        why = f"slowest queries of search/ (median): {slow}; {count}"
+        name = f"Query {label} against tantivy, {size} reports"
+        _against_tantivy(ctx, name, (ours, theirs, f"{label} {theirs:.2f} ms"), limit, count, why)
+    engine_names = (engines.DMREPORTS, engines.TANTIVY, engines.FTS5)
+    ours, theirs, fts_s = (cold[name][0] * 1000 for name in engine_names)
+    note = (
+        f"the {len(queries.QUERY_MIX)}-query mix once, opening the index included, in a fresh "
+        f"process (files in the page cache); SQLite FTS5 {fts_s:.0f} ms; warm, one round of "
+        f"search/ takes {p50(whoosh.samples) * len(queries.QUERY_MIX) * 1000:.0f} ms"
+    )
+    name = f"Cold first round, {size} reports (15 queries right after opening the index)"
+    limit = TARGET_TANTIVY_COLD if largest else None
+    _against_tantivy(ctx, name, (ours, theirs, f"{theirs:.0f} ms"), limit, note, note)
+    ours_build, one, default = builds
+    ctx.results.add(
+        Figure(
+            f"Index build against tantivy, {size} reports",
+            ours_build,
+            "s",
+            baseline=f"tantivy 1 thread {one:.2f} s",
+            baseline_value=one,
+            note=f"search/ in process (one writer, one commit); tantivy with its default "
+            f"writer ({tantivy_index.default_threads()} threads) {default:.2f} s "
+            f"({ours_build / default:.1f}x); tantivy index "
+            f"{_tree_size(tantivy_dir) / 2**20:.1f} MiB",
+        )
+    )
+
+
 def _query_figures(
-    ctx: Context, size: int, whoosh: queries.Latencies, baseline: queries.Latencies, index: Index
+    ctx: Context,
+    size: int,
+    whoosh: queries.Latencies,
+    baseline: queries.Latencies,
+    index: Index,
+    cold: float,
 ) -> None:
     largest = size == max(ctx.settings.sizes)
     w50, w99 = p50(whoosh.samples) * 1000, percentile(whoosh.samples, 0.99) * 1000
@@ -471,7 +624,7 @@ def _query_figures(
     missed = largest and (w50 > TARGET_P50_MS or w99 > TARGET_P99_MS)
     why = _slow_queries(whoosh, baseline, index) if missed else ""
     count = f"{len(whoosh.samples)} searches ({len(queries.QUERY_MIX)} queries x rounds)"
-    first = f"first round (cold caches): {whoosh.first * 1000:.0f} ms for the whole mix"
+    first = f"first round right after opening the index: {cold * 1000:.0f} ms for the whole mix"
     p50_name = f"Query p50, {size} reports (search/, all facets + highlights)"
     p50_limit = TARGET_P50_MS if largest else None
     p99_limit = TARGET_P99_MS if largest else None
@@ -523,7 +676,7 @@ def _size_figures(
 
 
 def _check_totals(
-    ctx: Context, size: int, whoosh: queries.Latencies, baseline: queries.Latencies
+    ctx: Context, size: int, whoosh: queries.Latencies, baseline: queries.Latencies, name: str
 ) -> None:
     differ = [
         f"{label} ({whoosh.totals[label]} vs {baseline.totals[label]})"
@@ -532,7 +685,7 @@ def _check_totals(
     ]
     if differ:
         ctx.results.remarks.append(
-            f"At {size} reports search/ and FTS5 count different totals for: "
+            f"At {size} reports search/ and {name} count different totals for: "
             + ", ".join(differ)
             + " (different analysis of words and identifiers)"
         )
@@ -693,6 +846,267 @@ def http_load(ctx: Context) -> None:
     )
 
 
+# --- a server's workers: memory, history pages, the first user ----------------------
+
+
+@dataclass
+class Served:
+    """A `dmreports serve` on the index of one size, with connections to each worker."""
+
+    size: int
+    server: processes.Server
+    pool: serving.WorkerPool
+    first: dict[str, dict[int, float]] = field(default_factory=dict)  # what: pid -> s
+    pages: dict[str, str] = field(default_factory=dict)  # page label -> canonical path
+
+    @property
+    def busy(self) -> int:
+        """The worker that gets the searches and every history page."""
+        return self.pool.pids[0]
+
+    def stop(self) -> None:
+        self.pool.close()
+        self.server.stop()
+
+
+def serve_history(ctx: Context) -> None:
+    """`dmreports serve` at each query size: a worker's memory, history pages, first users."""
+    s = ctx.settings
+    small, large = _growth_sizes(s.sizes)
+    kept: dict[int, Served] = {}
+    try:
+        for size in s.sizes:
+            served = _start_served(ctx, size)
+            try:
+                _first_requests(served, "start")
+                served.pages = _history_paths(ctx, served)
+                _memory_figure(ctx, served)
+            except BaseException:
+                served.stop()
+                raise
+            if size in (small, large):
+                kept[size] = served
+            else:
+                served.stop()
+        _history_figures(ctx, kept, small, large)
+        _first_figures(ctx, kept[large], "start")
+        _reingest_one(ctx, kept[large])
+        _first_requests(kept[large], "re-ingest")
+        _first_figures(ctx, kept[large], "re-ingest")
+    finally:
+        for served in kept.values():
+            served.stop()
+        for size in s.sizes:
+            shutil.rmtree(query_index(ctx, size), ignore_errors=True)
+
+
+def _start_served(ctx: Context, size: int) -> Served:
+    port = load.free_port()
+    server = processes.Server(query_index(ctx, size), port).start()
+    try:
+        load.wait_ready(port, READY_PATH, server.alive)
+        pool = serving.WorkerPool.open(port, server.proc.pid, per_worker=ctx.settings.http_clients)
+    except BaseException:
+        server.stop()
+        raise
+    return Served(size, server, pool)
+
+
+def _first_requests(served: Served, after: str) -> None:
+    """The first search, then the first /milestones, of every worker (one after another)."""
+    for what, path in ((FIRST_SEARCH, queries.QUERY_MIX[0].url()), (FIRST_HISTORY, "/milestones")):
+        served.first[f"{what} {after}"] = {
+            pid: served.pool.get(pid, path) for pid in served.pool.pids
+        }
+        # The same request again on the first worker: what a second user waits.
+        served.first[f"{what} {after} again"] = {served.busy: served.pool.get(served.busy, path)}
+
+
+def _history_paths(ctx: Context, served: Served) -> dict[str, str]:
+    """Each history page's canonical path in this index.
+
+    The milestone, ticket, WBS element and report are the first rendered report's (in the
+    index at every size): HISTORY_KEYS when it has them, else the first it has.
+    """
+    conn = served.pool.connections[served.busy][0]
+    first = _first_report(ctx)
+    milestones = [m.id for m in first.milestones]
+    tickets = [r.key for r in first.references if r.kind == "jira"]
+    codes = [x.wbs for x in first.sections if x.wbs]
+    keys = {
+        "/milestones/<id>": (HISTORY_KEYS["milestone"], milestones),
+        "/ref/<key>": (HISTORY_KEYS["ticket"], tickets),
+        "/wbs/<code>": (HISTORY_KEYS["wbs"], codes),
+    }
+    wanted = {"/milestones": "/milestones"}
+    for label, (preferred, present) in keys.items():
+        key = preferred if preferred in present or not present else present[0]
+        wanted[label] = label.split("<")[0] + quote(key)
+    wanted["/reports"] = "/reports"
+    wanted["/reports/<id>"] = f"/reports/{slugify(Path(first.source).stem)}"
+    return {label: serving.canonical(conn, path) for label, path in wanted.items()}
+
+
+def _first_report(ctx: Context) -> Report:
+    return min(ctx.reports, key=lambda r: r.month or "")
+
+
+def _memory_figure(ctx: Context, served: Served) -> None:
+    """The workers' memory after 50 searches and every history page on one of them."""
+    mix = [spec.url() for spec in queries.QUERY_MIX]
+    errors = serving.concurrent_gets(served.pool, served.busy, mix, MEMORY_SEARCHES)
+    for path in served.pages.values():
+        served.pool.get(served.busy, path)
+    if errors:
+        ctx.results.remarks.append(
+            f"serve at {served.size} reports: {len(errors)} of {MEMORY_SEARCHES} searches "
+            f"failed, e.g. {errors[0]}"
+        )
+    workers = {pid: serving.memory(pid) for pid in served.pool.pids}
+    parent = serving.memory(served.server.proc.pid)
+    largest_pid = max(workers, key=lambda pid: workers[pid].hwm)
+    largest = workers[largest_pid]
+    limit = MEMORY_TARGETS.get(served.size)
+    threads = ctx.settings.http_clients
+    others = "; ".join(
+        f"another worker after one search and one /milestones: peak {m.hwm:.0f} MiB"
+        for pid, m in workers.items()
+        if pid != served.busy
+    )
+    note = (
+        f"peak RSS (VmHWM) of the worker that answered {MEMORY_SEARCHES} searches "
+        f"({threads} connections at once, the {len(mix)}-query mix) and then every history page "
+        f"({', '.join(served.pages.values())}): RSS now {largest.rss:.0f} MiB, PSS "
+        f"{_mib(largest.pss)} (pages shared with other processes split between them); "
+        f"{len(workers)} worker processes"
+    )
+    if others:
+        note += f"; {others}"
+    if parent is not None and served.server.proc.pid not in workers:
+        note += f"; the supervising process {parent.hwm:.0f} MiB"
+    if largest_pid != served.busy:
+        note += f"; the largest is not the busy worker (pid {largest_pid})"
+    met = largest.hwm <= limit if limit is not None else None
+    ctx.results.add(
+        Figure(
+            f"Memory, largest serve worker after {MEMORY_SEARCHES} searches and every history "
+            f"page, {served.size} reports",
+            largest.hwm,
+            "MiB",
+            target=f"<= {limit:,.0f} MiB" if limit is not None else "",
+            met=met,
+            note=f"NOT MET: {note}" if met is False else note,
+        )
+    )
+
+
+def _mib(value: float | None) -> str:
+    return f"{value:.0f} MiB" if value is not None else "n/a"
+
+
+def _history_figures(ctx: Context, kept: dict[int, Served], small: int, large: int) -> None:
+    """Warm p50 of each history page at both sizes, rounds alternating, and its growth."""
+    s = ctx.settings
+    samples: dict[tuple[int, str], list[float]] = {
+        (size, label): [] for size in kept for label in kept[size].pages
+    }
+    deadline = time.perf_counter() + s.history_budget
+    for _ in range(s.history_rounds):
+        for size, served in kept.items():
+            for label, path in served.pages.items():
+                samples[size, label].append(served.pool.get(served.busy, path))
+        if time.perf_counter() > deadline:
+            break
+    rounds = len(samples[large, "/milestones"])
+    for size in sorted(kept):
+        for label, path in kept[size].pages.items():
+            value = p50(samples[size, label]) * 1000
+            targeted = size == large and label in TARGETED_PAGES
+            met = value <= TARGET_HISTORY_MS if targeted else None
+            note = f"GET {path} on one worker, {rounds} warm rounds (after its first load)"
+            ctx.results.add(
+                Figure(
+                    f"History page {label} warm p50, {size} reports",
+                    value,
+                    "ms",
+                    target=f"<= {TARGET_HISTORY_MS:g} ms" if targeted else "",
+                    met=met,
+                    note=f"NOT MET: {note}" if met is False else note,
+                )
+            )
+    if small == large:
+        return
+    for label in kept[large].pages:
+        before, after = p50(samples[small, label]) * 1000, p50(samples[large, label]) * 1000
+        growth = after / before
+        targeted = label in TARGETED_PAGES
+        met = growth <= TARGET_HISTORY_GROWTH if targeted else None
+        note = (
+            f"{large / small:g}x the reports; p50 {before:.1f} -> {after:.1f} ms, the two servers "
+            f"measured side by side (rounds alternating)"
+        )
+        ctx.results.add(
+            Figure(
+                f"History page {label} p50 growth, {small} -> {large} reports",
+                growth,
+                "x",
+                target=f"<= {TARGET_HISTORY_GROWTH:g}x" if targeted else "",
+                met=met,
+                limit=TARGET_HISTORY_GROWTH if targeted else None,
+                note=f"NOT MET: {note}" if met is False else note,
+            )
+        )
+
+
+def _reingest_one(ctx: Context, served: Served) -> None:
+    """One report file changed and ingested again into the served index, as a user would."""
+    path = Path(_first_report(ctx).source)
+    with path.open("ab") as out:  # a changed file (a comment after the end): parsed again
+        out.write(b"\n% changed for the benchmark\n")
+    index = query_index(ctx, served.size)
+    result = processes.run(["ingest", str(path), "--index", str(index), "--jobs", "1"])
+    result.check("dmreports ingest (one changed file)")
+    said = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    ctx.results.add(
+        Figure(
+            f"One-file re-ingest into the {served.size}-report index (served meanwhile)",
+            result.seconds,
+            "s",
+            baseline=f"CLI start-up {ctx.seconds['startup']:.2f} s",
+            baseline_value=ctx.seconds["startup"],
+            note=f"dmreports ingest {path.name} --jobs 1; CLI said: {said}",
+        )
+    )
+
+
+def _first_figures(ctx: Context, served: Served, after: str) -> None:
+    """The first search and the first /milestones of each worker, after a start or re-ingest."""
+    how = "a start" if after == "start" else "a one-file re-ingest"
+    for what in (FIRST_SEARCH, FIRST_HISTORY):
+        times = served.first[f"{what} {after}"]
+        again = served.first[f"{what} {after} again"][served.busy]
+        value = max(times.values()) * 1000
+        met = value <= TARGET_FIRST_MS
+        each = ", ".join(f"{t * 1000:.0f} ms" for t in times.values())
+        order = "each asked in turn" if what == FIRST_SEARCH else "each after its first search"
+        note = (
+            f"the slowest worker's first answer ({len(times)} workers, {order}: {each}); "
+            f"the same request again {again * 1000:.0f} ms"
+        )
+        if what == FIRST_SEARCH:
+            note += f"; GET {queries.QUERY_MIX[0].url()}"
+        ctx.results.add(
+            Figure(
+                f"First {what} after {how}, {served.size} reports",
+                value,
+                "ms",
+                target=f"<= {TARGET_FIRST_MS:g} ms",
+                met=met,
+                note=f"NOT MET: {note}" if not met else note,
+            )
+        )
+
+
 def _own_cpu() -> float:
     """CPU seconds this process (the load generator's threads) has used."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -726,6 +1140,7 @@ STEPS = (
     cold_ingest,
     parallel_ingest,
     http_load,
+    serve_history,
 )
 # The RESULTS.md area of each step's figures.
 STEP_SECTIONS = {
@@ -737,6 +1152,7 @@ STEP_SECTIONS = {
     "parallel_ingest": "Ingest",
     "query_sizes": "Queries",
     "http_load": "HTTP",
+    "serve_history": "Serve",
 }
 
 

@@ -24,9 +24,11 @@ import copy
 import dataclasses
 import datetime as dt
 import hashlib
+import importlib.metadata
 import importlib.util
 import random
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -59,6 +61,8 @@ TICKET_STEP = 600
 MILESTONE_STEP = 1000
 # Clones (query benchmarks at large sizes) shift every number by this much per copy.
 CLONE_STEP = 100_000
+# The file that marks a cached corpus as complete.
+COMPLETE = ".complete"
 SWAP_CHANCE = 0.5
 # Third-level WBS sections a short (smoke-test) variant keeps.
 SHORT_SECTIONS = 2
@@ -241,6 +245,54 @@ def write_corpus(
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         args = ([folder] * count, variants, [seed] * count, [short] * count)
         return list(pool.map(render_variant, *args))
+
+
+def corpus_key(count: int, seed: int = DEFAULT_SEED, short: bool = False) -> str:
+    """What decides a corpus's files: this module, the renderer, the seed report, reportlab."""
+    digest = hashlib.sha256(f"{count}:{seed}:{short}".encode())
+    seed_files = sorted(p for p in (ROOT / "corpus" / "seed").rglob("*") if p.is_file())
+    for path in (Path(__file__), BUILDER_PATH, *seed_files):
+        digest.update(path.read_bytes())
+    try:
+        digest.update(importlib.metadata.version("reportlab").encode())
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return digest.hexdigest()[:16]
+
+
+def cached_corpus(
+    folder: str | Path,
+    count: int,
+    seed: int = DEFAULT_SEED,
+    jobs: int = 1,
+    short: bool = False,
+    cache: Path | None = None,
+) -> tuple[list[Path], bool]:
+    """write_corpus, taking the files from cache when an earlier run rendered the same ones.
+
+    Returns the paths and whether they came from the cache. The files are copied, so the
+    caller may change its own (the cache keeps what was rendered).
+    """
+    folder = Path(folder)
+    if cache is None:
+        return write_corpus(folder, count, seed, jobs, short), False
+    kept = Path(cache) / f"corpus-{corpus_key(count, seed, short)}"
+    names = [variant_path(folder, v).name for v in range(count)]
+    if (kept / COMPLETE).exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(kept / name, folder / name)
+        return [folder / name for name in names], True
+    paths = write_corpus(folder, count, seed, jobs, short)
+    partial = kept.with_name(kept.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for path in paths:
+        shutil.copyfile(path, partial / path.name)
+    (partial / COMPLETE).write_text("rendered by bench/synthetic.py\n", encoding="utf-8")
+    shutil.rmtree(kept, ignore_errors=True)
+    partial.rename(kept)
+    return paths, False
 
 
 # --- shuffling and rewording -------------------------------------------------------

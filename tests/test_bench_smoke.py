@@ -23,9 +23,20 @@ TINY = suite.Settings(
     query_budget=1.0,
     http_clients=2,
     http_seconds=1.0,
+    history_rounds=2,
+    history_budget=5.0,
     render_jobs=1,
+    cache=None,
     short=True,
     mode="smoke test",
+)
+PAGES = (
+    "/milestones",
+    "/milestones/<id>",
+    "/ref/<key>",
+    "/wbs/<code>",
+    "/reports",
+    "/reports/<id>",
 )
 # Rows every run writes (sizes as in TINY); each must carry a value.
 EXPECTED_ROWS = (
@@ -50,6 +61,24 @@ EXPECTED_ROWS = (
     "HTTP /api/search p99",
     "HTTP errors",
     "Peak memory, server",
+    *(f"Query p50 against tantivy, {n} reports" for n in TINY.sizes),
+    *(f"Query p99 against tantivy, {n} reports" for n in TINY.sizes),
+    *(
+        f"Cold first round, {n} reports (15 queries right after opening the index)"
+        for n in TINY.sizes
+    ),
+    *(f"Index build against tantivy, {n} reports" for n in TINY.sizes),
+    *(
+        f"Memory, largest serve worker after 50 searches and every history page, {n} reports"
+        for n in TINY.sizes
+    ),
+    *(f"History page {page} warm p50, {n} reports" for page in PAGES for n in (2, 4)),
+    *(f"History page {page} p50 growth, 2 -> 4 reports" for page in PAGES),
+    "First /api/search after a start, 4 reports",
+    "First /milestones after a start, 4 reports",
+    "One-file re-ingest into the 4-report index (served meanwhile)",
+    "First /api/search after a one-file re-ingest, 4 reports",
+    "First /milestones after a one-file re-ingest, 4 reports",
 )
 # Figures that have a target: their Status cell says met or NOT MET.
 TARGETED = (
@@ -61,6 +90,14 @@ TARGETED = (
     "Query p50 growth",
     "HTTP /api/search, 2 clients",
     "HTTP errors",
+    "Query p50 against tantivy, 4 reports",
+    "Cold first round, 4 reports",
+    *(f"History page {page} warm p50, 4 reports" for page in PAGES[:4]),
+    *(f"History page {page} p50 growth" for page in PAGES[:4]),
+    "First /api/search after a start",
+    "First /milestones after a start",
+    "First /api/search after a one-file re-ingest",
+    "First /milestones after a one-file re-ingest",
 )
 
 
@@ -184,3 +221,18 @@ def test_clones_move_month_and_identifiers(pdf_report):
     assert "DLP-472" not in due
     assert due["DLP-100472"] == "2017-04-30"  # 2017-05-31 in the real report, one month back
     assert "DM-112256" in {r.key for r in clone.references}
+
+
+def test_corpus_cache_gives_the_rendered_files_back(tmp_path: Path):
+    cache = tmp_path / "cache"
+    paths, cached = synthetic.cached_corpus(tmp_path / "one", 1, short=True, cache=cache)
+    assert not cached
+    rendered = paths[0].read_bytes()
+    paths[0].write_bytes(rendered + b"% changed by a run\n")  # a run may change its copy
+    again, cached = synthetic.cached_corpus(tmp_path / "two", 1, short=True, cache=cache)
+    assert cached
+    assert [p.name for p in again] == ["synthetic-dm-monthly-report-2015-01.pdf"]
+    assert again[0].read_bytes() == rendered
+    # Another count is another corpus.
+    _, cached = synthetic.cached_corpus(tmp_path / "three", 2, short=True, cache=cache)
+    assert not cached
