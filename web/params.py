@@ -27,8 +27,9 @@ def search_request(args: MultiDict) -> SearchRequest:
         sort=args.get("sort") or DEFAULT_SORT,
         page=_number(args, "page", 1),
         per_page=_number(args, "per_page", DEFAULT_PER_PAGE),
-        month_from=(args.get("from") or "").strip() or None,
-        month_to=(args.get("to") or "").strip() or None,
+        # Only an empty value is blank (the form's "any month"); anything else must be a month.
+        month_from=args.get("from") or None,
+        month_to=args.get("to") or None,
         **facets,
     )
 
