@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.blocks import Block
-from ingest.milestones import parse_table, split_ids
+from ingest.identifiers import split_ids
+from ingest.milestones import parse_table
 from ingest.pdf.furniture import Page, drop_furniture
 from ingest.pdf.glyphs import Glyphs
 from ingest.pdf.hyphens import Vocabulary, join_lines, learn_hyphenation
