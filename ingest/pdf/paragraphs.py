@@ -18,7 +18,7 @@ from ..blocks import Block
 from ..text import ends_sentence
 from .furniture import Page
 from .hyphens import Vocabulary, join_lines
-from .tables import UnruledTable, is_header, join_page_breaks
+from .tables import UnruledTable, is_header, join_page_breaks, wraps_header
 from .words import Line
 
 BULLETS = "•◦▪▫●○■□‣⁃–—-*·∙"
@@ -130,8 +130,9 @@ class Paragraphs:
     def _table_line(self, line: Line) -> bool:
         """Give a line to an unruled table: its header starts one, its rows go on in it."""
         if is_header(line):
+            above = self._header_top(line)
             self._close()
-            self.table = UnruledTable(line, self.vocabulary)
+            self.table = UnruledTable(line, self.vocabulary, above)
             self.previous = line
             return True
         table = self.table
@@ -144,6 +145,20 @@ class Paragraphs:
             return True
         self._close()
         return False
+
+    def _header_top(self, header: Line) -> Line | None:
+        """The line just read when it holds the tops of the header's wrapped cells,
+        taken back from the paragraph or table it went to."""
+        previous = self.previous
+        if previous is None or previous.page != header.page or not wraps_header(header, previous):
+            return None
+        current = self.current
+        if current is not None and current.first is previous and len(current.lines) == 1:
+            self.current = None
+            return previous
+        if self.table is not None and self.table.take_back(previous):
+            return previous
+        return None
 
     def _continues(self, line: Line, bullet) -> bool:
         """True when a line goes on with the paragraph being assembled."""
