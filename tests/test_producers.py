@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pdfplumber
 import pytest
 
 from ingest.pipeline import load_report
@@ -24,6 +25,10 @@ READ_EXACTLY = ("reportlab-main", "reportlab", "libreoffice", "pdflatex", "chrom
 BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
 # What a producer's typesetting changes in the text itself: TeX sets ' as ’.
 TYPOGRAPHY = str.maketrans({"\u2019": "'"})
+
+
+# The renderings whose PDF carries the report's hyperlinks as link annotations.
+LINKED = READ_EXACTLY
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +96,16 @@ def test_no_page_furniture_or_bullet_glyphs(rendering):
         assert "LSST DM Monthly Report" not in section.text
         assert not re.search(r"(?im)^(page \d+|\d+ / \d+|continued on next page)", section.text)
         assert not re.search(r"(?m)^\s*[•◦▪·\uf0b7]", section.text)
+
+
+def _uris(hrefs) -> set[str]:
+    return {href.rstrip("/") for href in hrefs if href.startswith(("http://", "https://"))}
+
+
+@pytest.mark.parametrize("name", LINKED)
+def test_hyperlinks_are_link_annotations(name):
+    """Every web link of the report is a link annotation of the rendering (92 targets)."""
+    want = _uris(re.findall(r'href="([^"]+)"', HTML_RENDITION.read_text(encoding="utf-8")))
+    with pdfplumber.open(BY_NAME[name].path) as pdf:
+        got = _uris(link["uri"] for page in pdf.pages for link in page.hyperlinks)
+    assert got == want and len(got) == 92
