@@ -21,7 +21,15 @@ from tests.producers import FIXTURES, HTML_RENDITION
 from tests.producers.compare import LETTERS_RE, SEED, damaged_words
 
 # The renderings read exactly; each joined this list with the change that made it so.
-READ_EXACTLY = ("reportlab-main", "reportlab", "libreoffice", "pdflatex", "chromium", "weasyprint")
+READ_EXACTLY = (
+    "reportlab-main",
+    "reportlab",
+    "libreoffice",
+    "pdflatex",
+    "chromium",
+    "weasyprint",
+    "weasyprint-a5",
+)
 BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
 # What a producer's typesetting changes in the text itself: TeX sets ' as ’.
 TYPOGRAPHY = str.maketrans({"\u2019": "'"})

@@ -19,6 +19,9 @@ from .glyphs import Glyphs
 # Lengths are measured in glyph heights (the advance box's height, about 0.9 em).
 # A gap this much wider than the line's usual gap between letters ends a word.
 WORD_GAP = 0.13
+# A word whose capital first letter is set this much larger than its middle glyph is
+# in small capitals: it is as large as that letter.
+SMALL_CAPS_SCALE = 1.1
 # Glyphs whose vertical centres are this far apart are on different lines.
 LINE_SHIFT = 0.5
 LIGATURES = {
@@ -173,8 +176,22 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     spans = [
         (n, s, e) for n, (s, e) in enumerate(zip(starts_list, ends, strict=True)) if not space[s]
     ]
-    # A word's font is its middle glyph's (not a bracket or a quote at its edge).
-    styles = glyphs.styles_of([order_list[(s + e - 1) // 2] for _, s, e in spans])
+    # A word's font is its middle glyph's (not a bracket or a quote at its edge); a word
+    # in small capitals ("Risk" drawn as a capital R and smaller capitals) is as large
+    # as its first letter's font (asked only where the first glyph stands taller).
+    middles = [(s + e - 1) // 2 for _, s, e in spans]
+    styles = glyphs.styles_of([order_list[m] for m in middles])
+    taller = (size[[s for _, s, _ in spans]] > SMALL_CAPS_SCALE * size[middles]).tolist()
+    capitals = [
+        k
+        for k, (_, start, end) in enumerate(spans)
+        if taller[k] and chars[start].isupper() and chars[end - 1].islower()
+    ]
+    if capitals:
+        firsts = glyphs.styles_of([order_list[spans[k][1]] for k in capitals])
+        for k, (first, _, _) in zip(capitals, firsts, strict=True):
+            if first > SMALL_CAPS_SCALE * styles[k][0]:
+                styles[k] = (first, *styles[k][1:])
     words: list[list[Word]] = [[] for _ in range(count)]
     for (n, start, end), (size, bold, italic) in zip(spans, styles, strict=True):
         text = chars[start:end]

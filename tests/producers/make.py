@@ -80,11 +80,11 @@ def make_pdflatex(doc) -> Path:
     return out
 
 
-def make_chromium(doc) -> Path:
+def make_chromium(doc, name: str = "chromium", css: str = html_writer.CHROMIUM_CSS) -> Path:
     """An HTML page with print CSS, printed by headless Chromium."""
-    source = SOURCES_DIR / "chromium.html"
-    source.write_text(html_writer.render(doc, html_writer.CHROMIUM_CSS), encoding="utf-8")
-    out = PRODUCERS_DIR / "chromium.pdf"
+    source = SOURCES_DIR / f"{name}.html"
+    source.write_text(html_writer.render(doc, css), encoding="utf-8")
+    out = PRODUCERS_DIR / f"{name}.pdf"
     with tempfile.TemporaryDirectory() as work:
         _run(
             [
@@ -102,13 +102,23 @@ def make_chromium(doc) -> Path:
     return out
 
 
-def make_weasyprint(doc) -> Path:
+def make_weasyprint(doc, name: str = "weasyprint", css: str = html_writer.WEASYPRINT_CSS) -> Path:
     """An HTML page with numbered headings and hyphenation, converted by WeasyPrint."""
-    source = SOURCES_DIR / "weasyprint.html"
-    source.write_text(html_writer.render(doc, html_writer.WEASYPRINT_CSS), encoding="utf-8")
-    out = PRODUCERS_DIR / "weasyprint.pdf"
+    source = SOURCES_DIR / f"{name}.html"
+    source.write_text(html_writer.render(doc, css), encoding="utf-8")
+    out = PRODUCERS_DIR / f"{name}.pdf"
     _run(["weasyprint", str(source), str(out)])
     return out
+
+
+def make_chromium_narrow(doc) -> Path:
+    """A narrow page with an unruled table, printed by headless Chromium."""
+    return make_chromium(doc, "chromium-narrow", html_writer.CHROMIUM_NARROW_CSS)
+
+
+def make_weasyprint_a5(doc) -> Path:
+    """A5 with a table whose rows break across pages, converted by WeasyPrint."""
+    return make_weasyprint(doc, "weasyprint-a5", html_writer.WEASYPRINT_A5_CSS)
 
 
 PRODUCERS = {
@@ -117,6 +127,8 @@ PRODUCERS = {
     "pdflatex": make_pdflatex,
     "chromium": make_chromium,
     "weasyprint": make_weasyprint,
+    "chromium-narrow": make_chromium_narrow,
+    "weasyprint-a5": make_weasyprint_a5,
 }
 
 
