@@ -118,12 +118,18 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         due = _cell(row, columns.get("due")).text
         if not any(c.text.strip() for c in row):
             continue
-        if id_text and not starts_with_identifier(id_text) and not _ID_FRAGMENT.match(id_text):
+        # IDs cut after a comma or a hyphen go on in the next row ("DLP-538, DLP-" then
+        # "539, DLP-541,"), whatever that row's text looks like.
+        cut = bool(rows) and rows[-1].ids.endswith((",", "-"))
+        if (
+            id_text
+            and not cut
+            and not starts_with_identifier(id_text)
+            and not _ID_FRAGMENT.match(id_text)
+        ):
             group = id_text  # a group row: a name across the table
             continue
-        continues = bool(rows) and (
-            not id_text or not starts_with_identifier(id_text) or rows[-1].ids.endswith((",", "-"))
-        )
+        continues = bool(rows) and (not id_text or not starts_with_identifier(id_text) or cut)
         if continues:
             rows[-1].ids += " " + id_text
         elif starts_with_identifier(id_text):

@@ -625,13 +625,13 @@ def _run_in(build: _Builder, block: Block, plan: _Plan) -> bool:
         return False
     code, rest = found
     text = rest or ""
-    title = plan.titles.get(code)
-    if title is None and _title_only(text):
+    if _title_only(text):
         # The paragraph is the code and a title alone: a heading set like body text
         # ("02C.03.00 – Alert Production ..." in italics of the body's size).
         build.flush()
         build.open(title=block.text, page=block.page, wbs=code, wbs_title=text.strip())
         return True
+    title = plan.titles.get(code)
     if title is None and ":" in text[:HEADING_MAX_CHARS]:
         title = text.split(":", 1)[0].strip() or None
     if title and text.startswith(title):

@@ -29,6 +29,7 @@ READ_EXACTLY = (
     "chromium",
     "weasyprint",
     "weasyprint-a5",
+    "chromium-narrow",
 )
 BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
 # What a producer's typesetting changes in the text itself: TeX sets ' as ’.

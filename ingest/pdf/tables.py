@@ -18,6 +18,7 @@ import pdfplumber.page
 from pdfminer.pdfpage import PDFPage
 
 from ..blocks import Block, Cell, Span
+from ..identifiers import starts_with_identifier
 from .furniture import Page
 from .glyphs import RULE_WIDTH, is_rule
 from .hyphens import Vocabulary, join_lines
@@ -27,6 +28,8 @@ from .words import Line, Word
 MIN_RULINGS = 2
 # Words further apart than this many font sizes in a row are in separate cells.
 HEADER_CELL_GAP = 0.8
+# A word this close (points) to a column's left edge starts at it.
+EDGE_TOLERANCE = 1.5
 # A header cell's wrapped line is this many font sizes (baseline to baseline) from the
 # header line or less.
 HEADER_WRAP = 1.6
@@ -262,6 +265,14 @@ class UnruledTable:
         starts = {self._column(word) for word in line.words}
         return len(starts) >= 2 or min(starts) > 0
 
+    def _starts_cell(self, previous: Word, word: Word) -> bool:
+        """A word standing at a later column's left edge where the word before ends
+        short of it starts that column's cell, however narrow the gap (cells of narrow
+        columns set close together: "DLP-" then "Assorted")."""
+        return any(
+            abs(word.x0 - edge) <= EDGE_TOLERANCE and previous.x1 < edge for edge in self.edges[1:]
+        )
+
     def _column(self, word: Word) -> int:
         return max((i for i, edge in enumerate(self.edges) if word.x0 >= edge - 3), default=0)
 
@@ -277,8 +288,21 @@ class UnruledTable:
         # (a group name running across the table stays whole).
         previous: Word | None = None
         column = 0
+        # A milestone row (its first word a key or the rest of one) and a row's line
+        # that starts in a later column have a cell at each column edge; a group row's
+        # name (from the first column) may run across the edges.
+        first = line.words[0]
+        milestone_row = (
+            self._column(first) > 0
+            or starts_with_identifier(first.text)
+            or first.text[:1].isdigit()
+        )
         for word in line.words:
-            if previous is None or word.x0 - previous.x1 >= HEADER_CELL_GAP * word.size:
+            if (
+                previous is None
+                or word.x0 - previous.x1 >= HEADER_CELL_GAP * word.size
+                or (milestone_row and self._starts_cell(previous, word))
+            ):
                 column = self._column(word)
             columns[column].append(word)
             previous = word

@@ -19,6 +19,10 @@ from .glyphs import Glyphs
 # Lengths are measured in glyph heights (the advance box's height, about 0.9 em).
 # A gap this much wider than the line's usual gap between letters ends a word.
 WORD_GAP = 0.13
+# Never less than this over the usual gap, where a line's own word gaps are narrow.
+WORD_GAP_MIN = 0.08
+# Word gaps a line needs before their width is trusted.
+WORD_GAPS_SEEN = 3
 # A word whose capital first letter is set this much larger than its middle glyph is
 # in small capitals: it is as large as that letter.
 SMALL_CAPS_SCALE = 1.1
@@ -165,7 +169,8 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
     same_line = line_of[1:] == line_of[:-1]
     letters = same_line & ~space[1:] & ~space[:-1]
-    limit = _usual_gaps(gap, letters, line_of, count)[line_of[1:]] + WORD_GAP
+    usual = _usual_gaps(gap, letters, line_of, count)
+    limit = _word_limits(gap, letters, line_of, usual)[line_of[1:]]
     cut = ~same_line | space[1:] | space[:-1] | (gap > limit)
     starts = np.concatenate(([0], np.flatnonzero(cut) + 1))
     starts_list = starts.tolist()
@@ -208,8 +213,24 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     return words
 
 
-def _usual_gaps(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count: int):
-    """Each line's usual gap between letters (in ems, at least 0): its median gap."""
+def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usual: np.ndarray):
+    """Each line's gap that ends a word: WORD_GAP over its usual gap between letters, or
+    less where the line's own word gaps are narrow (a space narrower than a glyph's
+    overhang leaves, as after an italic "f": "of the"): half way to their median."""
+    limit = usual + WORD_GAP
+    wide = letters & (gap > limit[line_of[1:]])
+    words = _usual_gaps(gap, wide, line_of, len(usual), least=WORD_GAPS_SEEN)
+    seen = words > 0
+    half = usual[seen] + np.clip(0.5 * (words[seen] - usual[seen]), WORD_GAP_MIN, WORD_GAP)
+    limit[seen] = half
+    return limit
+
+
+def _usual_gaps(
+    gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count: int, least: int = 4
+):
+    """Each line's usual gap between letters (in ems, at least 0): its median gap, for
+    lines with at least ``least`` gaps (else 0)."""
     usual = np.zeros(count)
     owners = line_of[1:][letters]
     values = gap[letters]
@@ -220,7 +241,7 @@ def _usual_gaps(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count
     firsts = np.concatenate(([0], np.flatnonzero(np.diff(owners)) + 1))
     counts = np.diff(np.concatenate((firsts, [len(owners)])))
     middles = values[firsts + counts // 2]
-    enough = counts >= 4
+    enough = counts >= least
     usual[owners[firsts][enough]] = np.maximum(middles[enough], 0.0)
     return usual
 

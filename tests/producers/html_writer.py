@@ -116,14 +116,15 @@ a { color: #7a1f1f; }
 ul { margin: 2pt 0 5pt; padding-left: 14pt; list-style-type: square; }
 ul ul { list-style-type: disc; }
 table.milestones { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
-table.milestones th { font-weight: bold; text-align: left; vertical-align: middle; padding: 2pt; }
+table.milestones th {
+  font-weight: bold; font-size: 9.5pt; text-align: left; vertical-align: middle; padding: 2pt;
+}
 table.milestones td { padding: 2pt; vertical-align: top; text-align: left; }
 table.milestones tr { break-inside: avoid; }
 table.milestones td p { margin: 0; }
 table.milestones tr.group td { font-weight: bold; font-style: italic; padding-top: 5pt; }
-table.milestones th:last-child { width: 2.2em; }
+table.milestones th:last-child { width: 1px; }
 table.milestones td.id { width: 22%; }
-table.milestones td.due { white-space: nowrap; }
 """
 
 # A5, DejaVu Sans, no page furniture in the margins but the page number, and a ruled
