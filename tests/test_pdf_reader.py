@@ -218,6 +218,24 @@ def test_dash_bullet_and_wrapped_item():
     ]
 
 
+def test_word_bullets_without_a_hanging_indent():
+    # Word's "·" and "o" bullets as printed from its HTML: the wrapped line of an item
+    # starts back at the bullet, in lower case, and goes on with the item.
+    ink = Ink()
+    ink.text("\u00b7", 72, 700)
+    ink.text("Completed a prototype of the decorrelation", 100, 700)
+    ink.text("of the difference image.", 72, 686)
+    ink.text("o", 120, 672)
+    ink.text("Variance explanations were written.", 150, 672)
+    ink.text("\u00b7", 72, 658)
+    ink.text("Ported the association code.", 100, 658)
+    assert [(b.level, b.text) for b in _blocks(ink)] == [
+        (1, "Completed a prototype of the decorrelation of the difference image."),
+        (2, "Variance explanations were written."),
+        (1, "Ported the association code."),
+    ]
+
+
 # --- page furniture ----------------------------------------------------------------------
 
 

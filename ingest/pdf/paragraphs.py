@@ -39,6 +39,9 @@ def bullet_of(line: Line) -> tuple[str, float] | None:
     first = line.words[0]
     if len(line.words) > 1 and len(first.text) == 1 and _is_bullet(first.text):
         return " ".join(w.text for w in line.words[1:]), first.x0
+    if len(line.words) > 1 and first.text == "o" and line.words[1].text[:1].isupper():
+        # Word's second-level bullet: a letter o (Courier New) before a capital.
+        return " ".join(w.text for w in line.words[1:]), first.x0
     return None
 
 
@@ -173,7 +176,7 @@ class Paragraphs:
             return not ends_sentence(current.lines[-1])
         return not (
             self._gap_breaks(line, previous)
-            or (current.level and line.x0 <= current.bullet_x + 1)
+            or (current.level and line.x0 <= current.bullet_x + 1 and not _goes_on(line, previous))
             or (ends_sentence(previous.text) and self._would_fit(line, previous))
             or self._indented(line, previous, current)
         )
@@ -227,6 +230,13 @@ class Paragraphs:
                     links=tuple(current.links),
                 )
             )
+
+
+def _goes_on(line: Line, previous: Line) -> bool:
+    """A line back at its item's bullet that goes on with the item (a list item set
+    without a hanging indent): the item stopped mid-sentence and the line starts in
+    lower case."""
+    return line.text[:1].islower() and not ends_sentence(previous.text)
 
 
 def _run_in_heading(line: Line) -> tuple[Line, Line] | None:

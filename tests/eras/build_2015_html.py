@@ -11,12 +11,17 @@ paragraphs that start with "·" (Symbol) or "o" (Courier New) and spaces.
 The text is written in the voice of the real reports (the 2015 originals are
 not in this project); the markup is what Word 2010 writes with "Save as Web
 Page, Filtered". Run `python tests/eras/build_2015_html.py` to rebuild
-`dm-summary-monthly-report-2015-03.html` (only the standard library needed).
+`dm-summary-monthly-report-2015-03.html` (only the standard library needed);
+`--pdf` also prints it to `dm-summary-monthly-report-2015-03.pdf` with LibreOffice
+Writer, as the Word document's PDF (a 2015 report a user keeps as a PDF).
 """
 
 from __future__ import annotations
 
 import html
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -346,9 +351,34 @@ def render() -> str:
     )
 
 
+def print_with_libreoffice(source: Path) -> Path:
+    """The Word document printed to PDF, as its authors printed it: LibreOffice Writer
+    opens the HTML rendition as a text document and exports it."""
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--writer",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(HERE),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return HERE / source.with_suffix(".pdf").name
+
+
 def main() -> None:
     OUTPUT.write_bytes(render().replace("\n", "\r\n").encode("windows-1252"))
     print(f"wrote {OUTPUT.relative_to(HERE.parent.parent)}")
+    if "--pdf" in sys.argv[1:]:
+        pdf = print_with_libreoffice(OUTPUT)
+        print(f"wrote {pdf.relative_to(HERE.parent.parent)}")
 
 
 if __name__ == "__main__":
