@@ -23,8 +23,9 @@ _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 _INLINE_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
-# A line ending inside a URL, after one of the characters a URL is broken at.
-_URL_BROKEN = re.compile(r"(?:https?://|www\.)\S*[./\-_~#?=&]$")
+# A line ending inside a URL, after one of the characters a URL is broken at (or
+# after its scheme: "https:" then "//github.com/...").
+_URL_BROKEN = re.compile(r"(?:https?://|www\.)\S*[./\-_~#?=&]$|(?<!\S)https?:$")
 _SUFFIXES = ("ing", "ed", "es", "s", "d")
 
 
@@ -136,7 +137,7 @@ def join_lines(lines: list[str], vocabulary: Vocabulary, *, cell: bool = False) 
             out = out[:-1] + line
         elif out.endswith("/") and out[-2:-1].isalnum() and line[0].isalnum():
             out += line  # a line broken after a slash: T/ CAM, and/ or
-        elif _URL_BROKEN.search(out[-200:]):
+        elif _URL_BROKEN.search(out[-200:]) and (out[-1] != ":" or line.startswith("//")):
             out += line  # a URL broken after a dot or a slash, as LaTeX's \url breaks it
         elif out[-1] in LINE_END_HYPHENS and len(out) > 1 and out[-2].isalnum():
             out = out[:-1] + ("-" if _hyphen_kept(out, line, vocabulary) else "") + line

@@ -33,6 +33,9 @@ EDGE_TOLERANCE = 1.5
 # A header cell's wrapped line is this many font sizes (baseline to baseline) from the
 # header line or less.
 HEADER_WRAP = 1.6
+# A cell's wrapped line stands this many font sizes (baseline to baseline) under the
+# line before it, or less.
+WRAP_STEP = 1.3
 # An unruled table ends at a vertical gap of this many font sizes.
 ROW_GAP = 2.5
 _ID_LABELS = {"id", "ids", "milestone id", "milestone"}
@@ -239,6 +242,7 @@ class UnruledTable:
         self.edges = [x0 for x0, _, _ in self.cells]
         self.rows: list[tuple[Cell, ...]] = [self._header_row()]
         self.last: Line = header
+        self._group: list[list[Word]] | None = None  # the lines of a group row being read
 
     def _header_row(self) -> tuple[Cell, ...]:
         return tuple(Cell((Span(text),)) for _, _, text in self.cells)
@@ -306,8 +310,20 @@ class UnruledTable:
                 column = self._column(word)
             columns[column].append(word)
             previous = word
-        self.rows.append(tuple(cell_of([w] if w else [], self.vocabulary) for w in columns))
+        group = not milestone_row and not any(columns[1:])
+        if group and self._group is not None and self._tight(line):
+            # A group name wrapped in a narrow first column: one row, its lines joined.
+            self._group.append(columns[0])
+            self.rows[-1] = (cell_of(self._group, self.vocabulary), *self.rows[-1][1:])
+        else:
+            self.rows.append(tuple(cell_of([w] if w else [], self.vocabulary) for w in columns))
+            self._group = [columns[0]] if group else None
         self.last = line
+
+    def _tight(self, line: Line) -> bool:
+        """A line set at a line step under the last one (a cell's wrapped line), not a
+        row's padding further down."""
+        return self.last.bottom - line.bottom <= WRAP_STEP * line.size
 
     def block(self) -> Block:
         return Block(kind="table", page=self.header.page, rows=tuple(self.rows))

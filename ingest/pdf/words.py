@@ -20,7 +20,9 @@ from .glyphs import Glyphs
 # A gap this much wider than the line's usual gap between letters ends a word.
 WORD_GAP = 0.13
 # Never less than this over the usual gap, where a line's own word gaps are narrow.
-WORD_GAP_MIN = 0.08
+WORD_GAP_MIN = 0.07
+# Where a line's word gaps are narrow, a word ends at this share of their median width.
+WORD_GAP_SHARE = 0.33
 # Word gaps a line needs before their width is trusted.
 WORD_GAPS_SEEN = 3
 # A word whose capital first letter is set this much larger than its middle glyph is
@@ -221,7 +223,9 @@ def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usua
     wide = letters & (gap > limit[line_of[1:]])
     words = _usual_gaps(gap, wide, line_of, len(usual), least=WORD_GAPS_SEEN)
     seen = words > 0
-    half = usual[seen] + np.clip(0.5 * (words[seen] - usual[seen]), WORD_GAP_MIN, WORD_GAP)
+    half = usual[seen] + np.clip(
+        WORD_GAP_SHARE * (words[seen] - usual[seen]), WORD_GAP_MIN, WORD_GAP
+    )
     limit[seen] = half
     return limit
 

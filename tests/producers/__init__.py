@@ -46,4 +46,9 @@ FIXTURES: tuple[Fixture, ...] = (
         PRODUCERS_DIR / "weasyprint-a5.pdf",
         "WeasyPrint 57.2, A5, rows broken across pages",
     ),
+    Fixture(
+        "pandoc",
+        PRODUCERS_DIR / "pandoc.pdf",
+        "pandoc 2.17 Markdown to LaTeX, pdfTeX 1.40.24",
+    ),
 )

@@ -4,7 +4,7 @@
     .venv/bin/python -m tests.producers.compare --table
 
 ``--table`` prints one row per fixture, producers' and eras' (tests/eras/): WBS
-codes, sections with text, milestones with a due date and a group, distinct
+codes, sections with text, milestones (all, and those with a due date and a group), distinct
 identifier keys and damaged words (an era fixture's words are checked against the
 script that wrote its text).
 
@@ -39,7 +39,14 @@ ERA_FIXTURES = (
     ("era 2016 pdf", "dm-monthly-status-report-2016-11.pdf", "build_2016.py"),
     ("era 2017-02 pdf", "dm-monthly-status-report-2017-02-numbered.pdf", "build_2016.py"),
 )
-TABLE_COLUMNS = ("wbs codes", "sections with text", "milestones", "distinct keys", "damaged")
+TABLE_COLUMNS = (
+    "wbs codes",
+    "sections with text",
+    "milestones",
+    "with due and group",
+    "distinct keys",
+    "damaged words",
+)
 
 
 def figures(report: Report) -> dict[str, int]:
@@ -58,6 +65,7 @@ def table_row(report: Report, vocabulary: set[str]) -> tuple[int, ...]:
     return (
         counts["wbs codes"],
         counts["sections with text"],
+        len(report.milestones),
         counts["milestones (due+group)"],
         len({reference.key for reference in report.references}),
         sum(damaged_words(report, vocabulary).values()),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import html_writer
 import latex_writer
+import markdown_writer
 from seed import PRODUCERS_DIR, SOURCES_DIR, build, read_document
 
 
@@ -111,6 +112,36 @@ def make_weasyprint(doc, name: str = "weasyprint", css: str = html_writer.WEASYP
     return out
 
 
+def make_pandoc(doc) -> Path:
+    """Pandoc Markdown turned into LaTeX by pandoc and printed by pdfLaTeX: A4, TeX Gyre
+    Pagella, numbered sections, the milestone table as pandoc's longtable."""
+    source = SOURCES_DIR / "pandoc.md"
+    source.write_text(markdown_writer.render(doc), encoding="utf-8")
+    out = PRODUCERS_DIR / "pandoc.pdf"
+    _run(
+        [
+            "pandoc",
+            str(source),
+            "--from=markdown-smart-citations-tex_math_dollars-raw_tex-subscript-superscript",
+            "--pdf-engine=pdflatex",
+            "--number-sections",
+            "-V",
+            "papersize=a4",
+            "-V",
+            "geometry=margin=25mm",
+            "-V",
+            "fontfamily=tgpagella",
+            "-V",
+            "fontsize=11pt",
+            "-V",
+            "colorlinks=true",
+            "-o",
+            str(out),
+        ]
+    )
+    return out
+
+
 def make_chromium_narrow(doc) -> Path:
     """A narrow page with an unruled table, printed by headless Chromium."""
     return make_chromium(doc, "chromium-narrow", html_writer.CHROMIUM_NARROW_CSS)
@@ -129,6 +160,7 @@ PRODUCERS = {
     "weasyprint": make_weasyprint,
     "chromium-narrow": make_chromium_narrow,
     "weasyprint-a5": make_weasyprint_a5,
+    "pandoc": make_pandoc,
 }
 
 
