@@ -30,6 +30,7 @@ READ_EXACTLY = (
     "weasyprint",
     "weasyprint-a5",
     "chromium-narrow",
+    "libreoffice-odt",
 )
 BY_NAME = {fixture.name: fixture for fixture in FIXTURES}
 # What a producer's typesetting changes in the text itself: TeX sets ' as ’.

@@ -51,4 +51,9 @@ FIXTURES: tuple[Fixture, ...] = (
         PRODUCERS_DIR / "pandoc.pdf",
         "pandoc 2.17 Markdown to LaTeX, pdfTeX 1.40.24",
     ),
+    Fixture(
+        "libreoffice-odt",
+        PRODUCERS_DIR / "libreoffice-odt.pdf",
+        "LibreOffice 7.4 from a flat .odt (outline numbering, A4)",
+    ),
 )

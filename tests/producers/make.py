@@ -19,6 +19,7 @@ from pathlib import Path
 import html_writer
 import latex_writer
 import markdown_writer
+import odt_writer
 from seed import PRODUCERS_DIR, SOURCES_DIR, build, read_document
 
 
@@ -42,6 +43,17 @@ def make_libreoffice(doc) -> Path:
 
     source = SOURCES_DIR / "libreoffice.docx"
     docx_writer.render(doc, source)
+    return _print_with_libreoffice(source, PRODUCERS_DIR / "libreoffice.pdf")
+
+
+def make_libreoffice_odt(doc) -> Path:
+    """A flat OpenDocument text (numbered outline, A4) printed by LibreOffice headless."""
+    source = SOURCES_DIR / "libreoffice-odt.fodt"
+    source.write_text(odt_writer.render(doc), encoding="utf-8")
+    return _print_with_libreoffice(source, PRODUCERS_DIR / "libreoffice-odt.pdf")
+
+
+def _print_with_libreoffice(source: Path, out: Path) -> Path:
     with tempfile.TemporaryDirectory() as work:
         _run(
             [
@@ -55,8 +67,7 @@ def make_libreoffice(doc) -> Path:
                 str(source),
             ]
         )
-        out = PRODUCERS_DIR / "libreoffice.pdf"
-        shutil.move(Path(work) / "libreoffice.pdf", out)
+        shutil.move(Path(work) / source.with_suffix(".pdf").name, out)
     return out
 
 
@@ -161,6 +172,7 @@ PRODUCERS = {
     "chromium-narrow": make_chromium_narrow,
     "weasyprint-a5": make_weasyprint_a5,
     "pandoc": make_pandoc,
+    "libreoffice-odt": make_libreoffice_odt,
 }
 
 
