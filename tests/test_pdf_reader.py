@@ -445,6 +445,22 @@ def test_wrapped_header_repeated_on_the_next_page_is_dropped():
     ]
 
 
+def test_unruled_cells_wrapped_lines_are_joined_like_a_ruled_cell():
+    # A description hyphenated at its cell's line end; the ID list cut after a hyphen.
+    ink = Ink()
+    ink.text("Further work went on.", 72, 730)
+    _row(ink, 700, (72, "ID", False), (200, "Description", False), (450, "Due Date", False))
+    _row(ink, 686, (72, "DLP-538, DLP-", False), (200, "Tests pending fur-", False))
+    _row(ink, 675, (72, "539", False), (200, "ther review.", False), (450, "2017-05-31", False))
+    _row(ink, 658, (72, "Base Site", False))
+    blocks = _blocks(ink)
+    assert [[c.text for c in row] for row in blocks[1].rows] == [
+        ["ID", "Description", "Due Date"],
+        ["DLP-538, DLP-539", "Tests pending further review.", "2017-05-31"],
+        ["Base Site", "", ""],
+    ]
+
+
 def test_several_ids_in_one_cell_and_ids_wrapped_inside_it():
     assert split_ids("DLP-538, DLP-539 and DLP-541; DLP-544") == [
         "DLP-538",

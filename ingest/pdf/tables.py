@@ -243,6 +243,7 @@ class UnruledTable:
         self.rows: list[tuple[Cell, ...]] = [self._header_row()]
         self.last: Line = header
         self._group: list[list[Word]] | None = None  # the lines of a group row being read
+        self._cells: list[list[list[Word]]] | None = None  # the last row's lines, by column
 
     def _header_row(self) -> tuple[Cell, ...]:
         return tuple(Cell((Span(text),)) for _, _, text in self.cells)
@@ -315,15 +316,32 @@ class UnruledTable:
             # A group name wrapped in a narrow first column: one row, its lines joined.
             self._group.append(columns[0])
             self.rows[-1] = (cell_of(self._group, self.vocabulary), *self.rows[-1][1:])
+        elif self._cells is not None and self._tight(line) and self._goes_on(columns[0]):
+            # The row's cells wrapped: their lines are joined as a ruled cell's are
+            # (a word hyphenated at a cell's line end is one word again).
+            for lines, words in zip(self._cells, columns, strict=True):
+                if words:
+                    lines.append(words)
+            self.rows[-1] = tuple(cell_of(lines, self.vocabulary) for lines in self._cells)
         else:
             self.rows.append(tuple(cell_of([w] if w else [], self.vocabulary) for w in columns))
             self._group = [columns[0]] if group else None
+            self._cells = None if group else [[w] if w else [] for w in columns]
         self.last = line
+
+    def _goes_on(self, first: list[Word]) -> bool:
+        """Whether a line's first-column words go on with the row above: none, the
+        rest of an ID list cut after a comma or a hyphen, or digits of a cut key."""
+        if not first:
+            return True
+        before = self._cells[0][-1][-1].text if self._cells and self._cells[0] else ""
+        return before.endswith((",", "-")) or first[0].text[:1].isdigit()
 
     def _tight(self, line: Line) -> bool:
         """A line set at a line step under the last one (a cell's wrapped line), not a
         row's padding further down."""
-        return self.last.bottom - line.bottom <= WRAP_STEP * line.size
+        step = self.last.bottom - line.bottom
+        return line.page == self.last.page and 0 < step <= WRAP_STEP * line.size
 
     def block(self) -> Block:
         return Block(kind="table", page=self.header.page, rows=tuple(self.rows))

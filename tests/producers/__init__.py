@@ -56,4 +56,9 @@ FIXTURES: tuple[Fixture, ...] = (
         PRODUCERS_DIR / "libreoffice-odt.pdf",
         "LibreOffice 7.4 from a flat .odt (outline numbering, A4)",
     ),
+    Fixture(
+        "pdflatex-starred",
+        PRODUCERS_DIR / "pdflatex-starred.pdf",
+        "pdfTeX 1.40.24, A4 Termes, \\section*, tabularx",
+    ),
 )

@@ -71,10 +71,10 @@ def _print_with_libreoffice(source: Path, out: Path) -> Path:
     return out
 
 
-def make_pdflatex(doc) -> Path:
+def make_pdflatex(doc, name: str = "pdflatex", render=latex_writer.render) -> Path:
     """LaTeX source set by pdfLaTeX (three runs, so "Page N of M" and marks settle)."""
-    source = SOURCES_DIR / "pdflatex.tex"
-    source.write_text(latex_writer.render(doc), encoding="utf-8")
+    source = SOURCES_DIR / f"{name}.tex"
+    source.write_text(render(doc), encoding="utf-8")
     with tempfile.TemporaryDirectory() as work:
         for _ in range(3):
             _run(
@@ -87,8 +87,8 @@ def make_pdflatex(doc) -> Path:
                     str(source),
                 ]
             )
-        out = PRODUCERS_DIR / "pdflatex.pdf"
-        shutil.move(Path(work) / "pdflatex.pdf", out)
+        out = PRODUCERS_DIR / f"{name}.pdf"
+        shutil.move(Path(work) / f"{name}.pdf", out)
     return out
 
 
@@ -121,6 +121,11 @@ def make_weasyprint(doc, name: str = "weasyprint", css: str = html_writer.WEASYP
     out = PRODUCERS_DIR / f"{name}.pdf"
     _run(["weasyprint", str(source), str(out)])
     return out
+
+
+def make_pdflatex_starred(doc) -> Path:
+    """A second LaTeX source: A4, Termes, \\section*, one tabularx, set by pdfLaTeX."""
+    return make_pdflatex(doc, "pdflatex-starred", latex_writer.render_starred)
 
 
 def make_pandoc(doc) -> Path:
@@ -173,6 +178,7 @@ PRODUCERS = {
     "weasyprint-a5": make_weasyprint_a5,
     "pandoc": make_pandoc,
     "libreoffice-odt": make_libreoffice_odt,
+    "pdflatex-starred": make_pdflatex_starred,
 }
 
 
