@@ -164,11 +164,14 @@ def run(settings: Settings) -> Results:
             step_seconds = time.perf_counter() - step_start
             results.note_load(step.__name__, contention.share(), step_seconds)
             _log(f"{step.__name__} done in {step_seconds:.1f} s")
+            # What is known so far, in case the run is stopped before its end.
+            results.seconds, results.running = time.perf_counter() - started, step.__name__
+            write(results, settings.output)
     finally:
         contention.stop()
         if settings.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    results.seconds = time.perf_counter() - started
+    results.seconds, results.running = time.perf_counter() - started, None
     write(results, settings.output)
     for figure in results.figures:
         _log(f"  {summary(figure)}")

@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 from bench import __main__ as cli
 from bench import suite
+from bench.results import render
 
 
 def _names(steps) -> list[str]:
@@ -84,3 +85,13 @@ def test_a_failed_step_is_reported_and_the_others_still_run(tmp_path, monkeypatc
     markdown = settings.output.read_text(encoding="utf-8")
     assert "- Step query_sizes skipped: it needs parse_only, which failed" in markdown
     assert "| Ingest | CLI start-up (dmreports --help, best of 3) |" in markdown
+
+
+def test_results_written_while_the_run_goes_on_say_so():
+    results = suite.Results(machine={}, settings={}, seconds=754.2, running="query_sizes")
+    assert (
+        "- **Incomplete**: written after step query_sizes, 754 s into a run that went on "
+        "(figures of later steps missing)"
+    ) in render(results).splitlines()
+    results.running = None
+    assert "Incomplete" not in render(results)
