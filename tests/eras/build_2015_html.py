@@ -19,9 +19,7 @@ Writer, as the Word document's PDF (a 2015 report a user keeps as a PDF).
 from __future__ import annotations
 
 import html
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -351,33 +349,15 @@ def render() -> str:
     )
 
 
-def print_with_libreoffice(source: Path) -> Path:
-    """The Word document printed to PDF, as its authors printed it: LibreOffice Writer
-    opens the HTML rendition as a text document and exports it."""
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                "soffice",
-                f"-env:UserInstallation=file://{profile}",
-                "--headless",
-                "--writer",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(HERE),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return HERE / source.with_suffix(".pdf").name
-
-
 def main() -> None:
     OUTPUT.write_bytes(render().replace("\n", "\r\n").encode("windows-1252"))
     print(f"wrote {OUTPUT.relative_to(HERE.parent.parent)}")
     if "--pdf" in sys.argv[1:]:
-        pdf = print_with_libreoffice(OUTPUT)
+        from build_2016 import print_with_libreoffice  # the era scripts' LibreOffice step
+
+        # The Word document printed to PDF, as its authors printed it: LibreOffice
+        # Writer opens the HTML rendition as a text document and exports it.
+        pdf = print_with_libreoffice(OUTPUT, writer=True)
         print(f"wrote {pdf.relative_to(HERE.parent.parent)}")
 
 

@@ -99,6 +99,18 @@ def _items(items, depth: int = 0) -> list[str]:
     return out
 
 
+def _rows(table: MilestoneTable, group_style: str) -> list[str]:
+    """The table's rows: a group row across the three columns in ``group_style``."""
+    out = []
+    for row in table.rows:
+        if not hasattr(row, "ids"):
+            out.append(rf"\multicolumn{{3}}{{@{{}}l}}{{{group_style}{{{escape(row.name)}}}}} \\")
+            continue
+        ids, title, note, due = milestone_cells(row)
+        out.append(rf"{escape(ids)} & {escape(title)} \emph{{{escape(note)}}} & {due} \\")
+    return out
+
+
 def _table(table: MilestoneTable) -> list[str]:
     head = " & ".join(rf"\textbf{{{escape(column)}}}" for column in table.columns)
     out = [
@@ -119,12 +131,7 @@ def _table(table: MilestoneTable) -> list[str]:
         r"\hline",
         r"\endlastfoot",
     ]
-    for row in table.rows:
-        if not hasattr(row, "ids"):
-            out.append(rf"\multicolumn{{3}}{{@{{}}l}}{{\textbf{{{escape(row.name)}}}}} \\")
-            continue
-        ids, title, note, due = milestone_cells(row)
-        out.append(rf"{escape(ids)} & {escape(title)} \emph{{{escape(note)}}} & {due} \\")
+    out += _rows(table, r"\textbf")
     out.append(r"\end{longtable}")
     return out
 
@@ -164,12 +171,7 @@ def _tabularx(table: MilestoneTable) -> list[str]:
         rf"{head} \\",
         r"\midrule",
     ]
-    for row in table.rows:
-        if not hasattr(row, "ids"):
-            out.append(rf"\multicolumn{{3}}{{@{{}}l}}{{\textit{{{escape(row.name)}}}}} \\")
-            continue
-        ids, title, note, due = milestone_cells(row)
-        out.append(rf"{escape(ids)} & {escape(title)} \emph{{{escape(note)}}} & {due} \\")
+    out += _rows(table, r"\textit")
     out += [r"\bottomrule", r"\end{tabularx}}", ""]
     return out
 
