@@ -81,6 +81,29 @@ def test_words_without_space_glyphs_split_at_wide_gaps():
     assert texts(ink.lines()) == ["glued words apart"]
 
 
+def test_word_gap_measured_from_the_origin_of_a_glyph_drawn_back_under_the_letter_before():
+    # pdfTeX's italic "Scheduled for": the space before "f" is as wide as the line's
+    # other spaces, but the "f" draws back under the "d" and PDFium's box for it starts
+    # at its ink, 0.08 em after the "d"; from the "f"'s own origin the gap is 0.28 em.
+    ink = Ink()
+    x = ink.text("due.", 72, 700, italic=True)
+    x = ink.text("Scheduled", x + 2.5, 700, italic=True)
+    f_at = len(ink.chars)
+    x = ink.text("for", x + 2.5, 700, italic=True)
+    x = ink.text("completion", x + 2.5, 700, italic=True)
+    ink.text("in", x + 2.5, 700, italic=True)
+    origins = [box[0] for box in ink.boxes]
+    left, right, bottom, top = ink.boxes[f_at]
+    ink.boxes[f_at] = (left - 1.8, right, bottom, top)
+    x0, x1, bottoms, tops = zip(*ink.boxes, strict=True)
+    drawn = Glyphs(ink.chars, x0, x1, bottoms, tops, ink.styles)
+    assert texts(page_lines(drawn, 1)) == ["due. Scheduledfor completion in"]
+    glyphs = Glyphs(
+        ink.chars, x0, x1, bottoms, tops, ink.styles, lambda ps: [origins[p] for p in ps]
+    )
+    assert texts(page_lines(glyphs, 1)) == ["due. Scheduled for completion in"]
+
+
 def test_letter_spaced_line_keeps_its_words():
     # Every glyph 1.5 pt apart (tracking): only the wider gaps are word spaces.
     ink = Ink()

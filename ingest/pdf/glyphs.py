@@ -35,6 +35,10 @@ def _plain(function, prototype):
 
 
 _loose_box = _plain(pdfium_c.FPDFText_GetLooseCharBox, _BOX_CALL)
+_char_origin = _plain(
+    pdfium_c.FPDFText_GetCharOrigin,
+    ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p),
+)
 _text_object = _plain(pdfium_c.FPDFText_GetTextObject, _OBJECT_CALL)
 _object_font_handle = _plain(
     pdfium_c.FPDFTextObj_GetFont, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
@@ -45,15 +49,20 @@ class Glyphs:
     """A page's characters in content order, as arrays: the character and its advance
     box (PDF points, y up). Font size and style are asked only for the glyphs that
     need them (one per word): `styles` is a list of (size, bold, italic) per glyph or
-    a function from glyph positions to such tuples."""
+    a function from glyph positions to such tuples. `origins`, where given, is a
+    function from glyph positions to where each glyph's advance begins: PDFium widens
+    a glyph's box to its ink, so a glyph drawn left of its own origin (an italic "f"
+    or "p" reaching back under the letter before) has a box starting before its
+    advance does."""
 
-    __slots__ = ("chars", "x0", "x1", "bottom", "top", "_styles")
+    __slots__ = ("chars", "x0", "x1", "bottom", "top", "_styles", "_origins")
 
-    def __init__(self, chars, x0, x1, bottom, top, styles) -> None:
+    def __init__(self, chars, x0, x1, bottom, top, styles, origins=None) -> None:
         self.chars: str = "".join(chars)
         self.x0, self.x1 = np.asarray(x0, np.float64), np.asarray(x1, np.float64)
         self.bottom, self.top = np.asarray(bottom, np.float64), np.asarray(top, np.float64)
         self._styles = styles
+        self._origins = origins
 
     def __len__(self) -> int:
         return len(self.chars)
@@ -63,6 +72,15 @@ class Glyphs:
         if callable(self._styles):
             return self._styles(positions)
         return [self._styles[p] for p in positions]
+
+    def origins_of(self, positions: list[int]) -> list[float]:
+        """Where the advance of each glyph at these positions begins (at or right of x0)."""
+        if self._origins is None:
+            return self.x0[positions].tolist()
+        return [
+            max(x, origin)
+            for x, origin in zip(self.x0[positions].tolist(), self._origins(positions), strict=True)
+        ]
 
     @classmethod
     def empty(cls) -> Glyphs:
@@ -153,7 +171,24 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
         bottom[where],
         top[where],
         _ObjectStyles(textpage, handle, where.tolist(), styles),
+        _Origins(handle, where.tolist()),
     )
+
+
+class _Origins:
+    """The origins (x) of glyphs, asked of PDFium only for the glyphs that need them."""
+
+    def __init__(self, handle: int, indices: list[int]) -> None:
+        self.handle, self.indices = handle, indices
+
+    def __call__(self, positions: list[int]) -> list[float]:
+        x, y = ctypes.c_double(), ctypes.c_double()
+        px, py = ctypes.addressof(x), ctypes.addressof(y)
+        out = []
+        for position in positions:
+            _char_origin(self.handle, self.indices[position], px, py)
+            out.append(x.value)
+        return out
 
 
 class _ObjectStyles:

@@ -23,6 +23,9 @@ WORD_GAP = 0.13
 WORD_GAP_MIN = 0.07
 # Where a line's word gaps are narrow, a word ends at this share of their median width.
 WORD_GAP_SHARE = 0.33
+# A gap this wide (or wider) that does not end a word is measured again from the next
+# glyph's origin.
+NEAR_GAP = 0.03
 # Word gaps a line needs before their width is trusted.
 WORD_GAPS_SEEN = 3
 # A word whose capital first letter is set this much larger than its middle glyph is
@@ -173,6 +176,17 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     letters = same_line & ~space[1:] & ~space[:-1]
     usual = _usual_gaps(gap, letters, line_of, count)
     limit = _word_limits(gap, letters, line_of, usual)[line_of[1:]]
+    # A gap that does not end a word may be a space whose next glyph draws back under
+    # the letter before it (italic "d f"): there the gap is measured from the glyph's
+    # own origin, and the lines' limits are taken again.
+    near = np.flatnonzero(letters & (gap > NEAR_GAP) & (gap <= limit))
+    if len(near):
+        starts = glyphs.origins_of(order[near + 1].tolist())
+        moved = (np.asarray(starts) - x1[near]) / np.maximum(size[near + 1], size[near])
+        if (moved > gap[near]).any():
+            gap[near] = moved
+            usual = _usual_gaps(gap, letters, line_of, count)
+            limit = _word_limits(gap, letters, line_of, usual)[line_of[1:]]
     cut = ~same_line | space[1:] | space[:-1] | (gap > limit)
     starts = np.concatenate(([0], np.flatnonzero(cut) + 1))
     starts_list = starts.tolist()
