@@ -181,6 +181,46 @@ def test_automatic_hyphenation_rejoined_from_the_documents_words():
     )
 
 
+def test_capital_after_the_break_joined_where_the_document_writes_the_word_whole():
+    # A cell broken at "Super-" / "Task": the document writes "SuperTask" elsewhere and
+    # never "Super-Task"; without that word the hyphen stays (a compound going on with a
+    # capital, as "Face-" / "To-Face").
+    lines = ["held up by Super-", "Task status"]
+    assert _joined(["The SuperTask framework, well-known."], lines) == (
+        "held up by SuperTask status"
+    )
+    assert _joined(["The framework, well-known."], lines) == "held up by Super-Task status"
+
+
+def test_piece_of_words_joined_and_a_word_of_the_document_kept():
+    # A document that writes "-" inside its lines and never hyphenates its body: "tion"
+    # is no word of it but ends many of its words, so "Orchestra-" / "tion" is one word;
+    # "view" ends words too but the document writes "views", so "tr-" / "view" stays.
+    document = [
+        "A well-known application of integration and validation.",
+        "Two views, a review and an interview.",
+        # A table row whose description cell breaks a word inside the page's line: the
+        # pieces on either side of the break are not words of the document.
+        "DLP-579 held up by Orchestra- 2016-08-31",
+        "tion and Supertask framework.",
+    ]
+    assert _joined(document, ["held up by Orchestra-", "tion and a tr-", "view chart"]) == (
+        "held up by Orchestration and a tr-view chart"
+    )
+
+
+def test_word_whose_stem_stands_inside_a_longer_word_joined():
+    # "as" and "signed" are words of the document, and it writes "as-contracted", but
+    # "assign", the stem of "assigned", stands inside its "reassignments"; "as-" / "is"
+    # stays ("asis" is too short to be told from "basis").
+    document = [
+        "Work as-contracted, as planned, signed and designed.",
+        "After reassignments the basis held.",
+    ]
+    lines = ["Gaponenko as-", "signed the work as-", "is."]
+    assert _joined(document, lines) == "Gaponenko assigned the work as-is."
+
+
 def test_url_broken_at_a_dot_is_whole_again():
     assert _joined([], ["(draft https://github.", "com/lstt-dm/adass27/ and more)"]) == (
         "(draft https://github.com/lstt-dm/adass27/ and more)"

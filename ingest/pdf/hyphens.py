@@ -23,6 +23,18 @@ _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 _INLINE_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
+_FIRST_WORD = re.compile(r"^\s*[^\W\d_]+")
+_BROKEN_INSIDE = re.compile(
+    r"(?<![\w\u2010\u2011-])([^\W\d_]+)[-\u2010\u2011](?= \S|\s*$)", re.MULTILINE
+)
+# Other words of a document a piece must begin or end before it is taken for a piece of a
+# word rather than a word ("Orchestra-" / "tion": "-tion" ends many of them).
+PIECE_OF = 2
+# Pieces shorter than this begin or end too many words to tell.
+PIECE_LEN = 4
+# A word joined at a line end that stands inside a longer word of the document is one
+# word when at least this long (shorter ones stand inside words by chance: "as-is").
+INSIDE_LEN = 6
 # A line ending inside a URL, after one of the characters a URL is broken at (or
 # after its scheme: "https:" then "//github.com/...").
 _URL_BROKEN = re.compile(r"(?:https?://|www\.)\S*[./\-_~#?=&]$|(?<!\S)https?:$")
@@ -55,6 +67,18 @@ class Vocabulary:
                 self.words.add(lower)
         self.hyphens: set[str] = set(_INLINE_HYPHEN.findall("\n".join(lines)))
         self.automatic = False
+        # Words the document writes alone inside a line: not first on a line (where the
+        # rest of a word broken in a table cell stands) nor hyphenated at a line's end or
+        # before a space (where a cell's line ends in the middle of the page's line:
+        # "Super- 2016-11-30").
+        alone = Counter(
+            _TOKEN.findall("\n".join(" " + _FIRST_WORD.sub("", line) for line in lines))
+        )
+        for token in _BROKEN_INSIDE.findall("\n".join(lines)):
+            alone[token] -= 1
+        self.alone: set[str] = {
+            part for token in +alone for part in re.split(r"[-\u2010\u2011]", token.lower())
+        }
 
     def knows(self, word: str) -> bool:
         """True when the document writes the word, or its stem, as a word of its own."""
@@ -66,6 +90,24 @@ class Vocabulary:
             if len(word) > len(suffix) + 2
         )
 
+    def is_piece(self, head: str, tail: str) -> bool:
+        """True when head or tail (lower case) is no word of the document but the
+        beginning, or the end, of several of its words ("orchestra-" / "tion")."""
+        return self._piece(tail, str.endswith) or self._piece(head, str.startswith)
+
+    def _piece(self, piece: str, edge) -> bool:
+        alone = self.alone
+        if len(piece) < PIECE_LEN or any(piece + end in alone for end in ("", *_SUFFIXES)):
+            return False
+        return sum(edge(word, piece) and word != piece for word in self.words) >= PIECE_OF
+
+    def inside(self, word: str) -> bool:
+        """True when the word, or its stem, is long and stands inside a longer word of
+        the document ("as-" / "signed": "assign" inside "reassignments")."""
+        stems = {word, *(word[: -len(end)] for end in _SUFFIXES if word.endswith(end))}
+        stems = {stem for stem in stems if len(stem) >= INSIDE_LEN}
+        return any(stem in other and stem != other for other in self.words for stem in stems)
+
     def keeps_hyphen(self, head: str, tail: str, hyphen: str) -> bool:
         """True when 'head' + hyphen at a line end + 'tail' is a hyphenated compound."""
         head_l, tail_l = head.lower(), tail.lower()
@@ -73,7 +115,8 @@ class Vocabulary:
         compound = f"{head_l}-{tail_l}"
         if compound in self.compounds:
             return True
-        if (last + tail_l) in self.words:
+        joined = last + tail_l
+        if joined in self.words or self.is_piece(last, tail_l) or self.inside(joined):
             return False
         if hyphen not in self.hyphens or not self.automatic:
             return not self.automatic and hyphen in self.hyphens
@@ -154,6 +197,15 @@ def _hyphen_kept(out: str, line: str, vocabulary: Vocabulary) -> bool:
     if head and vocabulary.automatic and hyphen not in vocabulary.hyphens:
         return False  # a hyphen character only the layout uses (U+2010 of automatic hyphenation)
     tail = _TAIL.match(line)
+    if head and tail and line[0].isupper() and tail[0].isalpha():
+        # "Super-" / "Task": a capital after the break, in a document that writes
+        # "SuperTask" whole and never "Super-Task".
+        last = re.split(r"[-\u2010\u2011]", head.lower())[-1]
+        joined = last + tail[0].lower()
+        if joined in vocabulary.words and f"{head.lower()}-{tail[0].lower()}" not in (
+            vocabulary.compounds
+        ):
+            return _is_compound(head, line, tail)
     if not head or not line[0].islower() or _is_compound(head, line, tail):
         # A key or date broken after its hyphen (DMTC- / 7400-2420), a compound going on
         # with a capital or a digit (Face- / To-Face), or a part of a compound that has
