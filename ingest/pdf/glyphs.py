@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections import deque
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
 
 import numpy as np
 import pypdfium2.raw as pdfium_c
@@ -137,10 +138,12 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
     breaks = (codes == 10) | (codes == 13)
     handle = ctypes.cast(textpage, ctypes.c_void_p).value
     boxes = (ctypes.c_float * (4 * count))()  # FS_RECTF: left, top, right, bottom
-    base = ctypes.addressof(boxes)
-    box = _loose_box
-    for index in np.flatnonzero(~breaks).tolist():  # line breaks PDFium made up have no box
-        box(handle, index, base + 16 * index)
+    boxed = np.flatnonzero(~breaks)  # line breaks PDFium made up have no box
+    # One call a character, run by map() rather than a Python loop.
+    calls = map(
+        _loose_box, repeat(handle), boxed.tolist(), (ctypes.addressof(boxes) + 16 * boxed).tolist()
+    )
+    deque(calls, maxlen=0)
     rects = np.frombuffer(boxes, dtype=np.float32).reshape(count, 4).astype(np.float64)
     left, top, right, bottom = rects.T
     # Spaces PDFium made up (they have no width) are left out too: geometry decides.
