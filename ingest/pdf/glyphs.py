@@ -14,7 +14,7 @@ import ctypes
 import re
 from collections import deque
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import repeat
 
 import numpy as np
 import pypdfium2.raw as pdfium_c
@@ -46,12 +46,16 @@ class Glyphs:
     """A page's characters in content order, as arrays: the character and its advance
     box (PDF points, y up). Font size and style are asked only for the glyphs that
     need them (one per word): `styles` is a list of (size, bold, italic) per glyph or
-    a function from glyph positions to such tuples."""
+    a function from glyph positions to such tuples. `codes`: the characters' code
+    points (made from `chars` when not given)."""
 
-    __slots__ = ("chars", "x0", "x1", "bottom", "top", "_styles")
+    __slots__ = ("chars", "codes", "x0", "x1", "bottom", "top", "_styles")
 
-    def __init__(self, chars, x0, x1, bottom, top, styles) -> None:
+    def __init__(self, chars, x0, x1, bottom, top, styles, codes=None) -> None:
         self.chars: str = "".join(chars)
+        if codes is None:
+            codes = np.frombuffer(self.chars.encode("utf-32-le"), dtype=np.uint32)
+        self.codes: np.ndarray = codes
         self.x0, self.x1 = np.asarray(x0, np.float64), np.asarray(x1, np.float64)
         self.bottom, self.top = np.asarray(bottom, np.float64), np.asarray(top, np.float64)
         self._styles = styles
@@ -149,13 +153,15 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
     # Spaces PDFium made up (they have no width) are left out too: geometry decides.
     made_up = breaks | ((codes == 32) & (right - left <= 0.01))
     where = np.flatnonzero(~made_up)
+    kept = codes[where]
     return Glyphs(
-        "".join(compress(text, (~made_up).tolist())),
+        kept.tobytes().decode("utf-32-le"),
         left[where],
         right[where],
         bottom[where],
         top[where],
         _ObjectStyles(textpage, handle, where.tolist(), styles),
+        kept,
     )
 
 

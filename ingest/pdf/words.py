@@ -158,10 +158,11 @@ def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float,
 
 def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     """The words of every line: glyphs in line order, cut at spaces and word gaps."""
-    chars = "".join(map(glyphs.chars.__getitem__, order.tolist()))
+    codes = glyphs.codes[order]
+    chars = codes.tobytes().decode("utf-32-le")
     x0, x1 = glyphs.x0[order], glyphs.x1[order]
     size = _heights(glyphs)[order]
-    space = np.isin(np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32), _SPACES)
+    space = np.isin(codes, _SPACES)
     gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
     same_line = line_of[1:] == line_of[:-1]
     letters = same_line & ~space[1:] & ~space[:-1]
