@@ -118,7 +118,7 @@ def _font_style(font) -> tuple[bool, bool]:
 
 
 def page_ink(page, textpage, styles: FontStyles) -> PageInk:
-    """Read one page (pypdfium2 PdfPage and PdfTextPage handles)."""
+    """Read one page (PDFium FPDF_PAGE and FPDF_TEXTPAGE handles)."""
     return PageInk(_glyphs(textpage, styles), _paths(page), _links(page))
 
 
