@@ -180,8 +180,9 @@ class _ObjectStyles:
         objects are asked at the ends of each stretch and its middle only where
         they differ (never more than once a glyph).
         """
-        indices, handle = self.indices, self.handle
-        ordered = sorted({indices[p] for p in positions})
+        handle = self.handle
+        at = list(map(self.indices.__getitem__, positions))
+        ordered = sorted(set(at))
         keys: dict[int, int | None] = {}
         if ordered:
             keys[ordered[0]] = _text_object(handle, ordered[0])
@@ -193,22 +194,17 @@ class _ObjectStyles:
                 if high - low <= 1:
                     continue
                 if first == last:
-                    for index in ordered[low + 1 : high]:
-                        keys[index] = first
+                    keys.update(dict.fromkeys(ordered[low + 1 : high], first))
                     continue
                 middle = (low + high) // 2
                 keys[ordered[middle]] = _text_object(handle, ordered[middle])
                 stack += [(low, middle), (middle, high)]
         objects = self.objects
-        out = []
-        for position in positions:
-            index = indices[position]
-            key = keys[index]
-            style = objects.get(key)
-            if style is None:
-                style = objects[key] = _object_font(self.textpage, index, key, self.styles)
-            out.append(style)
-        return out
+        owners = list(map(keys.__getitem__, at))
+        for key, index in zip(owners, at, strict=True):
+            if key not in objects:
+                objects[key] = _object_font(self.textpage, index, key, self.styles)
+        return list(map(objects.__getitem__, owners))
 
 
 def _object_font(textpage, index: int, key: int | None, styles: FontStyles):
