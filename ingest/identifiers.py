@@ -182,6 +182,9 @@ _ID_START = re.compile(rf"^(?:(?:{KEY_PATTERN})(?!\w)|(?:{_PREFIX}|T&SC){_SEP}$)
 _ALPHA_VARIANT = re.compile(r"[A-Z]{3}[A-Z]")
 _NUMBER_VARIANT = re.compile(r"[0-9]+[A-Z]")
 _SPACE = re.compile(r"\s+")
+# A key whose last number a cell wrap may have cut: it ends the text before the wrap.
+_KEY_AT_END = re.compile(rf"(?<![\w-])(?:{KEY_PATTERN})$")
+_DIGITS_START = re.compile(r"[0-9]+(?:$|[\s,;])")
 
 # For search/: the key and WBS grammars as patterns of any case, with the
 # boundaries the analyzer uses (a key is not part of a longer hyphenated run).
@@ -305,6 +308,31 @@ def find_identifiers(text: str) -> list[Identifier]:
 def starts_with_identifier(cell: str) -> bool:
     """Whether a milestone-table ID cell starts with an identifier (or its wrapped start)."""
     return bool(_ID_START.match(_SPACE.sub("", cell)))
+
+
+def split_ids(text: str) -> list[str]:
+    """The keys of a milestone-table ID cell, as written (not yet normalised).
+
+    Listed with commas, semicolons, "and" or spaces; a key wrapped inside the cell
+    ("DMTC-7400-242 0", "DMTC- 7400-2420") is joined again: a token goes on the key
+    before it unless it starts a key of its own and the key before is not cut after a
+    separator.
+    """
+    ids: list[str] = []
+    for piece in re.split(r"[,;]|\band\b", text):
+        for token in piece.split():
+            if ids and ids[-1] and (not _ID_START.match(token) or ids[-1].endswith(("-", "_"))):
+                ids[-1] += token
+            else:
+                ids.append(token)
+        ids.append("")  # the next piece starts a new ID
+    return [key for key in ids if key]
+
+
+def ends_inside_key(text: str, following: str) -> bool:
+    """Whether a wrap between ``text`` and ``following`` cut a key's number
+    ('DMTC-7400-242' then '0'): text ends with a key and the next line starts with digits."""
+    return bool(_DIGITS_START.match(following) and _KEY_AT_END.search(text[-KEY_MAX_LENGTH:]))
 
 
 def is_cycle_marker(text: str) -> bool:

@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 
 from .blocks import Block, Cell
 from .dates import expected_completion, parse_date
-from .identifiers import normalise_key, starts_with_identifier
+from .identifiers import normalise_key, split_ids, starts_with_identifier
 from .models import Milestone
 from .text import squash
 
-# Where a key starts in a cell listing several: letters, then a hyphen (DLP-538, DM-NCSA-5).
-_KEY_START = re.compile(r"^[A-Z][A-Z0-9]*[-_][A-Z0-9]")
 _ID_FRAGMENT = re.compile(r"^[\d\s,-]+$")
 _HEADERS = {
     "id": ("id", "milestone id", "ids", "milestone", "activity id"),
@@ -120,12 +118,18 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         due = _cell(row, columns.get("due")).text
         if not any(c.text.strip() for c in row):
             continue
-        if id_text and not starts_with_identifier(id_text) and not _ID_FRAGMENT.match(id_text):
+        # IDs cut after a comma or a hyphen go on in the next row ("DLP-538, DLP-" then
+        # "539, DLP-541,"), whatever that row's text looks like.
+        cut = bool(rows) and rows[-1].ids.endswith((",", "-"))
+        if (
+            id_text
+            and not cut
+            and not starts_with_identifier(id_text)
+            and not _ID_FRAGMENT.match(id_text)
+        ):
             group = id_text  # a group row: a name across the table
             continue
-        continues = bool(rows) and (
-            not id_text or not starts_with_identifier(id_text) or rows[-1].ids.endswith((",", "-"))
-        )
+        continues = bool(rows) and (not id_text or not starts_with_identifier(id_text) or cut)
         if continues:
             rows[-1].ids += " " + id_text
         elif starts_with_identifier(id_text):
@@ -140,21 +144,6 @@ def parse_table(block: Block, heading: str | None) -> list[Milestone]:
         rows[-1].due += re.sub(r"\s+", "", due)
         rows[-1].status += " " + _cell(row, columns.get("status")).text
     return [m for row in rows for m in _milestones(row, status, block.page)]
-
-
-def split_ids(text: str) -> list[str]:
-    """The IDs of an ID cell: listed with commas, semicolons, "and" or spaces, and
-    wrapped inside the cell ("DMTC-7400-242 0", "DMTC- 7400-2420") joined again."""
-    ids: list[str] = []
-    for piece in re.split(r"[,;]|\band\b", text):
-        for token in piece.split():
-            starts = _KEY_START.match(token)
-            if ids and ids[-1] and (not starts or ids[-1].endswith(("-", "_"))):
-                ids[-1] += token
-            else:
-                ids.append(token)
-        ids.append("")  # the next piece starts a new ID
-    return [key for key in ids if key]
 
 
 def _milestones(row: _Row, status: str | None, page: int) -> list[Milestone]:

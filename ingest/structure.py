@@ -32,7 +32,7 @@ from .blocks import Block, Layout
 from .dates import parse_month
 from .models import Milestone, Reference, Report, Section
 from .references import find_identifiers, url_of
-from .text import sentences, squash
+from .text import ends_sentence, sentences, squash
 
 NO_STRUCTURE = "no report structure found"
 NO_MONTH = "report month not found"
@@ -360,6 +360,16 @@ def _title_block(blocks: tuple[Block, ...], body: float) -> tuple[str, str | Non
     short = [i for i in first if len(blocks[i].text) <= HEADING_MAX_CHARS]
     named = [i for i in short if names_a_report(blocks[i].text)]
     heads = [i for i in first if is_heading(blocks[i], body)]
+    if not named:
+        # A title wrapped onto two lines that a wide gap set apart as two blocks (the
+        # join below puts it together again).
+        named = [
+            i
+            for i in heads
+            if i - 1 in heads
+            and abs(blocks[i - 1].size - blocks[i].size) <= SIZE_TOLERANCE
+            and names_a_report(f"{blocks[i - 1].text} {blocks[i].text}")
+        ]
     if named:
         title_index = named[0]
     elif heads:
@@ -615,6 +625,12 @@ def _run_in(build: _Builder, block: Block, plan: _Plan) -> bool:
         return False
     code, rest = found
     text = rest or ""
+    if _title_only(text):
+        # The paragraph is the code and a title alone: a heading set like body text
+        # ("02C.03.00 – Alert Production ..." in italics of the body's size).
+        build.flush()
+        build.open(title=block.text, page=block.page, wbs=code, wbs_title=text.strip())
+        return True
     title = plan.titles.get(code)
     if title is None and ":" in text[:HEADING_MAX_CHARS]:
         title = text.split(":", 1)[0].strip() or None
@@ -629,6 +645,18 @@ def _run_in(build: _Builder, block: Block, plan: _Plan) -> bool:
         build.add_text(text, block.page)
         build.cite(text, block.page)
     return True
+
+
+def _title_only(text: str) -> bool:
+    """Whether the words after a code are a title, not a sentence: short, starting with
+    a capital, without a sentence's end or a colon (a lead-in's)."""
+    text = text.strip()
+    return (
+        0 < len(text) <= HEADING_MAX_CHARS
+        and text[:1].isupper()
+        and not ends_sentence(text)
+        and not text.endswith(":")
+    )
 
 
 def _introduces_table(block: Block) -> bool:

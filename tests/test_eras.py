@@ -24,6 +24,8 @@ from tests.ingest_helpers import run_cli, summary_re
 
 ERAS = Path(__file__).resolve().parent / "eras"
 HTML_2015 = ERAS / "dm-summary-monthly-report-2015-03.html"
+# The same Word document kept as a PDF: printed by LibreOffice Writer.
+PDF_2015 = ERAS / "dm-summary-monthly-report-2015-03.pdf"
 # Printed by LibreOffice from a Word document, and by WeasyPrint with numbered headings.
 PDF_2016 = ERAS / "dm-monthly-status-report-2016-11.pdf"
 PDF_2017_NUMBERED = ERAS / "dm-monthly-status-report-2017-02-numbered.pdf"
@@ -71,9 +73,9 @@ HIGHLIGHTS_2016 = [
 ]
 
 
-@pytest.fixture(scope="module")
-def report_2015():
-    return load_report(HTML_2015)
+@pytest.fixture(scope="module", params=[HTML_2015, PDF_2015], ids=["html", "libreoffice"])
+def report_2015(request):
+    return load_report(request.param)
 
 
 @pytest.fixture(
@@ -632,6 +634,21 @@ def test_eras_ingested(tmp_path):
     ]
     completed = search(index, SearchRequest(q="status:completed"))
     assert sorted(h.milestone_id for h in completed.hits) == ["DLP-330", "DLP-334"]
+    found = search(index, SearchRequest(q="Qserv", wbs=["1.02C.06"], month=["2015-03"]))
+    assert sorted((h.wbs, h.wbs_title, h.part) for h in found.hits) == [
+        ("1.02C.06", "Database and Data Access", "accomplishments"),
+        ("1.02C.06", "Database and Data Access", "planned"),
+    ]
+
+
+def test_2015_pdf_ingested(tmp_path):
+    """The 2015 report kept as a PDF is ingested as its month, each area in its element."""
+    index_dir = tmp_path / "index"
+    result = run_cli("ingest", PDF_2015, "--index", index_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    index = Index.open(index_dir)
+    assert [info.month for info in index.report_files().values()] == ["2015-03"]
     found = search(index, SearchRequest(q="Qserv", wbs=["1.02C.06"], month=["2015-03"]))
     assert sorted((h.wbs, h.wbs_title, h.part) for h in found.hits) == [
         ("1.02C.06", "Database and Data Access", "accomplishments"),

@@ -225,3 +225,54 @@ def test_search_finds_each_identifier(schedule_report, tmp_path):
     parts = search(index, SearchRequest(q="LDM-503", kind=["milestone"]))
     assert {hit.milestone_id for hit in parts.hits} >= {"LDM-503-04b", "LDM-503-11a"}
     assert search(index, SearchRequest(q="DM-NCSA-99")).total == 0
+
+
+# Spellings of the key and WBS grammars (a prefix class, a WBS level, a known prefix):
+# a pattern holding one outside ingest/identifiers.py is a private copy of the grammar.
+_GRAMMAR_FRAGMENTS = re.compile(
+    r"\[A-Z\]\[A-Z0-9|\[A-Z\]\{|\[A-Z\]\+-|\[A-Z\]\*-|\[A-Z0-9\]\*\[-_\]"
+    r"|(?:\\d|\[0-9\])\{2\}\[A-Z\]|02C|DMTC|DLP-|LDM-|DM-\["
+)
+_RE_FUNCTIONS = {"compile", "search", "match", "fullmatch", "findall", "finditer", "sub", "split"}
+
+
+def _pattern_texts(path):
+    """The literal text of every pattern a module hands to `re`."""
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _RE_FUNCTIONS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "re"
+            and node.args
+        ):
+            for part in ast.walk(node.args[0]):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    yield node.lineno, part.value
+
+
+def test_no_private_copy_of_the_grammar():
+    root = CORPUS_HTML.parents[1]
+    copies = [
+        f"{path.relative_to(root)}:{line}: {text}"
+        for package in ("ingest", "search", "web", "dmreports")
+        for path in sorted((root / package).rglob("*.py"))
+        if path != root / "ingest" / "identifiers.py"
+        for line, text in _pattern_texts(path)
+        if _GRAMMAR_FRAGMENTS.search(text)
+    ]
+    assert copies == []
+
+
+def test_the_guard_sees_a_copy(tmp_path):
+    """The grammar guard finds the copies it is there to find (the old split_ids key start)."""
+    module = tmp_path / "copy.py"
+    module.write_text('import re\n_KEY = re.compile(r"^[A-Z][A-Z0-9]*[-_][A-Z0-9]")\n')
+    assert [text for _, text in _pattern_texts(module) if _GRAMMAR_FRAGMENTS.search(text)] == [
+        "^[A-Z][A-Z0-9]*[-_][A-Z0-9]"
+    ]
+    module.write_text('import re\nWBS = re.compile(r"1\\.[0-9]{2}[A-Z]")\n')
+    assert len([t for _, t in _pattern_texts(module) if _GRAMMAR_FRAGMENTS.search(t)]) == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.blocks import Block
-from ingest.milestones import parse_table, split_ids
+from ingest.identifiers import split_ids
+from ingest.milestones import parse_table
 from ingest.pdf.furniture import Page, drop_furniture
 from ingest.pdf.glyphs import Glyphs
 from ingest.pdf.hyphens import Vocabulary, join_lines, learn_hyphenation
@@ -217,6 +218,24 @@ def test_dash_bullet_and_wrapped_item():
     ]
 
 
+def test_word_bullets_without_a_hanging_indent():
+    # Word's "·" and "o" bullets as printed from its HTML: the wrapped line of an item
+    # starts back at the bullet, in lower case, and goes on with the item.
+    ink = Ink()
+    ink.text("\u00b7", 72, 700)
+    ink.text("Completed a prototype of the decorrelation", 100, 700)
+    ink.text("of the difference image.", 72, 686)
+    ink.text("o", 120, 672)
+    ink.text("Variance explanations were written.", 150, 672)
+    ink.text("\u00b7", 72, 658)
+    ink.text("Ported the association code.", 100, 658)
+    assert [(b.level, b.text) for b in _blocks(ink)] == [
+        (1, "Completed a prototype of the decorrelation of the difference image."),
+        (2, "Variance explanations were written."),
+        (1, "Ported the association code."),
+    ]
+
+
 # --- page furniture ----------------------------------------------------------------------
 
 
@@ -372,6 +391,74 @@ def test_unruled_table_ends_at_text_after_it():
     table = UnruledTable(lines[0], Vocabulary([]))
     table.add(lines[1])
     assert not table.takes(lines[2])
+
+
+def _wrapped_header_table(due_at: tuple[float, float], other_at: float) -> Ink:
+    """An unruled table whose "Due Date" header wraps onto two lines in its narrow
+    column; the other header cells stand on one line at ``other_at`` (top, middle or
+    bottom of the header's band, as the cells are aligned)."""
+    ink = Ink()
+    ink.text("Delayed Milestones", 72, 730, size=12, bold=True)
+    _row(ink, other_at, (72, "ID", False), (200, "Description", False))
+    ink.text("Due", 450, due_at[0])
+    ink.text("Date", 450, due_at[1])
+    _row(ink, 672, (72, "DLP-1", False), (200, "One", False), (450, "2017-01-31", False))
+    _row(ink, 658, (72, "Base Site", False))
+    _row(ink, 644, (72, "DLP-2", False), (200, "Two", False), (450, "2017-02-28", False))
+    return ink
+
+
+@pytest.mark.parametrize(
+    "other_at", [700, 693, 686], ids=["top-aligned", "middle-aligned", "bottom-aligned"]
+)
+def test_unruled_table_with_a_wrapped_header_keeps_its_column(other_at):
+    blocks = _blocks(_wrapped_header_table((700, 686), other_at))
+    assert [b.kind for b in blocks] == ["text", "table"]
+    table = blocks[1]
+    assert [c.text for c in table.rows[0]] == ["ID", "Description", "Due Date"]
+    found = parse_table(table, blocks[0].text)
+    assert [(m.id, m.title, m.due, m.group, m.status) for m in found] == [
+        ("DLP-1", "One", "2017-01-31", None, "delayed"),
+        ("DLP-2", "Two", "2017-02-28", "Base Site", "delayed"),
+    ]
+
+
+def test_wrapped_header_repeated_on_the_next_page_is_dropped():
+    # Page 2 repeats the middle-aligned header: its "Due" line first reads as a row of
+    # the table going on from page 1, and is taken back when the header line comes.
+    pages = []
+    for number in (1, 2):
+        ink = Ink()
+        _row(ink, 713, (72, "ID", False), (200, "Description", False))
+        ink.text("Due", 450, 720)
+        ink.text("Date", 450, 706)
+        _row(
+            ink, 686, (72, f"DLP-{number}", False), (200, "One", False), (450, "2017-01-31", False)
+        )
+        pages.append(Page(number, 792, 612, ink.lines(number)))
+    vocabulary = Vocabulary(line.text for page in pages for line in page.lines)
+    blocks = Paragraphs(pages, vocabulary).assemble()
+    assert [[c.text for c in row] for b in blocks for row in b.rows] == [
+        ["ID", "Description", "Due Date"],
+        ["DLP-1", "One", "2017-01-31"],
+        ["DLP-2", "One", "2017-01-31"],
+    ]
+
+
+def test_unruled_cells_wrapped_lines_are_joined_like_a_ruled_cell():
+    # A description hyphenated at its cell's line end; the ID list cut after a hyphen.
+    ink = Ink()
+    ink.text("Further work went on.", 72, 730)
+    _row(ink, 700, (72, "ID", False), (200, "Description", False), (450, "Due Date", False))
+    _row(ink, 686, (72, "DLP-538, DLP-", False), (200, "Tests pending fur-", False))
+    _row(ink, 675, (72, "539", False), (200, "ther review.", False), (450, "2017-05-31", False))
+    _row(ink, 658, (72, "Base Site", False))
+    blocks = _blocks(ink)
+    assert [[c.text for c in row] for row in blocks[1].rows] == [
+        ["ID", "Description", "Due Date"],
+        ["DLP-538, DLP-539", "Tests pending further review.", "2017-05-31"],
+        ["Base Site", "", ""],
+    ]
 
 
 def test_several_ids_in_one_cell_and_ids_wrapped_inside_it():

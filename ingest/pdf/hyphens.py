@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from ..identifiers import ends_inside_key
 from ..text import squash
 
 # Hyphens a line may end with; U+00AD (soft hyphen) is always the layout's.
@@ -23,8 +24,9 @@ _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 _INLINE_HYPHEN = re.compile(r"([-\u2010\u2011])(?<=[^\W\d_][-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
-# A line ending inside a URL, after one of the characters a URL is broken at.
-_URL_BROKEN = re.compile(r"(?:https?://|www\.)\S*[./\-_~#?=&]$")
+# A line ending inside a URL, after one of the characters a URL is broken at (or
+# after its scheme: "https:" then "//github.com/...").
+_URL_BROKEN = re.compile(r"(?:https?://|www\.)\S*[./\-_~#?=&]$|(?<!\S)https?:$")
 _SUFFIXES = ("ing", "ed", "es", "s", "d")
 
 
@@ -136,11 +138,11 @@ def join_lines(lines: list[str], vocabulary: Vocabulary, *, cell: bool = False) 
             out = out[:-1] + line
         elif out.endswith("/") and out[-2:-1].isalnum() and line[0].isalnum():
             out += line  # a line broken after a slash: T/ CAM, and/ or
-        elif _URL_BROKEN.search(out[-200:]):
+        elif _URL_BROKEN.search(out[-200:]) and (out[-1] != ":" or line.startswith("//")):
             out += line  # a URL broken after a dot or a slash, as LaTeX's \url breaks it
         elif out[-1] in LINE_END_HYPHENS and len(out) > 1 and out[-2].isalnum():
             out = out[:-1] + ("-" if _hyphen_kept(out, line, vocabulary) else "") + line
-        elif cell and out[-1].isdigit() and line[0].isdigit() and _wrapped_number(out, line):
+        elif cell and out[-1].isdigit() and line[0].isdigit() and ends_inside_key(out, line):
             out += line
         else:
             out += " " + line
@@ -166,9 +168,3 @@ def _is_compound(head: str, line: str, tail) -> bool:
     return any(h in head for h in LINE_END_HYPHENS) or line[tail.end() : tail.end() + 1] in (
         LINE_END_HYPHENS
     )
-
-
-def _wrapped_number(out: str, line: str) -> bool:
-    """True when a cell line ends inside a key ('DMTC-7400-242' then '0')."""
-    head = re.search(r"[A-Z][A-Z0-9]*-[\d-]*\d$", out)
-    return head is not None and re.match(r"\d+(?:$|[\s,;])", line) is not None

@@ -18,7 +18,7 @@ from ..blocks import Block
 from ..text import ends_sentence
 from .furniture import Page
 from .hyphens import Vocabulary, join_lines
-from .tables import UnruledTable, is_header, join_page_breaks
+from .tables import UnruledTable, is_header, join_page_breaks, wraps_header
 from .words import Line
 
 BULLETS = "•◦▪▫●○■□‣⁃–—-*·∙"
@@ -38,6 +38,9 @@ def bullet_of(line: Line) -> tuple[str, float] | None:
         return line.text, line.bullet_x
     first = line.words[0]
     if len(line.words) > 1 and len(first.text) == 1 and _is_bullet(first.text):
+        return " ".join(w.text for w in line.words[1:]), first.x0
+    if len(line.words) > 1 and first.text == "o" and line.words[1].text[:1].isupper():
+        # Word's second-level bullet: a letter o (Courier New) before a capital.
         return " ".join(w.text for w in line.words[1:]), first.x0
     return None
 
@@ -130,8 +133,9 @@ class Paragraphs:
     def _table_line(self, line: Line) -> bool:
         """Give a line to an unruled table: its header starts one, its rows go on in it."""
         if is_header(line):
+            above = self._header_top(line)
             self._close()
-            self.table = UnruledTable(line, self.vocabulary)
+            self.table = UnruledTable(line, self.vocabulary, above)
             self.previous = line
             return True
         table = self.table
@@ -144,6 +148,20 @@ class Paragraphs:
             return True
         self._close()
         return False
+
+    def _header_top(self, header: Line) -> Line | None:
+        """The line just read when it holds the tops of the header's wrapped cells,
+        taken back from the paragraph or table it went to."""
+        previous = self.previous
+        if previous is None or previous.page != header.page or not wraps_header(header, previous):
+            return None
+        current = self.current
+        if current is not None and current.first is previous and len(current.lines) == 1:
+            self.current = None
+            return previous
+        if self.table is not None and self.table.take_back(previous):
+            return previous
+        return None
 
     def _continues(self, line: Line, bullet) -> bool:
         """True when a line goes on with the paragraph being assembled."""
@@ -158,7 +176,7 @@ class Paragraphs:
             return not ends_sentence(current.lines[-1])
         return not (
             self._gap_breaks(line, previous)
-            or (current.level and line.x0 <= current.bullet_x + 1)
+            or (current.level and line.x0 <= current.bullet_x + 1 and not _goes_on(line, previous))
             or (ends_sentence(previous.text) and self._would_fit(line, previous))
             or self._indented(line, previous, current)
         )
@@ -212,6 +230,13 @@ class Paragraphs:
                     links=tuple(current.links),
                 )
             )
+
+
+def _goes_on(line: Line, previous: Line) -> bool:
+    """A line back at its item's bullet that goes on with the item (a list item set
+    without a hanging indent): the item stopped mid-sentence and the line starts in
+    lower case."""
+    return line.text[:1].islower() and not ends_sentence(previous.text)
 
 
 def _run_in_heading(line: Line) -> tuple[Line, Line] | None:

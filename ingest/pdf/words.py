@@ -21,6 +21,15 @@ from .glyphs import Glyphs
 # Lengths are measured in glyph heights (the advance box's height, about 0.9 em).
 # A gap this much wider than the line's usual gap between letters ends a word.
 WORD_GAP = 0.13
+# Never less than this over the usual gap, where a line's own word gaps are narrow.
+WORD_GAP_MIN = 0.07
+# Where a line's word gaps are narrow, a word ends at this share of their median width.
+WORD_GAP_SHARE = 0.33
+# Word gaps a line needs before their width is trusted.
+WORD_GAPS_SEEN = 3
+# A word whose capital first letter is set this much larger than its middle glyph is
+# in small capitals: it is as large as that letter.
+SMALL_CAPS_SCALE = 1.1
 # Glyphs whose vertical centres are this far apart are on different lines.
 LINE_SHIFT = 0.5
 LIGATURES = {
@@ -166,16 +175,31 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
     same_line = line_of[1:] == line_of[:-1]
     letters = same_line & ~space[1:] & ~space[:-1]
-    limit = _usual_gaps(gap, letters, line_of, count)[line_of[1:]] + WORD_GAP
+    usual = _usual_gaps(gap, letters, line_of, count)
+    limit = _word_limits(gap, letters, line_of, usual)[line_of[1:]]
     cut = ~same_line | space[1:] | space[:-1] | (gap > limit)
     starts = np.concatenate(([0], np.flatnonzero(cut) + 1))
     ends = np.append(starts[1:], len(order))
     kept = ~space[starts]  # a space is a word of its own, and dropped
     right = np.maximum.reduceat(x1, starts)[kept].tolist()
     starts, ends = starts[kept], ends[kept]
-    # A word's font is its middle glyph's (not a bracket or a quote at its edge).
-    styles = glyphs.styles_of(order[(starts + ends - 1) // 2].tolist())
-    texts = list(map(chars.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    # A word's font is its middle glyph's (not a bracket or a quote at its edge); a word
+    # in small capitals ("Risk" drawn as a capital R and smaller capitals) is as large
+    # as its first letter's font (asked only where the first glyph stands taller).
+    middles = (starts + ends - 1) // 2
+    styles = glyphs.styles_of(order[middles].tolist())
+    firsts, lasts = starts.tolist(), ends.tolist()
+    capitals = [
+        k
+        for k in np.flatnonzero(size[starts] > SMALL_CAPS_SCALE * size[middles]).tolist()
+        if chars[firsts[k]].isupper() and chars[lasts[k] - 1].islower()
+    ]
+    if capitals:
+        tall = glyphs.styles_of([int(order[firsts[k]]) for k in capitals])
+        for k, (first, _, _) in zip(capitals, tall, strict=True):
+            if first > SMALL_CAPS_SCALE * styles[k][0]:
+                styles[k] = (first, *styles[k][1:])
+    texts = list(map(chars.__getitem__, map(slice, firsts, lasts)))
     if not _LIGATURE_SET.isdisjoint(chars):
         texts = [text.translate(_LIGATURE_TABLE) for text in texts]
     sizes, bolds, italics = zip(*styles, strict=True) if styles else ((), (), ())
@@ -186,8 +210,26 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     return [words[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
-def _usual_gaps(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count: int):
-    """Each line's usual gap between letters (in ems, at least 0): its median gap."""
+def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usual: np.ndarray):
+    """Each line's gap that ends a word: WORD_GAP over its usual gap between letters, or
+    less where the line's own word gaps are narrow (a space narrower than a glyph's
+    overhang leaves, as after an italic "f": "of the"): half way to their median."""
+    limit = usual + WORD_GAP
+    wide = letters & (gap > limit[line_of[1:]])
+    words = _usual_gaps(gap, wide, line_of, len(usual), least=WORD_GAPS_SEEN)
+    seen = words > 0
+    half = usual[seen] + np.clip(
+        WORD_GAP_SHARE * (words[seen] - usual[seen]), WORD_GAP_MIN, WORD_GAP
+    )
+    limit[seen] = half
+    return limit
+
+
+def _usual_gaps(
+    gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count: int, least: int = 4
+):
+    """Each line's usual gap between letters (in ems, at least 0): its median gap, for
+    lines with at least ``least`` gaps (else 0)."""
     usual = np.zeros(count)
     owners = line_of[1:][letters]
     values = gap[letters]
@@ -198,7 +240,7 @@ def _usual_gaps(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, count
     firsts = np.concatenate(([0], np.flatnonzero(np.diff(owners)) + 1))
     counts = np.diff(np.concatenate((firsts, [len(owners)])))
     middles = values[firsts + counts // 2]
-    enough = counts >= 4
+    enough = counts >= least
     usual[owners[firsts][enough]] = np.maximum(middles[enough], 0.0)
     return usual
 

@@ -11,12 +11,15 @@ paragraphs that start with "·" (Symbol) or "o" (Courier New) and spaces.
 The text is written in the voice of the real reports (the 2015 originals are
 not in this project); the markup is what Word 2010 writes with "Save as Web
 Page, Filtered". Run `python tests/eras/build_2015_html.py` to rebuild
-`dm-summary-monthly-report-2015-03.html` (only the standard library needed).
+`dm-summary-monthly-report-2015-03.html` (only the standard library needed);
+`--pdf` also prints it to `dm-summary-monthly-report-2015-03.pdf` with LibreOffice
+Writer, as the Word document's PDF (a 2015 report a user keeps as a PDF).
 """
 
 from __future__ import annotations
 
 import html
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -349,6 +352,13 @@ def render() -> str:
 def main() -> None:
     OUTPUT.write_bytes(render().replace("\n", "\r\n").encode("windows-1252"))
     print(f"wrote {OUTPUT.relative_to(HERE.parent.parent)}")
+    if "--pdf" in sys.argv[1:]:
+        from build_2016 import print_with_libreoffice  # the era scripts' LibreOffice step
+
+        # The Word document printed to PDF, as its authors printed it: LibreOffice
+        # Writer opens the HTML rendition as a text document and exports it.
+        pdf = print_with_libreoffice(OUTPUT, writer=True)
+        print(f"wrote {pdf.relative_to(HERE.parent.parent)}")
 
 
 if __name__ == "__main__":

@@ -154,13 +154,16 @@ def build_docx(month: str) -> None:
     document.save(DOCX)
 
 
-def print_with_libreoffice(source: Path) -> Path:
+def print_with_libreoffice(source: Path, *, writer: bool = False) -> Path:
+    """``source`` printed to PDF beside this script by LibreOffice; ``writer`` opens an
+    HTML file as a Writer text document (as a Word document's HTML rendition)."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
                 "soffice",
                 f"-env:UserInstallation=file://{profile}",
                 "--headless",
+                *(["--writer"] if writer else []),
                 "--convert-to",
                 "pdf",
                 "--outdir",

@@ -36,4 +36,29 @@ FIXTURES: tuple[Fixture, ...] = (
     Fixture("pdflatex", PRODUCERS_DIR / "pdflatex.pdf", "pdfTeX 1.40.24 (TeX Live 2022)"),
     Fixture("chromium", PRODUCERS_DIR / "chromium.pdf", "Chromium 156 headless print"),
     Fixture("weasyprint", PRODUCERS_DIR / "weasyprint.pdf", "WeasyPrint 57.2"),
+    Fixture(
+        "chromium-narrow",
+        PRODUCERS_DIR / "chromium-narrow.pdf",
+        "Chromium 156 headless print, narrow page, unruled table",
+    ),
+    Fixture(
+        "weasyprint-a5",
+        PRODUCERS_DIR / "weasyprint-a5.pdf",
+        "WeasyPrint 57.2, A5, rows broken across pages",
+    ),
+    Fixture(
+        "pandoc",
+        PRODUCERS_DIR / "pandoc.pdf",
+        "pandoc 2.17 Markdown to LaTeX, pdfTeX 1.40.24",
+    ),
+    Fixture(
+        "libreoffice-odt",
+        PRODUCERS_DIR / "libreoffice-odt.pdf",
+        "LibreOffice 7.4 from a flat .odt (outline numbering, A4)",
+    ),
+    Fixture(
+        "pdflatex-starred",
+        PRODUCERS_DIR / "pdflatex-starred.pdf",
+        "pdfTeX 1.40.24, A4 Termes, \\section*, tabularx",
+    ),
 )

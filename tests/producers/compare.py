@@ -1,6 +1,12 @@
 """What the parser makes of each producer's rendering, against the HTML rendition.
 
     .venv/bin/python -m tests.producers.compare [NAME ...]
+    .venv/bin/python -m tests.producers.compare --table
+
+``--table`` prints one row per fixture, producers' and eras' (tests/eras/): WBS
+codes, sections with text, milestones (all, and those with a due date and a group), distinct
+identifier keys and damaged words (an era fixture's words are checked against the
+script that wrote its text).
 
 A diagnostic, not a test: for each fixture it prints the figures of its parse (WBS
 codes, sections with text, milestones with a due date and a group, identifiers)
@@ -25,6 +31,22 @@ SEED = REPO_ROOT / "corpus" / "seed" / "lsst-dm-monthly-report-2017-10.txt"
 WORD_RE = re.compile(r"[^\W\d_]{4,}")
 LETTERS_RE = re.compile(r"[^\W\d_]+")
 SHOWN = 12  # differences listed per kind
+ERAS_DIR = REPO_ROOT / "tests" / "eras"
+# Era fixtures and the scripts that wrote their text (their vocabulary).
+ERA_FIXTURES = (
+    ("era 2015 html", "dm-summary-monthly-report-2015-03.html", "build_2015_html.py"),
+    ("era 2015 pdf", "dm-summary-monthly-report-2015-03.pdf", "build_2015_html.py"),
+    ("era 2016 pdf", "dm-monthly-status-report-2016-11.pdf", "build_2016.py"),
+    ("era 2017-02 pdf", "dm-monthly-status-report-2017-02-numbered.pdf", "build_2016.py"),
+)
+TABLE_COLUMNS = (
+    "wbs codes",
+    "sections with text",
+    "milestones",
+    "with due and group",
+    "distinct keys",
+    "damaged words",
+)
 
 
 def figures(report: Report) -> dict[str, int]:
@@ -35,6 +57,53 @@ def figures(report: Report) -> dict[str, int]:
         "milestones (due+group)": sum(1 for m in report.milestones if m.due and m.group),
         "identifiers": len(report.references),
     }
+
+
+def table_row(report: Report, vocabulary: set[str]) -> tuple[int, ...]:
+    """The closing note's figures of one parse (see TABLE_COLUMNS)."""
+    counts = figures(report)
+    return (
+        counts["wbs codes"],
+        counts["sections with text"],
+        len(report.milestones),
+        counts["milestones (due+group)"],
+        len({reference.key for reference in report.references}),
+        sum(damaged_words(report, vocabulary).values()),
+    )
+
+
+def vocabulary_of(path) -> set[str]:
+    """The words of a text file, lower case."""
+    return {word.lower() for word in LETTERS_RE.findall(path.read_text(encoding="utf-8"))}
+
+
+def table_rows() -> list[tuple[str, str, tuple[int, ...] | str]]:
+    """(name, file, figures or the reason it failed) for every producer and era fixture."""
+    seed = vocabulary_of(SEED)
+    entries = [("html", HTML_RENDITION, seed)]
+    entries += [(fixture.name, fixture.path, seed) for fixture in FIXTURES]
+    entries += [
+        (name, ERAS_DIR / file, vocabulary_of(ERAS_DIR / script))
+        for name, file, script in ERA_FIXTURES
+    ]
+    rows = []
+    for name, path, vocabulary in entries:
+        try:
+            row: tuple[int, ...] | str = table_row(load_report(path), vocabulary)
+        except IngestError as exc:
+            row = f"FAILED: {exc}"
+        rows.append((name, str(path.relative_to(REPO_ROOT)), row))
+    return rows
+
+
+def print_table() -> None:
+    header = ("fixture", "file", *TABLE_COLUMNS)
+    lines = [header, tuple("---" for _ in header)]
+    for name, file, row in table_rows():
+        cells = (str(row),) if isinstance(row, str) else tuple(map(str, row))
+        lines.append((name, f"`{file}`", *cells))
+    for line in lines:
+        print("| " + " | ".join(line) + " |")
 
 
 def report_words(report: Report) -> list[str]:
@@ -115,7 +184,11 @@ def _first_difference(text: str, expected: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="fixtures to compare (default: all)")
+    parser.add_argument("--table", action="store_true", help="one row of figures per fixture")
     args = parser.parse_args(argv)
+    if args.table:
+        print_table()
+        return 0
     vocabulary = {word.lower() for word in LETTERS_RE.findall(SEED.read_text(encoding="utf-8"))}
     baseline = load_report(HTML_RENDITION)
     base_figures = figures(baseline)

@@ -3,7 +3,9 @@
 Made with python-docx on its default (Word) template: Title and Subtitle, real
 Heading 1-4 styles, List Bullet / List Bullet 2 for the nested bullets, the
 milestone table in "Table Grid" with a header row that repeats on every page
-(``w:tblHeader``), shaded group rows, hyperlinks as ``w:hyperlink`` elements, and
+(``w:tblHeader``), shaded group rows, hyperlinks as ``w:hyperlink`` elements whose
+runs carry Word's "Hyperlink" character style (as Word writes them; LibreOffice
+exports a link annotation only for a link that has a character style of its own), and
 a header and a "Page N of M" footer made of fields. LibreOffice prints it to PDF.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
@@ -20,6 +23,7 @@ from docx.shared import Pt, RGBColor
 from seed import ItemList, MilestoneTable, NumberedHeading, Paragraph, blocks, milestone_cells
 
 LINK_COLOR = "1155CC"
+LINK_STYLE = "Hyperlink"
 GROUP_SHADING = "D9D9D9"
 LIST_STYLES = ("List Bullet", "List Bullet 2")
 # The document's own dates, so that a rebuild changes only what the seed changes.
@@ -42,9 +46,7 @@ def _add_hyperlink(paragraph, run) -> None:
     rel_id = part.relate_to(run.link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), rel_id)
-    inner = paragraph.add_run(run.text)
-    inner.font.color.rgb = RGBColor.from_string(LINK_COLOR)
-    inner.font.underline = True
+    inner = paragraph.add_run(run.text, style=LINK_STYLE)
     inner.italic = run.italic or None
     inner.bold = run.bold or None
     link.append(inner._r)
@@ -145,6 +147,9 @@ def render(doc, path) -> None:
     properties.last_modified_by = properties.author
     normal = document.styles["Normal"]
     normal.font.size = Pt(10.5)
+    link = document.styles.add_style(LINK_STYLE, WD_STYLE_TYPE.CHARACTER)
+    link.font.color.rgb = RGBColor.from_string(LINK_COLOR)
+    link.font.underline = True
     _page_furniture(document, doc.month)
     document.add_paragraph(doc.title, style="Title")
     document.add_paragraph(doc.month, style="Subtitle")

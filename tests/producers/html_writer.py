@@ -93,6 +93,72 @@ table.milestones td p { text-align: left; hyphens: manual; margin: 0; }
 table.milestones tr.group td { font-variant: small-caps; font-weight: bold; padding-top: 6pt; }
 """
 
+# A narrow page (a phone-sized 5.5 x 8.5 in), Liberation Serif, a running header centred
+# in the top margin and the page number at the bottom left, and an unruled table whose
+# narrow "Due Date" column wraps its header onto two lines, the other header cells set
+# in the middle of the header's band.
+CHROMIUM_NARROW_CSS = """\
+@page {
+  size: 5.5in 8.5in;
+  margin: 0.75in 0.5in 0.7in 0.5in;
+  @top-center { content: "DM Monthly Report, October 2017"; font: italic 7.5pt serif; }
+  @bottom-left { content: counter(page); font: 7.5pt serif; }
+}
+body { font-family: "Liberation Serif", serif; font-size: 10pt; line-height: 1.25; }
+header.doc h1.title { font-size: 15pt; margin: 0 0 2pt; }
+header.doc p.month { font-size: 11pt; margin: 0 0 12pt; font-style: italic; }
+h1 { font-size: 13pt; margin: 12pt 0 4pt; font-variant: small-caps; }
+h2 { font-size: 11.5pt; margin: 10pt 0 3pt; }
+h3 { font-size: 10.5pt; margin: 8pt 0 2pt; text-decoration: underline; }
+h4 { font-size: 10pt; margin: 6pt 0 2pt; font-weight: normal; font-style: italic; }
+h1, h2, h3, h4 { break-after: avoid; }
+a { color: #7a1f1f; }
+ul { margin: 2pt 0 5pt; padding-left: 14pt; list-style-type: square; }
+ul ul { list-style-type: disc; }
+table.milestones { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
+table.milestones th {
+  font-weight: bold; font-size: 9.5pt; text-align: left; vertical-align: middle; padding: 2pt;
+}
+table.milestones td { padding: 2pt; vertical-align: top; text-align: left; }
+table.milestones tr { break-inside: avoid; }
+table.milestones td p { margin: 0; }
+table.milestones tr.group td { font-weight: bold; font-style: italic; padding-top: 5pt; }
+table.milestones th:last-child { width: 1px; }
+table.milestones td.id { width: 22%; }
+"""
+
+# A5, DejaVu Sans, no page furniture in the margins but the page number, and a ruled
+# table of larger type whose rows may break across pages, its header repeated on
+# each page (WeasyPrint repeats a table's thead).
+WEASYPRINT_A5_CSS = """\
+@page {
+  size: A5;
+  margin: 15mm 13mm 16mm 13mm;
+  @bottom-right { content: counter(page); font: 8pt sans-serif; }
+}
+html { font-family: "DejaVu Sans", sans-serif; font-size: 9pt; }
+p, li { line-height: 1.3; }
+p { margin: 0 0 5pt; }
+header.doc h1.title { font-size: 14pt; margin: 0; }
+header.doc p.month { font-size: 11pt; margin: 2pt 0 12pt; }
+h1 { font-size: 12.5pt; margin: 10pt 0 4pt; }
+h2 { font-size: 11pt; margin: 9pt 0 3pt; }
+h3 { font-size: 10pt; margin: 8pt 0 3pt; }
+h4 { font-size: 9pt; margin: 6pt 0 2pt; font-style: italic; }
+h1, h2, h3, h4 { break-after: avoid; }
+a { color: #00529b; }
+ul { padding-left: 13pt; margin: 2pt 0 5pt; }
+table.milestones { border-collapse: collapse; width: 100%; font-size: 10pt; }
+table.milestones th, table.milestones td {
+  border: 0.6pt solid #333; padding: 3pt; vertical-align: top; text-align: left;
+}
+table.milestones thead th { background: #e8e8e8; }
+table.milestones tr { break-inside: auto; }
+table.milestones td p { margin: 0; }
+table.milestones tr.group td { font-weight: bold; background: #f4f4f4; }
+table.milestones td.id { width: 25%; }
+table.milestones td.due { width: 22%; }
+"""
 
 # The run markup (links, emphasis, code) is the archive rendition's own.
 _runs = build._html_runs

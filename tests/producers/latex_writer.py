@@ -99,6 +99,18 @@ def _items(items, depth: int = 0) -> list[str]:
     return out
 
 
+def _rows(table: MilestoneTable, group_style: str) -> list[str]:
+    """The table's rows: a group row across the three columns in ``group_style``."""
+    out = []
+    for row in table.rows:
+        if not hasattr(row, "ids"):
+            out.append(rf"\multicolumn{{3}}{{@{{}}l}}{{{group_style}{{{escape(row.name)}}}}} \\")
+            continue
+        ids, title, note, due = milestone_cells(row)
+        out.append(rf"{escape(ids)} & {escape(title)} \emph{{{escape(note)}}} & {due} \\")
+    return out
+
+
 def _table(table: MilestoneTable) -> list[str]:
     head = " & ".join(rf"\textbf{{{escape(column)}}}" for column in table.columns)
     out = [
@@ -119,14 +131,73 @@ def _table(table: MilestoneTable) -> list[str]:
         r"\hline",
         r"\endlastfoot",
     ]
-    for row in table.rows:
-        if not hasattr(row, "ids"):
-            out.append(rf"\multicolumn{{3}}{{@{{}}l}}{{\textbf{{{escape(row.name)}}}}} \\")
-            continue
-        ids, title, note, due = milestone_cells(row)
-        out.append(rf"{escape(ids)} & {escape(title)} \emph{{{escape(note)}}} & {due} \\")
+    out += _rows(table, r"\textbf")
     out.append(r"\end{longtable}")
     return out
+
+
+# A second author's habits: A4, TeX Gyre Termes 10pt, unnumbered starred sections
+# (\section* and so on, the deepest a \subsubsection* in italics), no running header
+# (the page number alone), ragged-right text, and the milestone table as one
+# ``tabularx`` (it does not break across pages) with rules only above and below.
+STARRED_PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{tgtermes}
+\usepackage[english]{babel}
+\usepackage[a4paper,margin=22mm]{geometry}
+\usepackage{array}
+\usepackage{tabularx}
+\usepackage{booktabs}
+\usepackage{ragged2e}
+\usepackage[colorlinks,urlcolor=blue,linkcolor=black]{hyperref}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{4pt}
+\RaggedRight
+\pagestyle{plain}
+\newcommand{\deepest}[1]{\par\medskip{\normalsize\itshape #1}\par\nopagebreak}
+\begin{document}
+"""
+STARRED = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
+
+
+def _tabularx(table: MilestoneTable) -> list[str]:
+    head = " & ".join(rf"\textbf{{{escape(column)}}}" for column in table.columns)
+    out = [
+        r"{\small",
+        r"\begin{tabularx}{\linewidth}{@{}>{\RaggedRight\arraybackslash}p{0.2\linewidth}"
+        r">{\RaggedRight\arraybackslash}X>{\RaggedRight\arraybackslash}p{0.12\linewidth}@{}}",
+        r"\toprule",
+        rf"{head} \\",
+        r"\midrule",
+    ]
+    out += _rows(table, r"\textit")
+    out += [r"\bottomrule", r"\end{tabularx}}", ""]
+    return out
+
+
+def render_starred(doc) -> str:
+    """The report as a second pdfLaTeX document (see STARRED_PREAMBLE)."""
+    body = [
+        r"\begin{flushleft}",
+        rf"{{\Large\bfseries {escape(doc.title)}\par}}\vspace{{4pt}}",
+        rf"{{\large\itshape {escape(doc.month)}\par}}",
+        r"\end{flushleft}",
+    ]
+    for block in blocks(doc):
+        if isinstance(block, NumberedHeading):
+            text = escape(block.text)
+            if block.level in STARRED:
+                body.append(rf"\{STARRED[block.level]}{{{text}}}")
+            else:
+                body.append(rf"\deepest{{{text}}}")
+        elif isinstance(block, Paragraph):
+            body += [_runs(block.runs), ""]
+        elif isinstance(block, ItemList):
+            body += _items(block.items)
+        else:
+            body += _tabularx(block)
+    return STARRED_PREAMBLE + "\n".join(body) + "\n\\end{document}\n"
 
 
 def render(doc) -> str:
