@@ -35,8 +35,9 @@ from .pipeline import DEFAULT_LIMITS, Limits, load_report
 # Worker processes are started by a fork server: safe beside threads (a progress
 # bar) in the parent, and cheap to replace after a kill.
 START_METHOD = "forkserver"
-# Modules the fork server imports before it forks any worker.
-PRELOAD = ["ingest.pipeline"]
+# Modules the fork server imports before it forks any worker (the readers too: each
+# worker would import them again with its first file).
+PRELOAD = ["ingest.pipeline", "ingest.pdf", "ingest.html"]
 # What a worker sends once its imports are done and it can take files.
 READY = "ready"
 # What the parent sends a worker to have its collector hand over what it kept

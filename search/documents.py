@@ -154,9 +154,10 @@ def _section_references(report: Report) -> list[list[Reference]]:
         by_place.setdefault(_place(section.wbs, section.part), []).append(i)
     out: list[list[Reference]] = [[] for _ in report.sections]
     everywhere = range(len(report.sections))
+    folded = [section.text.casefold() for section in report.sections]
     for ref in report.references:
         candidates = by_place.get(_place(ref.wbs, ref.part), [])
-        quoting = [i for i in candidates or everywhere if _quotes(report.sections[i], ref.key)]
+        quoting = [i for i in candidates or everywhere if _quotes(folded[i], ref.key)]
         chosen = quoting[:1] or candidates[:1]
         for i in chosen:
             out[i].append(ref)
@@ -167,8 +168,8 @@ def _place(wbs: str | None, part: str | None) -> tuple:
     return (canonical_wbs(wbs) if wbs else None, part)
 
 
-def _quotes(section: Section, key: str) -> bool:
-    text = section.text.casefold()
+def _quotes(text: str, key: str) -> bool:
+    """True when a section's text (casefolded) quotes the key."""
     return key.casefold() in text or key.casefold().replace("-", "_", 1) in text
 
 

@@ -13,6 +13,7 @@ The reader's jobs, one module each:
 from __future__ import annotations
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from .. import reasons
 from ..blocks import Layout
@@ -69,14 +70,21 @@ def _read(path: str, data: bytes, document) -> Layout:
 
 
 def _page(document, number: int, styles: FontStyles) -> Page:
-    page = document[number]
-    textpage = page.get_textpage()
+    # PDFium's own calls: pypdfium2's page objects cost a finalizer each to open and close.
+    page = pdfium_c.FPDF_LoadPage(document.raw, number)
+    if not page:
+        raise pdfium.PdfiumError(f"Failed to load page {number}.")
+    textpage = pdfium_c.FPDFText_LoadPage(page)
     try:
-        ink = page_ink(page.raw, textpage.raw, styles)
+        if not textpage:
+            raise pdfium.PdfiumError(f"Failed to load the text of page {number}.")
+        ink = page_ink(page, textpage, styles)
         lines = page_lines(ink.glyphs, number + 1)
         attach_links(lines, ink.links)
         attach_drawn_bullets(lines, ink.paths)
-        return Page(number + 1, page.get_height(), page.get_width(), lines, ink.paths)
+        height, width = pdfium_c.FPDF_GetPageHeightF(page), pdfium_c.FPDF_GetPageWidthF(page)
+        return Page(number + 1, height, width, lines, ink.paths)
     finally:
-        textpage.close()
-        page.close()
+        if textpage:
+            pdfium_c.FPDFText_ClosePage(textpage)
+        pdfium_c.FPDF_ClosePage(page)

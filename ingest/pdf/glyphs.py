@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections import deque
 from dataclasses import dataclass
-from itertools import compress
+from itertools import repeat
 
 import numpy as np
 import pypdfium2.raw as pdfium_c
@@ -53,12 +54,16 @@ class Glyphs:
     function from glyph positions to where each glyph's advance begins: PDFium widens
     a glyph's box to its ink, so a glyph drawn left of its own origin (an italic "f"
     or "p" reaching back under the letter before) has a box starting before its
-    advance does."""
+    advance does. `codes`: the characters' code points (made from `chars` when not
+    given)."""
 
-    __slots__ = ("chars", "x0", "x1", "bottom", "top", "_styles", "_origins")
+    __slots__ = ("chars", "codes", "x0", "x1", "bottom", "top", "_styles", "_origins")
 
-    def __init__(self, chars, x0, x1, bottom, top, styles, origins=None) -> None:
+    def __init__(self, chars, x0, x1, bottom, top, styles, origins=None, codes=None) -> None:
         self.chars: str = "".join(chars)
+        if codes is None:
+            codes = np.frombuffer(self.chars.encode("utf-32-le"), dtype=np.uint32)
+        self.codes: np.ndarray = codes
         self.x0, self.x1 = np.asarray(x0, np.float64), np.asarray(x1, np.float64)
         self.bottom, self.top = np.asarray(bottom, np.float64), np.asarray(top, np.float64)
         self._styles = styles
@@ -131,7 +136,7 @@ def _font_style(font) -> tuple[bool, bool]:
 
 
 def page_ink(page, textpage, styles: FontStyles) -> PageInk:
-    """Read one page (pypdfium2 PdfPage and PdfTextPage handles)."""
+    """Read one page (PDFium FPDF_PAGE and FPDF_TEXTPAGE handles)."""
     return PageInk(_glyphs(textpage, styles), _paths(page), _links(page))
 
 
@@ -155,23 +160,27 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
     breaks = (codes == 10) | (codes == 13)
     handle = ctypes.cast(textpage, ctypes.c_void_p).value
     boxes = (ctypes.c_float * (4 * count))()  # FS_RECTF: left, top, right, bottom
-    base = ctypes.addressof(boxes)
-    box = _loose_box
-    for index in np.flatnonzero(~breaks).tolist():  # line breaks PDFium made up have no box
-        box(handle, index, base + 16 * index)
+    boxed = np.flatnonzero(~breaks)  # line breaks PDFium made up have no box
+    # One call a character, run by map() rather than a Python loop.
+    calls = map(
+        _loose_box, repeat(handle), boxed.tolist(), (ctypes.addressof(boxes) + 16 * boxed).tolist()
+    )
+    deque(calls, maxlen=0)
     rects = np.frombuffer(boxes, dtype=np.float32).reshape(count, 4).astype(np.float64)
     left, top, right, bottom = rects.T
     # Spaces PDFium made up (they have no width) are left out too: geometry decides.
     made_up = breaks | ((codes == 32) & (right - left <= 0.01))
     where = np.flatnonzero(~made_up)
+    kept = codes[where]
     return Glyphs(
-        "".join(compress(text, (~made_up).tolist())),
+        kept.tobytes().decode("utf-32-le"),
         left[where],
         right[where],
         bottom[where],
         top[where],
         _ObjectStyles(textpage, handle, where.tolist(), styles),
         _Origins(handle, where.tolist()),
+        kept,
     )
 
 
@@ -206,8 +215,9 @@ class _ObjectStyles:
         objects are asked at the ends of each stretch and its middle only where
         they differ (never more than once a glyph).
         """
-        indices, handle = self.indices, self.handle
-        ordered = sorted({indices[p] for p in positions})
+        handle = self.handle
+        at = list(map(self.indices.__getitem__, positions))
+        ordered = sorted(set(at))
         keys: dict[int, int | None] = {}
         if ordered:
             keys[ordered[0]] = _text_object(handle, ordered[0])
@@ -219,22 +229,17 @@ class _ObjectStyles:
                 if high - low <= 1:
                     continue
                 if first == last:
-                    for index in ordered[low + 1 : high]:
-                        keys[index] = first
+                    keys.update(dict.fromkeys(ordered[low + 1 : high], first))
                     continue
                 middle = (low + high) // 2
                 keys[ordered[middle]] = _text_object(handle, ordered[middle])
                 stack += [(low, middle), (middle, high)]
         objects = self.objects
-        out = []
-        for position in positions:
-            index = indices[position]
-            key = keys[index]
-            style = objects.get(key)
-            if style is None:
-                style = objects[key] = _object_font(self.textpage, index, key, self.styles)
-            out.append(style)
-        return out
+        owners = list(map(keys.__getitem__, at))
+        for key, index in zip(owners, at, strict=True):
+            if key not in objects:
+                objects[key] = _object_font(self.textpage, index, key, self.styles)
+        return list(map(objects.__getitem__, owners))
 
 
 def _object_font(textpage, index: int, key: int | None, styles: FontStyles):

@@ -20,7 +20,8 @@ LINE_END_HYPHENS = "-\u2010\u2011"
 SOFT_HYPHEN = "\u00ad"
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
-_INLINE_HYPHEN = re.compile(r"(?<=[^\W\d_])([-\u2010\u2011])(?=[^\W\d_])")
+# A hyphen between letters (the hyphen first: the scan jumps from hyphen to hyphen).
+_INLINE_HYPHEN = re.compile(r"([-\u2010\u2011])(?<=[^\W\d_][-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
 _FIRST_WORD = re.compile(r"^\s*[^\W\d_]+")

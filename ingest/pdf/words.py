@@ -11,6 +11,8 @@ itself draws.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,9 +51,12 @@ _LIGATURE_SET = frozenset(LIGATURES)
 _SPACES = np.array([9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000])
 
 
-@dataclass(slots=True)
-class Word:
-    """Glyphs with no word gap between them; the style of most of its letters."""
+class Word(NamedTuple):
+    """Glyphs with no word gap between them; the style of its middle letter.
+
+    A tuple, so that a page's words are made in one call (`_words`), not one
+    Python call each.
+    """
 
     text: str
     x0: float
@@ -165,12 +170,11 @@ def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float,
 
 def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     """The words of every line: glyphs in line order, cut at spaces and word gaps."""
-    order_list = order.tolist()
-    chars = "".join(map(glyphs.chars.__getitem__, order_list))
+    codes = glyphs.codes[order]
+    chars = codes.tobytes().decode("utf-32-le")
     x0, x1 = glyphs.x0[order], glyphs.x1[order]
     size = _heights(glyphs)[order]
-    space = np.isin(np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32), _SPACES)
-    ligatures = not _LIGATURE_SET.isdisjoint(chars)
+    space = np.isin(codes, _SPACES)
     gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
     same_line = line_of[1:] == line_of[:-1]
     letters = same_line & ~space[1:] & ~space[:-1]
@@ -189,44 +193,35 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
             limit = _word_limits(gap, letters, line_of, usual)[line_of[1:]]
     cut = ~same_line | space[1:] | space[:-1] | (gap > limit)
     starts = np.concatenate(([0], np.flatnonzero(cut) + 1))
-    starts_list = starts.tolist()
-    ends = [*starts_list[1:], len(order)]
-    right = np.maximum.reduceat(x1, starts).tolist()
-    lefts = x0[starts].tolist()
-    lines_of = line_of[starts].tolist()
-    spans = [
-        (n, s, e) for n, (s, e) in enumerate(zip(starts_list, ends, strict=True)) if not space[s]
-    ]
+    ends = np.append(starts[1:], len(order))
+    kept = ~space[starts]  # a space is a word of its own, and dropped
+    right = np.maximum.reduceat(x1, starts)[kept].tolist()
+    starts, ends = starts[kept], ends[kept]
     # A word's font is its middle glyph's (not a bracket or a quote at its edge); a word
     # in small capitals ("Risk" drawn as a capital R and smaller capitals) is as large
     # as its first letter's font (asked only where the first glyph stands taller).
-    middles = [(s + e - 1) // 2 for _, s, e in spans]
-    styles = glyphs.styles_of([order_list[m] for m in middles])
-    taller = (size[[s for _, s, _ in spans]] > SMALL_CAPS_SCALE * size[middles]).tolist()
+    middles = (starts + ends - 1) // 2
+    styles = glyphs.styles_of(order[middles].tolist())
+    firsts, lasts = starts.tolist(), ends.tolist()
     capitals = [
         k
-        for k, (_, start, end) in enumerate(spans)
-        if taller[k] and chars[start].isupper() and chars[end - 1].islower()
+        for k in np.flatnonzero(size[starts] > SMALL_CAPS_SCALE * size[middles]).tolist()
+        if chars[firsts[k]].isupper() and chars[lasts[k] - 1].islower()
     ]
     if capitals:
-        firsts = glyphs.styles_of([order_list[spans[k][1]] for k in capitals])
-        for k, (first, _, _) in zip(capitals, firsts, strict=True):
+        tall = glyphs.styles_of([int(order[firsts[k]]) for k in capitals])
+        for k, (first, _, _) in zip(capitals, tall, strict=True):
             if first > SMALL_CAPS_SCALE * styles[k][0]:
                 styles[k] = (first, *styles[k][1:])
-    words: list[list[Word]] = [[] for _ in range(count)]
-    for (n, start, end), (size, bold, italic) in zip(spans, styles, strict=True):
-        text = chars[start:end]
-        words[lines_of[n]].append(
-            Word(
-                text.translate(_LIGATURE_TABLE) if ligatures else text,
-                lefts[n],
-                right[n],
-                size,
-                bold,
-                italic,
-            )
-        )
-    return words
+    texts = list(map(chars.__getitem__, map(slice, firsts, lasts)))
+    if not _LIGATURE_SET.isdisjoint(chars):
+        texts = [text.translate(_LIGATURE_TABLE) for text in texts]
+    sizes, bolds, italics = zip(*styles, strict=True) if styles else ((), (), ())
+    fields = zip(texts, x0[starts].tolist(), right, sizes, bolds, italics, strict=True)
+    words = list(map(tuple.__new__, repeat(Word), fields))
+    # Words are in line order: each line's are one slice.
+    bounds = np.searchsorted(line_of[starts], np.arange(count + 1)).tolist()
+    return [words[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usual: np.ndarray):
