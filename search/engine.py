@@ -31,6 +31,7 @@ from whoosh.query import (
     Not,
     NullQuery,
     Or,
+    Phrase,
     Query,
     Require,
     Term,
@@ -38,7 +39,7 @@ from whoosh.query import (
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from .codec import read_lengths, read_postings, segment_key
+from .codec import phrase_docs, read_lengths, read_postings, segment_key
 from .schema import SEARCH_KINDS
 
 # Whoosh's BM25F defaults, which the index was always scored with.
@@ -269,6 +270,22 @@ def arrays_for(searcher: Searcher, cache: dict) -> Arrays:
     return arrays
 
 
+def warm(searcher: Searcher, cache: dict, facet_fields, lengths=(), sort_fields=()) -> Arrays:
+    """Make a generation ready before it answers: its arrays, facets, lengths and sort keys.
+
+    What a first search would otherwise build on its way (see `Matcher.facet`).
+    """
+    arrays = arrays_for(searcher, cache)
+    matcher = Matcher(searcher, arrays)
+    for fieldname, skip in facet_fields:
+        matcher.facet(fieldname, skip)
+    for fieldname in lengths:
+        arrays.field_lengths(fieldname)
+    for fieldname in sort_fields:
+        matcher.sort_key(fieldname)
+    return arrays
+
+
 def _build(searcher: Searcher, previous: Arrays | None) -> Arrays:
     reader = searcher.reader()
     size = reader.doc_count_all()
@@ -340,11 +357,18 @@ class Matcher:
             for fieldname, text in q.expanded_terms(self.reader):
                 mask[self.postings(fieldname, _str(text))[0]] = True
             return mask
-        # Phrases and other positional queries: Whoosh checks positions (slowly, so
-        # the documents found are kept, segment by segment, like a term's postings).
+        # Phrases and other positional queries: a phrase of adjacent words is matched
+        # on the mapped positions (codec.phrase_docs); anything else, or a segment
+        # without them, by Whoosh checking positions (slowly). The documents found
+        # are kept, segment by segment, like a term's postings.
         leaves = self.searcher.leaf_searchers()
+        words = [_str(w) for w in q.words] if isinstance(q, Phrase) and q.slop == 1 else None
 
         def read(i: int) -> tuple[np.ndarray, None]:
+            if words is not None:
+                found = phrase_docs(self.arrays.segments[i][0], q.fieldname, words)
+                if found is not None:
+                    return found, None
             return np.fromiter(leaves[i][0].docs_for_query(q), dtype=np.int64), None
 
         mask = np.zeros(self.arrays.size, dtype=bool)

@@ -30,10 +30,11 @@ from ingest.references import kind_of, normalise_key
 from ingest.wbs import GUIDE_NAMES
 
 from .codec import read_postings
-from .engine import FacetArrays, Matcher, arrays_for
+from .engine import FacetArrays, Matcher, arrays_for, warm
 from .indexer import Snapshot
 from .models import FACETS, Facet, FacetValue, ReferenceCount, SearchRequest
 from .schema import (
+    DEFAULT_FIELDS,
     KIND_REPORT,
     SEARCH_KINDS,
     canonical_key,
@@ -246,6 +247,14 @@ def element_label(labels: dict[str, str], code: str, roots: dict[str, str] | Non
         if named:
             return f"{named}: {code[len(ancestor) :]}"
     return code
+
+
+def warm_snapshot(snap: Snapshot) -> None:
+    """Build what every search of a generation reads: arrays, facets, WBS labels, lengths."""
+    facet_fields = [(FACET_FIELDS[name], _SKIPPED) for name in FACETS]
+    scored = [name for name in DEFAULT_FIELDS if snap.searcher.schema[name].scorable]
+    warm(snap.searcher, snap.cache, facet_fields, lengths=scored, sort_fields=("month",))
+    wbs_labels(snap)
 
 
 def wbs_labels(snap: Snapshot) -> dict[str, str]:
