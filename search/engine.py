@@ -70,6 +70,8 @@ class FacetArrays:
     doc_value: np.ndarray | None = None
     doc_starts: np.ndarray | None = None
     doc_values: np.ndarray | None = None
+    # What a facet's listing derives from values once per generation (facets.py).
+    derived: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, values: list[str], docs: list[np.ndarray], size: int) -> FacetArrays:
@@ -96,8 +98,16 @@ class FacetArrays:
 
         matched: the mask's document numbers (np.flatnonzero), when the caller has them.
         """
+        counted_at, counted = self.counted(mask, matched)
+        names = map(self.values.__getitem__, counted_at.tolist())
+        return dict(zip(names, counted.tolist(), strict=True))
+
+    def counted(
+        self, mask: np.ndarray, matched: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(indices into values, counts) of the values counted > 0, in the order of values."""
         if not self.values:
-            return {}
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         size = len(self.values)
         few = matched is not None and len(matched) * FEW_MATCHED < len(mask)
         if self.doc_value is not None and matched is not None:
@@ -114,8 +124,7 @@ class FacetArrays:
             pairs = mask[self.pair_doc].view(np.uint8)
             counted = np.add.reduceat(pairs, self.starts, dtype=np.int64)
         counted_at = np.flatnonzero(counted)
-        names = map(self.values.__getitem__, counted_at.tolist())
-        return dict(zip(names, counted[counted_at].tolist(), strict=True))
+        return counted_at, counted[counted_at]
 
 
 @dataclass

@@ -168,14 +168,41 @@ def count_facets(
                 if other != group and f is not None:
                     mask &= f
             matched = np.flatnonzero(mask)
-        counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask, matched)
+        arrays = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED)
         selected = request.selected(name)
         if name == "wbs":
-            values = _wbs_values(counts, selected, wbs_labels(snap))
+            values = _wbs_values(arrays.counts(mask, matched), selected, wbs_labels(snap))
+        elif not selected:
+            values = _listed(name, arrays, *arrays.counted(mask, matched))
         else:
-            values = _flat_values(name, counts, selected)
+            values = _flat_values(name, arrays.counts(mask, matched), selected)
         facets[name] = Facet(name, FACET_LABELS[name], tuple(values), len(matched))
     return facets
+
+
+def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) -> list[FacetValue]:
+    """A facet's counted values with none selected, in `_flat_values`' order (labels made once)."""
+    found = arrays.derived.get(name)
+    if found is None:
+        values = arrays.values
+        known = {"part": PARTS, "ref_kind": REF_KINDS, "kind": SEARCH_KINDS}.get(name)
+        if known is None:  # months and years: newest first
+            rank = np.argsort(np.argsort(values)[::-1])
+        else:
+            order = sorted(range(len(values)), key=lambda i: _known_order(known, values[i]))
+            rank = np.argsort(order)
+        found = arrays.derived[name] = (rank, [_label(name, v) for v in values])
+    rank, labels = found
+    values = arrays.values
+    order = np.argsort(rank[at], kind="stable")
+    return [
+        FacetValue(values[i], labels[i], n, False)
+        for i, n in zip(at[order].tolist(), counts[order].tolist(), strict=True)
+    ]
+
+
+def _known_order(known: tuple[str, ...], value: str) -> tuple[int, str]:
+    return (known.index(value) if value in known else len(known), value)
 
 
 def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -> list[FacetValue]:
@@ -184,7 +211,7 @@ def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -
         ordered = sorted(values, reverse=True)
     else:
         known = {"part": PARTS, "ref_kind": REF_KINDS, "kind": SEARCH_KINDS}[name]
-        ordered = sorted(values, key=lambda v: (known.index(v) if v in known else len(known), v))
+        ordered = sorted(values, key=lambda v: _known_order(known, v))
     return [FacetValue(v, _label(name, v), counts.get(v, 0), v in selected) for v in ordered]
 
 

@@ -208,3 +208,27 @@ def test_phrases_matched_on_mapped_positions_equal_whoosh_spans(october, monkeyp
     assert found.tolist() == expected.tolist()
     if q == '"alert production"':
         assert expected.sum() > 3
+
+
+def test_facet_listings_without_a_selection_keep_their_order(tmp_path, monkeypatch):
+    from ingest.pipeline import load_report
+    from search import facets
+    from tests.fixtures.months import FIXTURE_MONTHS, write_months
+
+    index = Index.open(tmp_path / "index", create=True)
+    with index.writer() as writer:
+        for path in write_months(tmp_path / "src"):
+            writer.add_report(load_report(path))
+    listed = search(index, SearchRequest(q="DCR"))
+    everything = search(index, SearchRequest())
+    assert [v.value for v in listed.facets["month"].values] == sorted(FIXTURE_MONTHS, reverse=True)
+    # The same listings made value by value, as for a facet with a selection.
+    monkeypatch.setattr(
+        facets,
+        "_listed",
+        lambda name, arrays, at, n: facets._flat_values(
+            name, dict(zip([arrays.values[i] for i in at], n.tolist(), strict=True)), ()
+        ),
+    )
+    assert search(Index(index.path), SearchRequest(q="DCR")).facets == listed.facets
+    assert search(Index(index.path), SearchRequest()).facets == everything.facets
