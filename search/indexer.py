@@ -125,6 +125,7 @@ class Index:
         # seen by many threads at once opens the new generation once.
         self._reader: _Reader | None = None
         self._reader_lock = threading.Lock()
+        self._open_lock = threading.Lock()
         # Each thread's connection to the history store of the generation it last read.
         self._local = threading.local()
 
@@ -177,19 +178,28 @@ class Index:
         """The reader of the current generation (opened when the generation moved), in use.
 
         A generation is made ready (`_open_reader`) before any search reads it:
-        the threads asking meanwhile wait for it, under the lock.
+        the threads asking for it meanwhile wait, while searches still holding
+        the previous one finish and release it.
         """
         generation = self._pointer()["generation"]
         with self._reader_lock:
             reader = self._reader
-            if reader is None or reader.generation != generation:
-                new = self._open_reader(generation, reader, warm)
+            if reader is not None and reader.generation == generation:
+                reader.users += 1
+                return reader
+        with self._open_lock:  # one thread opens a generation; the others wait for it
+            with self._reader_lock:
+                previous = self._reader
+                if previous is not None and previous.generation == generation:
+                    previous.users += 1
+                    return previous
+            new = self._open_reader(generation, previous, warm)
+            with self._reader_lock:
                 self._reader = new
-                if reader is not None:
-                    self._retire(reader)
-                reader = new
-            reader.users += 1
-            return reader
+                if previous is not None:
+                    self._retire(previous)
+                new.users += 1
+                return new
 
     def _open_reader(self, generation: int, previous: _Reader | None, warm: bool) -> _Reader:
         """Open a generation and build what every search of it reads (its arrays, facets).
