@@ -85,6 +85,9 @@ def _make_parser() -> MultifieldParser:
 _PARSER = _make_parser()
 
 
+# The facets of a search of every document with nothing selected (per generation).
+_WHOLE_INDEX_FACETS = "whole-index facets"
+
 # Parsed query texts remembered: a user paging or picking facets sends the same text again.
 PARSED_QUERIES = 1024
 
@@ -253,7 +256,16 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
         main = _combine(text_mask, filters.values())
         total = int(main.sum())
         hits = _page(searcher, matcher, text_q, main, request)
-        facets = count_facets(snap, matcher, text_mask, filters, main, request)
+        if text_q is None and all(f is None for f in filters.values()):
+            # Every document, nothing selected: the same counts for every such
+            # search of the generation (the search page as first opened).
+            facets = snap.cache.get(_WHOLE_INDEX_FACETS)
+            if facets is None:
+                facets = count_facets(snap, matcher, text_mask, filters, main, request)
+                snap.cache[_WHOLE_INDEX_FACETS] = facets
+            facets = dict(facets)
+        else:
+            facets = count_facets(snap, matcher, text_mask, filters, main, request)
         months = tuple(matcher.facet("month").values)
         suggestion = None
         if request.q and notice is None:

@@ -232,3 +232,14 @@ def test_facet_listings_without_a_selection_keep_their_order(tmp_path, monkeypat
     )
     assert search(Index(index.path), SearchRequest(q="DCR")).facets == listed.facets
     assert search(Index(index.path), SearchRequest()).facets == everything.facets
+
+
+def test_whole_index_facets_are_counted_once_per_generation(october, html_report):
+    first = search(october, SearchRequest())
+    assert search(october, SearchRequest()).facets == first.facets
+    assert _facet(first, "month") == {"2017-10": first.total}
+    october.add_report(html_report, "html")
+    after = search(october, SearchRequest(sort="newest"))
+    assert after.total > first.total
+    assert _facet(after, "month") == {"2017-10": after.total}
+    assert sum(_facet(after, "kind").values()) == after.total
