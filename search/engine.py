@@ -454,6 +454,19 @@ class Matcher:
             found = self.arrays.facets[fieldname] = FacetArrays.of(values, docs, self.arrays.size)
         return found
 
+    def month_order(self, sort: str) -> np.ndarray:
+        """Every document by month, "newest" or "oldest" first (none last), ties by number.
+
+        The order of a search without words (all scores 0), as `top` gives it.
+        """
+        key = f"month order:{sort}"
+        found = self.arrays.sort_keys.get(key)
+        if found is None:
+            month = self.sort_key("month")
+            ranks = -month if sort == "newest" else np.where(month < 0, month.max() + 1, month)
+            found = self.arrays.sort_keys[key] = np.argsort(ranks, kind="stable")
+        return found
+
     def sort_key(self, fieldname: str) -> np.ndarray:
         """Return each document's rank by a single-valued field (-1 where it has none)."""
         found = self.arrays.sort_keys.get(fieldname)
@@ -463,6 +476,22 @@ class Matcher:
                 found[self.postings(fieldname, term)[0]] = rank
             self.arrays.sort_keys[fieldname] = found
         return found
+
+
+def first_ranked(order: np.ndarray, mask: np.ndarray, start: int, stop: int) -> list[int]:
+    """The masked documents ranked start..stop in a ranking of every document (`order`)."""
+    found: list[np.ndarray] = []
+    count, at, chunk = 0, 0, 4096
+    while at < len(order) and count < stop:
+        part = order[at : at + chunk]
+        chosen = part[mask[part]]
+        found.append(chosen)
+        count += len(chosen)
+        at += chunk
+        chunk *= 4
+    if not found:
+        return []
+    return np.concatenate(found)[start:stop].tolist()
 
 
 def top(order_keys: list[np.ndarray], mask: np.ndarray, start: int, stop: int) -> list[int]:

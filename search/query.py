@@ -39,7 +39,7 @@ from whoosh.query import (
 from whoosh.searching import Searcher
 
 from .documents import stored_common
-from .engine import Matcher, arrays_for, top
+from .engine import Matcher, arrays_for, first_ranked, top
 from .errors import WHOOSH_ERRORS, QueryError
 from .facets import cited_keys, count_facets, filter_masks, index_key, reference_counts
 from .indexer import Index
@@ -372,6 +372,11 @@ def _page(
 ) -> tuple[Hit, ...]:
     start = (request.page - 1) * request.per_page
     stop = start + request.per_page
+    if text_q is None:
+        # No words: every score is 0, the order is the months' (one ranking per generation).
+        sort = "oldest" if request.sort == "oldest" else "newest"
+        docs = first_ranked(matcher.month_order(sort), main, start, stop)
+        return tuple(_hit(searcher.stored_fields(d), 0.0, frozenset()) for d in docs)
     keys, scores = _order(matcher, text_q, request)
     docs = top(keys, main, start, stop)
     terms = highlight_terms(text_q, searcher)

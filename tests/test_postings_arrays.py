@@ -243,3 +243,28 @@ def test_whole_index_facets_are_counted_once_per_generation(october, html_report
     assert after.total > first.total
     assert _facet(after, "month") == {"2017-10": after.total}
     assert sum(_facet(after, "kind").values()) == after.total
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_searches_without_words_rank_by_month_as_top_does(tmp_path, sort):
+    from ingest.pipeline import load_report
+    from search.engine import first_ranked, top
+    from tests.fixtures.months import write_months
+
+    index = Index.open(tmp_path / "index", create=True)
+    with index.writer() as writer:
+        for path in write_months(tmp_path / "src"):
+            writer.add_report(load_report(path))
+    with index.reading() as snap:
+        matcher = Matcher(snap.searcher, arrays_for(snap.searcher, snap.cache))
+        month = matcher.sort_key("month")
+        keys = [-month if sort == "newest" else np.where(month < 0, month.max() + 1, month)]
+        order = matcher.month_order(sort)
+        for mask in (matcher.arrays.searchable, matcher.term_mask("part", "planned")):
+            for start, stop in ((0, 20), (20, 40), (0, 5000), (len(order), len(order) + 20)):
+                assert first_ranked(order, mask, start, stop) == top(keys, mask, start, stop)
+    result = search(index, SearchRequest(sort=sort, per_page=50))
+    months = [hit.month for hit in result.hits]
+    assert months == sorted(months, reverse=sort == "newest")
+    newest_first = sorted(result.months, reverse=True)
+    assert months[0] == (newest_first[0] if sort == "newest" else newest_first[-1])
