@@ -191,14 +191,24 @@ def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) 
         else:
             order = sorted(range(len(values)), key=lambda i: _known_order(known, values[i]))
             rank = np.argsort(order)
-        found = arrays.derived[name] = (rank, [_label(name, v) for v in values])
-    rank, labels = found
+        found = arrays.derived[name] = (rank, [_label(name, v) for v in values], {})
+    rank, labels, made = found
     values = arrays.values
     order = np.argsort(rank[at], kind="stable")
-    return [
-        FacetValue(values[i], labels[i], n, False)
-        for i, n in zip(at[order].tolist(), counts[order].tolist(), strict=True)
-    ]
+    if len(made) > _MADE_VALUES:
+        made.clear()
+    out = []
+    for key in zip(at[order].tolist(), counts[order].tolist(), strict=True):
+        value = made.get(key)
+        if value is None:  # values are immutable: one per (value, count) in a generation
+            i, n = key
+            value = made[key] = FacetValue(values[i], labels[i], n, False)
+        out.append(value)
+    return out
+
+
+# FacetValues a facet keeps for reuse (by value and count) in one generation.
+_MADE_VALUES = 200_000
 
 
 def _known_order(known: tuple[str, ...], value: str) -> tuple[int, str]:
