@@ -268,3 +268,16 @@ def test_searches_without_words_rank_by_month_as_top_does(tmp_path, sort):
     assert months == sorted(months, reverse=sort == "newest")
     newest_first = sorted(result.months, reverse=True)
     assert months[0] == (newest_first[0] if sort == "newest" else newest_first[-1])
+
+
+def test_a_refused_pattern_is_refused_again_and_a_remembered_one_follows_the_cap(
+    october, monkeypatch
+):
+    from search import QueryError
+    from search import query as query_module
+
+    assert search(october, SearchRequest(q="pipe*")).total > 0  # remembered for the generation
+    monkeypatch.setattr(query_module, "MAX_WILDCARD_TERMS", 1)
+    for _ in range(2):
+        with pytest.raises(QueryError, match="pipe\\* matches more than 1 terms"):
+            search(october, SearchRequest(q="pipe*"))
