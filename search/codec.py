@@ -437,8 +437,9 @@ def segment_arrays(segment_reader) -> PostingArrays | None:
         found = getattr(segment_reader, "_dm_arrays", False)
         if found is False:
             found = None
+            # The reader of an empty index has neither segment nor storage.
             segment = segment_reader.segment()
-            folder = getattr(segment_reader._storage, "folder", None)
+            folder = getattr(getattr(segment_reader, "_storage", None), "folder", None)
             if segment is not None and folder is not None:
                 path = os.path.join(folder, arrays_file(segment))
                 if os.path.exists(path) and os.path.getsize(path):
