@@ -15,6 +15,7 @@ import os
 import random
 import re
 import shutil
+import urllib.error
 import zlib
 from pathlib import Path
 
@@ -341,9 +342,7 @@ OLD_DAMAGES = (
     "toc_deleted",
 )
 OLD_LINE = (
-    r"index damaged: gen-000002 \((unreadable: [\w.]+|files missing)\); "
-    + re.escape(REPAIR)
-    + "\n"
+    r"index damaged: gen-000002 \((unreadable: [\w.]+|files missing)\); " + re.escape(REPAIR) + "\n"
 )
 
 
@@ -405,3 +404,37 @@ def test_an_unreadable_old_generation_is_rebuilt_by_a_full_ingest(old_damaged):
     checked = run_cli("check", "--index", index_dir)
     assert checked.returncode == 0, checked.stderr
     assert "sizes and checksums verified" in checked.stdout
+
+
+@pytest.mark.parametrize("old", [False, True], ids=["with-manifest", "without-manifest"])
+def test_serve_answers_503_on_a_damaged_index_without_a_traceback(pristine, tmp_path, old):
+    from tests.test_web_serve import fetch, start_serve
+
+    _, source = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
+    pointer = json.loads(generation(index_dir))
+    if old:
+        for manifest in index_dir.glob(f"gen-*/{health.MANIFEST}"):
+            manifest.unlink()
+        del pointer["manifest"]
+        (index_dir / "CURRENT").write_text(json.dumps(pointer))
+    toc_100_bytes(index_dir / f"gen-{pointer['generation']:06d}")
+    process, base = start_serve(index_dir, "--workers", "1")
+    try:
+        answers = []
+        for path in ("/", "/reports", "/api/search?q=qserv"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                fetch(base + path)
+            answers.append((error.value.code, error.value.read()))
+            error.value.close()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+    assert [code for code, _ in answers] == [503, 503, 503]
+    line = json.loads(answers[2][1])["error"]
+    assert re.fullmatch(
+        OLD_LINE if old else r"index damaged: gen-000002 \(\S+ truncated\); .*\n", line + "\n"
+    )
+    assert all(line.encode() in body.replace(b"&#96;", b"`") for _, body in answers)
+    assert "Traceback" not in err
