@@ -171,4 +171,5 @@ class Server:
                 self.process.wait(timeout=STOP_TIMEOUT)
         if self._copier is not None:
             self._copier.join(STOP_TIMEOUT)  # end of file: the server and its workers are gone
+        self.process.stderr.close()
         self._log_file.close()
