@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -383,7 +384,8 @@ def serve(index_dir: str | None, host: str, port: int, threads: int, workers: in
     try:
         sockets = server.listen(host, port, workers)
     except OSError as exc:
-        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        reason = os.strerror(exc.errno) if exc.errno else exc  # not "(while attempting...)"
+        click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     port = sockets[0].getsockname()[1]
     click.echo(

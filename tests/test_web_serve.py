@@ -177,3 +177,34 @@ def test_each_worker_gets_its_own_socket_of_the_one_port():
         assert not single[0].getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
     finally:
         single[0].close()
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path_factory, pdf_report):
+    index = october_app(tmp_path_factory, pdf_report).config["INDEX_PATH"]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_serve_without_an_index_says_so_and_answers_503(tmp_path):
+    process, base = start_serve(tmp_path / "none", "--workers", "1")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as error:
+            fetch(f"{base}/api/search?q=qserv")
+        assert error.value.code == 503
+        error.value.close()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=STOP_BOUND)
+    assert process.startup_lines[0] == (
+        f"{tmp_path / 'none'}: no index yet; pages answer 503 until `dmreports ingest`\n"
+    )
+    assert "Traceback" not in err
