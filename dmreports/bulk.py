@@ -271,6 +271,9 @@ class _Run:
     def read_index(self) -> dict[str, ReportInfo] | None:
         """Return what the index holds by source, {} if none, None if it must be rebuilt."""
         try:
+            # Verified first: a generation without a manifest is read whole (a
+            # damaged one is never built on, nor reported unchanged).
+            self.index.check()
             return self.index.report_files()
         except IndexOutdated as exc:
             self.emit(Event(NOTICE, message=f"{exc}; rebuilding it from the given paths"))

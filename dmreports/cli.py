@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -39,7 +40,32 @@ EXIT_BUSY = 3
 DEFAULT_CORPUS = PROJECT_ROOT / "corpus"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a usage error is one line, not click's usage block.
+
+    `dmreports search --sort up` prints `dmreports search: Invalid value for
+    '--sort': ... (see `dmreports search --help`)` and exits 2.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        prog_name = prog_name or self.name  # `dmreports`, however Python was started
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            path = exc.ctx.command_path if exc.ctx is not None else prog_name
+            click.echo(f"{path}: {exc.format_message()} (see `{path} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"{prog_name}: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail(INTERRUPTED, EXIT_INTERRUPTED)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+@click.group(
+    cls=_Commands, name="dmreports", context_settings={"help_option_names": ["-h", "--help"]}
+)
 def main() -> None:
     """Search the LSST Data Management monthly reports."""
 
@@ -358,7 +384,8 @@ def serve(index_dir: str | None, host: str, port: int, threads: int, workers: in
     try:
         sockets = server.listen(host, port, workers)
     except OSError as exc:
-        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        reason = os.strerror(exc.errno) if exc.errno else exc  # not "(while attempting...)"
+        click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     port = sockets[0].getsockname()[1]
     click.echo(

@@ -5,6 +5,13 @@ Ctrl-C in that time, or in any command that does not handle it itself, ends
 the process with one line and status 130, never a traceback. `ingest`
 replaces the handler while it runs, so that its workers and its half-built
 generation are cleaned up first.
+
+Before this module runs, Python starts up (site, the .pth files of the
+installed packages, the imports that lead here), and a Ctrl-C there would be
+a KeyboardInterrupt traceback (or "Fatal Python error" from site). The
+installed command (bin/dmreports) therefore starts Python with SIGINT blocked:
+such a Ctrl-C stays pending until `main` has its handler in place and lifts
+the block, and is answered then.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ def stop_now(signum=None, frame=None) -> None:
 def main() -> None:
     """Run the command line, with Ctrl-C answered from the first line on."""
     signal.signal(signal.SIGINT, stop_now)
+    # Blocked by the launcher while Python started; one that came meanwhile lands now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from ingest.holds import hold
 
     hold("start")

@@ -229,6 +229,26 @@ def read_block_postings(segment_reader, fieldname: str, text: str) -> tuple[np.n
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
+def read_everything(searcher) -> None:
+    """Read every stored document, posting list, field length and column of an index.
+
+    For a generation no manifest vouches for: whatever Whoosh raises on a
+    damaged file (struct.error, EOFError, TypeError, a bare Exception...)
+    comes out of here, before anything is built on it.
+    """
+    for segment_reader, _offset in searcher.reader().leaf_readers():
+        for docnum in range(segment_reader.doc_count_all()):
+            segment_reader.stored_fields(docnum)
+        for fieldname in segment_reader.indexed_field_names():
+            for text in segment_reader.lexicon(fieldname):
+                read_postings(segment_reader, fieldname, text)
+            if segment_reader.schema[fieldname].scorable:
+                read_lengths(segment_reader, fieldname)
+        for fieldname in segment_reader.schema.names():
+            if segment_reader.has_column(fieldname):
+                list(segment_reader.column_reader(fieldname))
+
+
 def read_lengths(segment_reader, fieldname: str) -> np.ndarray:
     """Every document's stored length of a field in one segment, as Whoosh decodes it."""
     count = segment_reader.doc_count_all()

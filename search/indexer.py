@@ -39,7 +39,7 @@ from ingest.models import Report
 
 from . import health
 from .builder import BuiltReports, ReportBuilder, reports_per_segment
-from .codec import create_index, open_index
+from .codec import create_index, open_index, read_everything
 from .documents import slugify
 from .errors import (
     WHOOSH_ERRORS,
@@ -128,6 +128,9 @@ class Index:
         self._open_lock = threading.Lock()
         # Each thread's connection to the history store of the generation it last read.
         self._local = threading.local()
+        # Generations read without a manifest (written before manifests were kept):
+        # whatever Whoosh raises reading one means it is damaged.
+        self._unverified: set[int] = set()
 
     def close(self) -> None:
         """Close the reader kept open (the index stays usable; searches in flight finish first)."""
@@ -169,8 +172,13 @@ class Index:
         reader = self._acquire(warm)
         try:
             yield Snapshot(reader.searcher, reader.generation, reader.cache)
-        except WHOOSH_ERRORS as exc:
-            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        except SearchError:
+            raise
+        except Exception as exc:
+            self._raise_unreadable(reader.generation, exc)
+            if isinstance(exc, WHOOSH_ERRORS):
+                raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+            raise
         finally:
             self._release(reader)
 
@@ -341,6 +349,14 @@ class Index:
             generation,
             lambda g: HistoryReader(self._gen_dir(g) / HISTORY_FILE, g),
         )
+        if generation in self._unverified:
+            # No manifest vouches for it: served only once read whole (see _open_searcher).
+            try:
+                with self.reading():
+                    pass
+            except BaseException:
+                reader.close()
+                raise
         if held is not None:
             held.close()
         self._local.history = reader
@@ -348,11 +364,41 @@ class Index:
 
     def _open_searcher(self, generation: int) -> Searcher:
         try:
-            return open_index(str(self._gen_dir(generation)), SCHEMA).searcher()
+            searcher = open_index(str(self._gen_dir(generation)), SCHEMA).searcher()
+            if generation in self._unverified:
+                # Read whole once, so that every page and search alike sees its damage.
+                read_everything(searcher)
+            return searcher
         except EmptyIndexError as exc:
             raise FileNotFoundError(str(exc)) from exc
-        except WHOOSH_ERRORS as exc:
-            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        except Exception as exc:
+            self._raise_unreadable(generation, exc)
+            if isinstance(exc, WHOOSH_ERRORS):
+                raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+            raise
+
+    def _raise_unreadable(self, generation: int, exc: Exception) -> None:
+        """Raise IndexDamaged if `generation` has no manifest and reading it raised `exc`."""
+        if generation in self._unverified and not isinstance(exc, (SearchError, OSError)):
+            name = type(exc).__name__
+            if type(exc).__module__ != "builtins":
+                name = f"{type(exc).__module__}.{name}"
+            raise IndexDamaged(self._gen_dir(generation).name, f"unreadable: {name}") from exc
+
+    def _read_everything(self, generation: int) -> None:
+        """Read the whole of a generation no manifest vouches for; IndexDamaged if it fails."""
+        try:
+            with open_index(str(self._gen_dir(generation)), SCHEMA).searcher() as searcher:
+                read_everything(searcher)
+        except EmptyIndexError:
+            return
+        except FileNotFoundError:
+            if self._gen_dir(generation).is_dir():
+                raise IndexDamaged(self._gen_dir(generation).name, "files missing") from None
+            raise
+        except Exception as exc:
+            self._raise_unreadable(generation, exc)
+            raise
 
     def _open_generation(self, generation: int, opener, only=None):
         """Return (generation, opener(generation)), following CURRENT if a writer swaps it.
@@ -388,12 +434,9 @@ class Index:
         """
         pointer = self._pointer()
         found = self._check_generation(pointer["generation"], pointer, cached=False)
-        try:
-            self.report_files()
-        except IndexCorrupt:
-            raise
-        except Exception as exc:  # an unverified generation Whoosh cannot read
-            raise IndexDamaged(found.generation, f"unreadable: {type(exc).__name__}") from exc
+        if not found.verified:
+            self._read_everything(pointer["generation"])
+        self.report_files()
         return found
 
     def _check_generation(
@@ -403,11 +446,16 @@ class Index:
         # A generation committed with a manifest is never read without one.
         required = pointer.get(MANIFEST_KEY, False) and pointer["generation"] == generation
         try:
-            return health.verify(folder, cached=cached, required=required, only=only)
+            found = health.verify(folder, cached=cached, required=required, only=only)
         except FileNotFoundError:
             if not required or not folder.parent.is_dir():
                 raise
             raise IndexDamaged(folder.name, "folder missing") from None
+        if found.verified:
+            self._unverified.discard(generation)
+        else:
+            self._unverified.add(generation)
+        return found
 
     def _gen_dir(self, generation: int) -> Path:
         return self.path / f"{GENERATION_PREFIX}{generation:06d}"
@@ -462,7 +510,9 @@ class Index:
             if base is None or rebuild:
                 new_dir.mkdir()
                 return create_index(str(new_dir), SCHEMA)
-            self._check_generation(base, self._pointer())  # never build on a damaged one
+            # Never build on a damaged one (nor on one Whoosh cannot read all of).
+            if not self._check_generation(base, self._pointer()).verified:
+                self._read_everything(base)
             _link_tree(self._gen_dir(base), new_dir)
             return open_index(str(new_dir), SCHEMA)
         except WHOOSH_ERRORS as exc:

@@ -10,13 +10,11 @@ answers on a free port of 127.0.0.1, as a user would run them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+import threading
 from pathlib import Path
 
 from tests.conftest import CORPUS_PDF, ROOT, load_builder
@@ -39,7 +37,6 @@ MISSING_PLAYWRIGHT = (
     "the playwright package is missing: run `.venv/bin/pip install --editable . --group dev`"
 )
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-START_TIMEOUT = 60
 STOP_TIMEOUT = 20
 # Months of the fixture reports written beside the real October report.
 FIXTURE_MONTHS = ("2017-08", "2017-09", "2017-11")
@@ -98,21 +95,19 @@ def ingest(folder: Path, index: Path) -> None:
         raise RuntimeError(f"dmreports ingest failed:\n{result.stdout}\n{result.stderr}")
 
 
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# The line `dmreports serve` writes once its sockets listen (with the port it got).
+SERVING = re.compile(r"serving .* on http://127\.0\.0\.1:(?P<port>\d+)/ ")
 
 
 class Server:
-    """A `dmreports serve` process over an index, on 127.0.0.1 and a free port."""
+    """A `dmreports serve` process over an index, on 127.0.0.1 and a port it picks."""
 
     def __init__(self, index: Path, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.port: int | None = None
+        self.base = ""
         self.log = log
         self._log_file = log.open("w", encoding="utf-8")
+        self._copier: threading.Thread | None = None
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -124,12 +119,13 @@ class Server:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.port),
+                "0",
             ],
             cwd=ROOT,
             env=clean_env(),
             stdout=self._log_file,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def url(self, path: str) -> str:
@@ -137,17 +133,26 @@ class Server:
         return self.base + path
 
     def wait_ready(self) -> None:
-        """Wait until the server answers; raise with its log if it exits or never answers."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"dmreports serve exited:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(self.url("/api/openapi.json"), timeout=5):
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        raise RuntimeError(f"dmreports serve did not answer in {START_TIMEOUT} s:\n{self.output()}")
+        """Wait for the server's `serving ...` line; raise with its log if it exits first.
+
+        The line comes once the sockets listen: connections made from then on
+        queue until a worker takes them, so nothing is polled.
+        """
+        for line in self.process.stderr:
+            self._log_file.write(line)
+            found = SERVING.match(line)
+            if found:
+                self.port = int(found["port"])
+                self.base = f"http://127.0.0.1:{self.port}"
+                self._copier = threading.Thread(target=self._copy_stderr, daemon=True)
+                self._copier.start()
+                return
+        self.process.wait(timeout=STOP_TIMEOUT)
+        raise RuntimeError(f"dmreports serve exited before it listened:\n{self.output()}")
+
+    def _copy_stderr(self) -> None:
+        for line in self.process.stderr:
+            self._log_file.write(line)
 
     def output(self) -> str:
         """Return what the server has logged so far."""
@@ -164,4 +169,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=STOP_TIMEOUT)
+        if self._copier is not None:
+            self._copier.join(STOP_TIMEOUT)  # end of file: the server and its workers are gone
+        self.process.stderr.close()
         self._log_file.close()

@@ -38,7 +38,7 @@ OCT_ID = "lsst-dm-monthly-report-2017-10"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 # Playwright's wait for an expectation (ms): generous, the machine may be busy.
-EXPECT_TIMEOUT = 10_000
+EXPECT_TIMEOUT = 30_000
 # The section of the real October report that cites DM-12256 (tests/expected).
 DM_12256_SECTION = "1.02C.03.00/accomplishments"
 # DLP-472 in each report's milestone table: (month, due date, change column).

@@ -464,3 +464,16 @@ def test_each_worker_writes_its_reports_in_two_segments_of_16_to_64():
     sizes = {(n, jobs): reports_per_segment(n, jobs) for n, jobs in ((120, 1), (120, 2), (3, 2))}
     assert sizes == {(120, 1): 60, (120, 2): 30, (3, 2): 16}
     assert reports_per_segment(1200, 2) == 64
+
+
+def test_search_on_an_outdated_index_is_one_line(reports, tmp_path):
+    index_dir = tmp_path / "index"
+    ingest([reports], index_dir)
+    pointer = json.loads(generation(index_dir))
+    (index_dir / "CURRENT").write_text(json.dumps({**pointer, "schema": 0}))
+    result = run_cli("search", "pipeline", "--index", index_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"index at {index_dir} has schema 0, this version needs {pointer['schema']}: "
+        "rebuild it with `dmreports ingest --full`\n"
+    )

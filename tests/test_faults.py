@@ -283,3 +283,35 @@ def test_readers_fail_files_only_with_the_reasons_of_the_list():
                 assert not isinstance(reason, (ast.Constant, ast.JoinedStr)), (
                     f"{path.name}:{node.lineno} fails a file with a reason of its own"
                 )
+
+
+# Every usage error of the command line: one line naming the command and what is
+# wrong, pointing at its --help, exit 2, nothing on stdout, never click's usage block.
+USAGE_ERRORS = {
+    ("search", "--sort", "up"): "dmreports search: Invalid value for '--sort': 'up' is not "
+    "one of 'relevance', 'newest', 'oldest'. (see `dmreports search --help`)",
+    ("search", "--bogus"): "dmreports search: No such option '--bogus'. Did you mean '--wbs'? "
+    "(see `dmreports search --help`)",
+    ("parse",): "dmreports parse: Missing argument 'FILE'. (see `dmreports parse --help`)",
+    ("nocommand",): "dmreports: No such command 'nocommand'. (see `dmreports --help`)",
+    ("ingest", "/nowhere/at/all"): "dmreports ingest: Invalid value for '[PATHS]...': Path "
+    "'/nowhere/at/all' does not exist. (see `dmreports ingest --help`)",
+    ("ingest", "--jobs", "0"): "dmreports ingest: Invalid value for '--jobs': 0 is not in the "
+    "range x>=1. (see `dmreports ingest --help`)",
+    ("serve", "--port", "http"): "dmreports serve: Invalid value for '--port': 'http' is not a "
+    "valid integer range. (see `dmreports serve --help`)",
+    ("check", "extra"): "dmreports check: Got unexpected extra argument (extra) "
+    "(see `dmreports check --help`)",
+}
+
+
+@pytest.mark.parametrize("args", list(USAGE_ERRORS), ids=" ".join)
+def test_a_usage_error_is_one_line(args):
+    result = run_cli(*args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", USAGE_ERRORS[args] + "\n")
+
+
+def test_help_still_shows_the_usage():
+    result = run_cli("search", "--help")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("Usage: dmreports search [OPTIONS] [QUERY]\n")

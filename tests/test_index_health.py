@@ -15,6 +15,7 @@ import os
 import random
 import re
 import shutil
+import urllib.error
 import zlib
 from pathlib import Path
 
@@ -314,6 +315,9 @@ def test_an_index_without_manifests_still_opens(pristine, tmp_path):
     shutil.copytree(source, index_dir)
     for manifest in index_dir.glob(f"gen-*/{health.MANIFEST}"):
         manifest.unlink()
+    # Generations written before manifests had no postings arrays either.
+    for arrays in index_dir.glob("gen-*/*.arr"):
+        arrays.unlink()
     pointer = json.loads(generation(index_dir))
     del pointer["manifest"]
     (index_dir / "CURRENT").write_text(json.dumps(pointer))
@@ -326,3 +330,117 @@ def test_an_index_without_manifests_still_opens(pristine, tmp_path):
     assert added.exit_code == 0, added.stderr
     assert "sizes and checksums verified" in invoke("check", "--index", index_dir).stdout
     assert os.path.exists(index_dir / f"gen-{pointer['generation'] + 1:06d}" / health.MANIFEST)
+
+
+# Damage to a generation written before manifests were kept: nothing vouches for
+# its files, so what Whoosh raises reading them (struct.error, EOFError,
+# TypeError, a bare Exception...) is the damage, named in the same one line.
+OLD_DAMAGES = (
+    "seg_empty",
+    "seg_half",
+    "toc_empty",
+    "toc_100_bytes",
+    "seg_random_50kb",
+    "seg_deleted",
+    "toc_deleted",
+)
+OLD_LINE = (
+    r"index damaged: gen-000002 \((unreadable: [\w.]+|files missing)\); " + re.escape(REPAIR) + "\n"
+)
+
+
+@pytest.fixture(params=OLD_DAMAGES)
+def old_damaged(request, pristine, tmp_path):
+    """A manifest-less copy of the index with its current generation damaged."""
+    folder, source = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
+    for manifest in index_dir.glob(f"gen-*/{health.MANIFEST}"):
+        manifest.unlink()
+    # Generations written before manifests had no postings arrays either.
+    for arrays in index_dir.glob("gen-*/*.arr"):
+        arrays.unlink()
+    pointer = json.loads(generation(index_dir))
+    del pointer["manifest"]
+    (index_dir / "CURRENT").write_text(json.dumps(pointer))
+    DAMAGES[request.param](index_dir / f"gen-{pointer['generation']:06d}")
+    health.forget_verified()
+    return folder, index_dir
+
+
+def test_an_unreadable_old_generation_is_one_line_in_every_command(old_damaged):
+    folder, index_dir = old_damaged
+    before = generation(index_dir)
+    searched = run_cli("search", "qserv", "--index", index_dir)
+    assert (searched.returncode, searched.stdout) == (2, ""), searched.stderr
+    assert re.fullmatch(OLD_LINE, searched.stderr)
+    checked = run_cli("check", "--index", index_dir)
+    assert (checked.returncode, checked.stdout) == (2, ""), checked.stderr
+    assert re.fullmatch(OLD_LINE, checked.stderr)
+    # Nothing changed in the files: an incremental ingest still reads it all first.
+    ingested = run_cli("ingest", folder, "--index", index_dir, "--jobs", "1")
+    assert (ingested.returncode, ingested.stdout) == (2, ""), ingested.stderr
+    assert re.fullmatch(OLD_LINE, ingested.stderr)
+    write_month(folder.parent / "more", "2017-10")
+    more = run_cli("ingest", folder, folder.parent / "more", "--index", index_dir, "--jobs", "1")
+    assert (more.returncode, more.stdout) == (2, ""), more.stderr
+    assert re.fullmatch(OLD_LINE, more.stderr)
+    assert generation(index_dir) == before
+
+
+def test_an_unreadable_old_generation_is_a_503_in_the_web(old_damaged):
+    _, index_dir = old_damaged
+    client = create_app(index_dir).test_client()
+    for path in ("/", "/reports", "/milestones", "/ref/DM-12256", "/wbs/1.02C.03"):
+        page = client.get(path)
+        assert page.status_code == 503, path
+        twin = client.get(path.rstrip("/") + ".json" if path != "/" else "/search.json")
+        assert twin.status_code == 503, path
+        assert re.fullmatch(OLD_LINE, twin.get_json()["error"] + "\n"), path
+        assert twin.get_json()["error"].encode() in page.data.replace(b"&#96;", b"`"), path
+
+
+def test_an_unreadable_old_generation_is_rebuilt_by_a_full_ingest(old_damaged):
+    folder, index_dir = old_damaged
+    result = run_cli("ingest", folder, "--index", index_dir, "--full", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    notice = OLD_LINE.removesuffix("; " + re.escape(REPAIR) + "\n")
+    assert re.fullmatch(f"notice: {notice}; rebuilding it from the given paths\n", result.stderr)
+    assert re.fullmatch(summary_re(added=2), result.stdout.splitlines()[-1])
+    checked = run_cli("check", "--index", index_dir)
+    assert checked.returncode == 0, checked.stderr
+    assert "sizes and checksums verified" in checked.stdout
+
+
+@pytest.mark.parametrize("old", [False, True], ids=["with-manifest", "without-manifest"])
+def test_serve_answers_503_on_a_damaged_index_without_a_traceback(pristine, tmp_path, old):
+    from tests.test_web_serve import fetch, start_serve
+
+    _, source = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
+    pointer = json.loads(generation(index_dir))
+    if old:
+        for manifest in index_dir.glob(f"gen-*/{health.MANIFEST}"):
+            manifest.unlink()
+        del pointer["manifest"]
+        (index_dir / "CURRENT").write_text(json.dumps(pointer))
+    toc_100_bytes(index_dir / f"gen-{pointer['generation']:06d}")
+    process, base = start_serve(index_dir, "--workers", "1")
+    try:
+        answers = []
+        for path in ("/", "/reports", "/api/search?q=qserv"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                fetch(base + path)
+            answers.append((error.value.code, error.value.read()))
+            error.value.close()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=60)
+    assert [code for code, _ in answers] == [503, 503, 503]
+    line = json.loads(answers[2][1])["error"]
+    assert re.fullmatch(
+        OLD_LINE if old else r"index damaged: gen-000002 \(\S+ truncated\); .*\n", line + "\n"
+    )
+    assert all(line.encode() in body.replace(b"&#96;", b"`") for _, body in answers)
+    assert "Traceback" not in err

@@ -13,10 +13,15 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from dmreports.entry import INTERRUPTED
+from ingest.holds import HOLD_ENV
+from tests.conftest import ROOT
 from tests.fixtures.months import write_month
 from tests.ingest_helpers import Holds, alive, cli, generation, run_cli, state
 
@@ -24,6 +29,18 @@ KILLED_EXIT_TIMEOUT = 60
 MONTHS = ("2017-07", "2017-08", "2017-09")
 LINE = f"{INTERRUPTED}\n"
 SIGINT_BIT = 1 << (signal.SIGINT - 1)
+# The installed command (bin/dmreports, the launcher), beside this interpreter.
+COMMAND = Path(sys.executable).with_name("dmreports")
+# A sitecustomize that holds Python in its start-up (site runs it after the .pth
+# files), before anything of dmreports has run: hold point `site`.
+SITE_HOLD = f"""
+import os
+folder = os.environ[{HOLD_ENV!r}]
+with open(os.path.join(folder, "site"), "w") as fifo:
+    fifo.write(f"{{os.getpid()}}\\n")
+with open(os.path.join(folder, "site.release")) as fifo:
+    fifo.read()
+"""
 
 
 @pytest.fixture
@@ -134,3 +151,56 @@ def test_a_second_ctrl_c_while_stopping_still_gives_one_line(indexed, tmp_path):
         stdout, stderr = interrupt(p)
     assert (p.returncode, stdout, stderr) == (130, "", LINE)
     assert generation(index_dir) == before
+
+
+@pytest.mark.parametrize("command", ["ingest", "search", "check"])
+def test_ctrl_c_while_python_starts_up(indexed, tmp_path, command):
+    # Without the launcher a Ctrl-C here is a KeyboardInterrupt in site ("Fatal
+    # Python error: init_import_site" and a traceback, exit 1).
+    folder, index_dir = indexed
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITE_HOLD)
+    holds = Holds(tmp_path / "holds")
+    holds.at("site")
+    args = {"ingest": (command, folder), "search": (command, "camera"), "check": (command,)}
+    process = subprocess.Popen(
+        [COMMAND, *args[command], "--index", index_dir],
+        cwd=ROOT,
+        env={**os.environ, **holds.env, "PYTHONPATH": str(site)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with process:
+        pid = holds.reached("site", process)
+        assert pid == process.pid  # the launcher became the Python it started
+        assert _sigint_held_back(pid)
+        os.killpg(process.pid, signal.SIGINT)
+        holds.release("site")
+        stdout, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
+    assert (process.returncode, stdout, stderr) == (130, "", LINE)
+    assert json.loads(generation(index_dir))["generation"] == 1
+
+
+def test_the_launcher_lifts_the_block_for_the_command(indexed, tmp_path):
+    # Once started, the command (and what it starts) sees SIGINT like any program.
+    folder, index_dir = indexed
+    holds = Holds(tmp_path / "holds")
+    holds.at("start")
+    process = subprocess.Popen(
+        [COMMAND, "check", "--index", index_dir],
+        cwd=ROOT,
+        env={**os.environ, **holds.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with process:
+        pid = holds.reached("start", process)
+        assert not _sigint_held_back(pid)
+        holds.release("start")
+        stdout, stderr = process.communicate(timeout=KILLED_EXIT_TIMEOUT)
+    assert (process.returncode, stderr) == (0, "")
+    assert stdout.startswith("index ok: gen-000001")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
+import select
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -21,29 +22,35 @@ from tests.web_support import october_app
 
 START_TIMEOUT = 60
 STOP_BOUND = 60
+SERVING = re.compile(r"serving .* on http://127\.0\.0\.1:(?P<port>\d+)/ ")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen) -> bytes:
-    """Fetch url once the server has said it listens.
+def start_serve(index, *options: str) -> tuple[subprocess.Popen, str]:
+    """Start `dmreports serve` on a port it picks; return it and its base URL once it listens.
 
     `serve` says so once its sockets are bound: from then on connections queue
     until a worker takes them, so no polling (and no sleep) is needed. The lines
     read on the way are kept in process.startup_lines.
     """
-    if not hasattr(process, "startup_lines"):
-        process.startup_lines = []
-        for line in process.stderr:
-            process.startup_lines.append(line)
-            if line.startswith("serving "):
-                break
-        else:
-            pytest.fail(f"the server stopped before it listened: {process.startup_lines}")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", "0", *options],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.startup_lines = []
+    for line in process.stderr:
+        process.startup_lines.append(line)
+        found = SERVING.match(line)
+        if found:
+            return process, f"http://127.0.0.1:{found['port']}"
+    process.communicate(timeout=STOP_BOUND)
+    pytest.fail(f"the server stopped before it listened: {process.startup_lines}")
+
+
+def fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=START_TIMEOUT) as response:
         return response.read()
 
@@ -51,18 +58,9 @@ def wait_for(url: str, process: subprocess.Popen) -> bytes:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, pdf_report):
     index = october_app(tmp_path_factory, pdf_report).config["INDEX_PATH"]
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_serve(index)
     try:
-        wait_for(f"{base}/api/openapi.json", process)
+        fetch(f"{base}/api/openapi.json")
         yield base
     finally:
         process.terminate()
@@ -131,30 +129,28 @@ def test_worker_processes_share_the_port_and_stop_with_the_server(
     tmp_path_factory, pdf_report, stop
 ):
     index = october_app(tmp_path_factory, pdf_report).config["INDEX_PATH"]
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", str(port)]
-        + ["--workers", "2", "--threads", "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, base = start_serve(index, "--workers", "2", "--threads", "2")
+    ends = []
     try:
-        wait_for(f"http://127.0.0.1:{port}/api/search?q=DCR", process)
+        fetch(f"{base}/api/search?q=DCR")
         workers = _children(process.pid)
         assert len(workers) == 2
+        # Opened while they run: each becomes readable when its worker has exited.
+        ends = [os.pidfd_open(pid) for pid in workers]
         for _ in range(10):  # both workers answer on the one port
-            body = wait_for(f"http://127.0.0.1:{port}/api/search?q=DM-12256", process)
+            body = fetch(f"{base}/api/search?q=DM-12256")
             assert json.loads(body)["total"] == 1
     finally:
         getattr(process, stop)()
-        _out, err = process.communicate(timeout=30)
-    # A stopped or killed server leaves no worker behind (they are the kernel's to
-    # reap, so they are looked at until they are gone, within a generous bound).
-    deadline = time.monotonic() + STOP_BOUND
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
+        _out, err = process.communicate(timeout=STOP_BOUND)
+    # A stopped or killed server leaves no worker behind: each worker's end is
+    # waited for as an event (the bound is only there to fail a worker that stays).
+    try:
+        for end in ends:
+            assert select.select([end], [], [], STOP_BOUND)[0] == [end]
+    finally:
+        for end in ends:
+            os.close(end)
     assert not any(alive(pid) for pid in workers)
     err = "".join(process.startup_lines) + err
     assert "with 2 worker processes" in err
@@ -181,3 +177,34 @@ def test_each_worker_gets_its_own_socket_of_the_one_port():
         assert not single[0].getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
     finally:
         single[0].close()
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path_factory, pdf_report):
+    index = october_app(tmp_path_factory, pdf_report).config["INDEX_PATH"]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "dmreports", "serve", "--index", index, "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_serve_without_an_index_says_so_and_answers_503(tmp_path):
+    process, base = start_serve(tmp_path / "none", "--workers", "1")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as error:
+            fetch(f"{base}/api/search?q=qserv")
+        assert error.value.code == 503
+        error.value.close()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=STOP_BOUND)
+    assert process.startup_lines[0] == (
+        f"{tmp_path / 'none'}: no index yet; pages answer 503 until `dmreports ingest`\n"
+    )
+    assert "Traceback" not in err
