@@ -5,8 +5,14 @@ from __future__ import annotations
 from flask import current_app, url_for
 from markupsafe import Markup, escape
 
-from ingest.identifiers import find_identifiers, find_wbs_codes, kind_of, parent_document, url_of
-from search import library
+from ingest.identifiers import (
+    canonical_wbs,
+    find_identifiers,
+    find_wbs_codes,
+    kind_of,
+    parent_document,
+    url_of,
+)
 
 KIND_LABELS: dict[str, str] = {
     "jira": "JIRA ticket",
@@ -41,7 +47,7 @@ def linkify(text: str | None) -> Markup:
     for ident in find_identifiers(text):
         spans.append((ident.start, ident.end, outside_url(ident.key, ident.kind), ident.key))
     for match in find_wbs_codes(text):
-        code = library.canonical_wbs(match.group(0))
+        code = canonical_wbs(match.group(0))
         if code:
             spans.append((match.start(), match.end(), url_for("pages.wbs", code=code), code))
     out: list[str] = []
