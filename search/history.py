@@ -690,20 +690,22 @@ class HistoryReader:
         if not report_ids:
             return out
         marks = ", ".join("?" * len(report_ids))
-        wanted = set(
-            self._rows(
-                f"SELECT report, ord FROM wbs WHERE code = ? AND report IN ({marks})",
-                (code, *report_ids),
-            )
-        )
-        rows = self._rows(
-            f"SELECT {_DOC_COLUMNS}, d.ord FROM docs d JOIN main.reports r ON r.id = d.report "
-            f"WHERE d.report IN ({marks}) ORDER BY d.report, d.ord",
-            tuple(report_ids),
-        )
-        for row in rows:
-            if (row[2], row[-1]) in wanted:
-                out[row[2]].append(_doc_of(row[:-1]))
+        wanted: dict[str, list[int]] = {}
+        for report, order in self._rows(
+            f"SELECT report, ord FROM wbs WHERE code = ? AND report IN ({marks}) "
+            "ORDER BY report, ord",
+            (code, *report_ids),
+        ):
+            wanted.setdefault(report, []).append(order)
+        for report, orders in wanted.items():
+            # Only the rows shown, through the (report, ord) index of each part.
+            for row in self._rows(
+                f"SELECT {_DOC_COLUMNS} FROM docs d JOIN main.reports r ON r.id = d.report "
+                f"WHERE d.report = ? AND d.ord IN ({', '.join('?' * len(orders))}) "
+                "ORDER BY d.ord",
+                (report, *orders),
+            ):
+                out[report].append(_doc_of(row))
         return out
 
 

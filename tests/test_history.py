@@ -266,3 +266,20 @@ def test_the_milestone_list_comes_in_pages_and_its_twins_give_every_milestone(
     assert len(lines) == 12 and lines[1].startswith("DLP-579,")
     assert client.get("/milestones?page=0").status_code == 400
     assert "No milestones on page 9." in client.get("/milestones?page=9").get_data(as_text=True)
+
+
+def test_a_summary_over_more_than_five_years_of_months_has_a_bar_per_year():
+    from web.views.wbs import month_summary
+
+    indexed = [f"{year}-{month:02d}" for year in range(2015, 2021) for month in range(1, 13)]
+    summary = month_summary({"2015-03": 2, "2016-01": 1, "2020-12": 4}, indexed)
+    assert (summary["months"], summary["total"], summary["by_year"]) == (3, 7, True)
+    assert [(b["month"], b["count"]) for b in summary["chart"]] == [
+        ("2015", 2), ("2016", 1), ("2017", 0), ("2018", 0), ("2019", 0), ("2020", 4),
+    ]  # fmt: skip
+    # Five years or less: a bar per month, gaps shown.
+    short = month_summary({"2015-03": 2, "2015-05": 1}, indexed)
+    assert [(b["month"], b["count"]) for b in short["chart"]] == [
+        ("2015-03", 2), ("2015-04", 0), ("2015-05", 1),
+    ]  # fmt: skip
+    assert short["by_year"] is False

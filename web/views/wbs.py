@@ -18,6 +18,8 @@ WBS_ORDERS: tuple[str, ...] = ("newest", "oldest")
 ROOT_DEPTH = 2
 # Months shown on one page of an element's history.
 MONTHS_PER_PAGE = 6
+# A summary chart longer than this many months has one bar per year.
+MAX_MONTH_BARS = 60
 
 
 def wbs_params(order: str | None, page: str | None) -> tuple[str, int]:
@@ -104,6 +106,18 @@ def month_summary(counts: dict[str, int], indexed: Sequence[str]) -> dict:
     months = sorted(counts)
     first, last = (months[0], months[-1]) if months else (None, None)
     span = [mo for mo in indexed if first and first <= mo <= last]
+    bars = [
+        {
+            "month": mo,
+            "label": month_label(mo),
+            "count": counts.get(mo, 0),
+            "url": "",
+            "selected": False,
+        }
+        for mo in span
+    ]
+    if len(bars) > MAX_MONTH_BARS:
+        bars = _by_year(bars)
     return {
         "months": len(months),
         "total": sum(counts.values()),
@@ -111,14 +125,18 @@ def month_summary(counts: dict[str, int], indexed: Sequence[str]) -> dict:
         "last_month": last,
         "first_month_label": month_label(first) if first else None,
         "last_month_label": month_label(last) if last else None,
-        "chart": [
-            {
-                "month": mo,
-                "label": month_label(mo),
-                "count": counts.get(mo, 0),
-                "url": "",
-                "selected": False,
-            }
-            for mo in span
-        ],
+        "by_year": len(bars) != len(span),
+        "chart": bars,
     }
+
+
+def _by_year(bars: list[dict]) -> list[dict]:
+    """One bar per year of month bars (a chart of decades of months would be a smear)."""
+    years: dict[str, dict] = {}
+    for bar in bars:
+        year = bar["month"][:4]
+        into = years.setdefault(
+            year, {"month": year, "label": year, "count": 0, "url": "", "selected": False}
+        )
+        into["count"] += bar["count"]
+    return list(years.values())
