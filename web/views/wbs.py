@@ -106,18 +106,19 @@ def month_summary(counts: dict[str, int], indexed: Sequence[str]) -> dict:
     months = sorted(counts)
     first, last = (months[0], months[-1]) if months else (None, None)
     span = [mo for mo in indexed if first and first <= mo <= last]
-    bars = [
-        {
-            "month": mo,
-            "label": month_label(mo),
-            "count": counts.get(mo, 0),
-            "url": "",
-            "selected": False,
-        }
-        for mo in span
-    ]
-    if len(bars) > MAX_MONTH_BARS:
-        bars = _by_year(bars)
+    if len(span) > MAX_MONTH_BARS:
+        bars = _by_year(span, counts)
+    else:
+        bars = [
+            {
+                "month": mo,
+                "label": month_label(mo),
+                "count": counts.get(mo, 0),
+                "url": "",
+                "selected": False,
+            }
+            for mo in span
+        ]
     return {
         "months": len(months),
         "total": sum(counts.values()),
@@ -130,13 +131,13 @@ def month_summary(counts: dict[str, int], indexed: Sequence[str]) -> dict:
     }
 
 
-def _by_year(bars: list[dict]) -> list[dict]:
-    """One bar per year of month bars (a chart of decades of months would be a smear)."""
+def _by_year(span: list[str], counts: dict[str, int]) -> list[dict]:
+    """One bar per year of the months (a chart of decades of months would be a smear)."""
     years: dict[str, dict] = {}
-    for bar in bars:
-        year = bar["month"][:4]
+    for mo in span:
+        year = mo[:4]
         into = years.setdefault(
             year, {"month": year, "label": year, "count": 0, "url": "", "selected": False}
         )
-        into["count"] += bar["count"]
+        into["count"] += counts.get(mo, 0)
     return list(years.values())
