@@ -58,6 +58,7 @@ class Results:
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)  # steps that raised
+    running: str | None = None  # while the run goes on: the last step done
 
     def add(self, figure: Figure) -> Figure:
         """Record a figure and return it."""
@@ -179,6 +180,7 @@ def render(results: Results) -> str:
         "## Machine",
         "",
         f"- Date: {results.started:%Y-%m-%d %H:%M} UTC (run took {results.seconds:.0f} s)",
+        *_running_lines(results),
         *(f"- {key}: {value}" for key, value in results.machine.items()),
         *_load_lines(results),
         "",
@@ -200,6 +202,15 @@ def render(results: Results) -> str:
     if results.remarks:
         lines += ["## Remarks", "", *(f"- {remark}" for remark in results.remarks), ""]
     return "\n".join(lines)
+
+
+def _running_lines(results: Results) -> list[str]:
+    if results.running is None:
+        return []
+    return [
+        f"- **Incomplete**: written after step {results.running}, "
+        f"{results.seconds:.0f} s into a run that went on (figures of later steps missing)"
+    ]
 
 
 def _load_lines(results: Results) -> list[str]:

@@ -23,7 +23,7 @@ from search.documents import slugify
 
 from . import engines, extraction, fts, load, processes, queries, serving, synthetic, tantivy_index
 from .contention import Contention
-from .results import Figure, Results, machine, p50, percentile, write
+from .results import Figure, Results, machine, number, p50, percentile, write
 
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 TMP_PREFIX = "dmreports-bench-"
@@ -86,6 +86,7 @@ class Settings:
     workdir: Path | None = None
     short: bool = False
     mode: str = "full"
+    only: tuple[str, ...] = ()  # step names (STEP_NAMES); empty: every step
 
     def describe(self) -> dict[str, str]:
         """The settings as RESULTS.md lists them."""
@@ -104,6 +105,7 @@ class Settings:
             f"{self.history_budget:g} s)",
             "Corpus cache": str(self.cache) if self.cache else "none (rendered afresh)",
             "Seed": str(self.seed),
+            "Steps": _describe_steps(self.only),
         }
 
 
@@ -132,6 +134,7 @@ class Context:
     seconds: dict[str, float] = field(default_factory=dict)
     index_path: Path | None = None
     cold1: processes.Run | None = None
+    query_indexes: set[int] = field(default_factory=set)  # sizes whose index is complete
     pdfium: dict[str, float] = field(default_factory=dict)  # before which step: seconds
 
     @property
@@ -141,7 +144,7 @@ class Context:
 
 
 def run(settings: Settings) -> Results:
-    """Run every step, write RESULTS.md and return the results."""
+    """Run the steps (all, or settings.only and what they need), write RESULTS.md."""
     started = time.perf_counter()
     results = Results(machine=machine(), settings=settings.describe())
     work = settings.workdir or Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
@@ -149,31 +152,63 @@ def run(settings: Settings) -> Results:
     ctx = Context(settings, results, work)
     contention = Contention().start()
     try:
-        for step in STEPS:
+        for step in select_steps(settings.only):
             step_start = time.perf_counter()
-            try:
-                step(ctx)
-            except Exception as exc:  # noqa: BLE001 - the other steps' figures still count
-                results.remarks.append(
-                    f"Step {step.__name__} failed, its figures are missing: "
-                    f"{type(exc).__name__}: {exc}"
-                )
-                results.failed.append(step.__name__)
-                _log(f"{step.__name__} FAILED: {type(exc).__name__}: {exc}")
-                traceback.print_exc()
+            missing = [need for need in _needs(step) if need.__name__ in results.failed]
+            if missing:
+                _skip(ctx, step, missing)
+            else:
+                _attempt(ctx, step.__name__, step, ctx)
             for figure in results.figures:
                 figure.section = figure.section or STEP_SECTIONS.get(step.__name__, "")
             step_seconds = time.perf_counter() - step_start
             results.note_load(step.__name__, contention.share(), step_seconds)
             _log(f"{step.__name__} done in {step_seconds:.1f} s")
+            # What is known so far, in case the run is stopped before its end.
+            results.seconds, results.running = time.perf_counter() - started, step.__name__
+            write(results, settings.output)
     finally:
         contention.stop()
         if settings.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    results.seconds = time.perf_counter() - started
+    results.seconds, results.running = time.perf_counter() - started, None
     write(results, settings.output)
+    for figure in results.figures:
+        _log(f"  {summary(figure)}")
     _log(f"wrote {settings.output}")
     return results
+
+
+def _attempt(ctx: Context, what: str, function, *args) -> bool:
+    """Run one measurement; a failure is recorded (remark, failed list), not raised."""
+    try:
+        function(*args)
+    except Exception as exc:  # noqa: BLE001 - the other measurements' figures still count
+        ctx.results.remarks.append(
+            f"Step {what} failed, its figures are missing: {type(exc).__name__}: {exc}"
+        )
+        ctx.results.failed.append(what)
+        _log(f"{what} FAILED: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        return False
+    return True
+
+
+def _skip(ctx: Context, step, missing: list) -> None:
+    names = ", ".join(need.__name__ for need in missing)
+    ctx.results.remarks.append(f"Step {step.__name__} skipped: it needs {names}, which failed")
+    ctx.results.failed.append(step.__name__)
+    _log(f"{step.__name__} SKIPPED: needs {names}")
+
+
+def summary(figure: Figure) -> str:
+    """One line of a figure for the log: name, value, ratio, target and status."""
+    line = f"{figure.name}: {number(figure.value, figure.unit)}"
+    if figure.ratio is not None:
+        line += f" ({figure.ratio:.2f}x {figure.baseline})"
+    if figure.met is not None:
+        line += f" [{figure.target}: {'met' if figure.met else 'NOT MET'}]"
+    return line
 
 
 def _log(message: str) -> None:
@@ -308,7 +343,6 @@ def cold_ingest(ctx: Context) -> None:
     ctx.index_path = index
     ctx.seconds["cold1"] = cold.seconds
     ctx.cold1 = cold
-    parse_s = ctx.seconds["parse"]
     ratio = cold.seconds / pdfium_s
     _pdfium_figure(ctx)
     ctx.results.add(
@@ -324,16 +358,21 @@ def cold_ingest(ctx: Context) -> None:
             note=_cold_note(ctx, cold, ratio),
         )
     )
-    ctx.results.add(
-        Figure(
-            "Cold ingest, 1 worker, against pdfplumber extract_words",
-            cold.seconds,
-            "s",
-            baseline=f"pdfplumber extract_words {ctx.seconds['plumber']:.1f} s (scaled)",
-            baseline_value=ctx.seconds["plumber"],
-            note=f"parse alone: {parse_s / ctx.seconds['plumber']:.2f}x pdfplumber",
+    if "plumber" in ctx.seconds:  # measured in this run (not with --only cold_ingest)
+        plumber_s = ctx.seconds["plumber"]
+        parse_s = ctx.seconds.get("parse")
+        ctx.results.add(
+            Figure(
+                "Cold ingest, 1 worker, against pdfplumber extract_words",
+                cold.seconds,
+                "s",
+                baseline=f"pdfplumber extract_words {plumber_s:.1f} s (scaled)",
+                baseline_value=plumber_s,
+                note=f"parse alone: {parse_s / plumber_s:.2f}x pdfplumber"
+                if parse_s is not None
+                else "",
+            )
         )
-    )
     ctx.results.add(
         Figure(
             "Cold ingest, 1 worker: throughput",
@@ -393,23 +432,27 @@ def _pdfium_figure(ctx: Context) -> None:
 
 
 def _cold_note(ctx: Context, cold: processes.Run, ratio: float) -> str:
-    parse_s, pdfium_s = ctx.seconds["parse"], ctx.pdfium["parse"]
-    note = f"parse alone {parse_s:.1f} s ({parse_s / pdfium_s:.1f}x pypdfium2)"
+    parts = []
+    pdfium_s = ctx.pdfium.get("parse", ctx.pdfium["cold ingest"])
+    if "parse" in ctx.seconds:  # measured in this run (not with --only cold_ingest)
+        parse_s = ctx.seconds["parse"]
+        parts.append(f"parse alone {parse_s:.1f} s ({parse_s / pdfium_s:.1f}x pypdfium2)")
     index_s = ctx.seconds.get(f"index{len(ctx.paths)}")
     if index_s is not None:
-        note += (
-            f"; indexing the same reports in process (one writer, one commit) "
+        parts.append(
+            f"indexing the same reports in process (one writer, one commit) "
             f"{index_s:.1f} s ({index_s / pdfium_s:.1f}x pypdfium2)"
         )
-    note += (
-        f"; CPU of the run: dmreports process {cold.cpu_main:.1f} s, worker processes "
+    parts.append(
+        f"CPU of the run: dmreports process {cold.cpu_main:.1f} s, worker processes "
         f"{cold.cpu_workers:.1f} s; CLI start-up {ctx.seconds['startup']:.1f} s"
     )
     alone = cold.seconds - cold.workers_until
-    note += (
-        f"; the workers were done {cold.workers_until:.1f} s into the run, the dmreports "
+    parts.append(
+        f"the workers were done {cold.workers_until:.1f} s into the run, the dmreports "
         f"process then worked alone for {alone:.1f} s (the last reports and the commit)"
     )
+    note = "; ".join(parts)
     if ratio > TARGET_COLD_RATIO:
         note = f"NOT MET: {note}"
     return note
@@ -475,56 +518,77 @@ def _parallel_bound(ctx: Context, one: float) -> str:
 def query_sizes(ctx: Context) -> None:
     """The query mix at each size: search/ (Whoosh) and tantivy side by side, and FTS5."""
     s = ctx.settings
+    done = [
+        size
+        for size in s.sizes
+        if _attempt(ctx, f"query_sizes ({size} reports)", _query_size, ctx, size)
+    ]
     growth_sizes = sorted(set(_growth_sizes(s.sizes)))
-    for size in s.sizes:
-        reports = synthetic.scale_reports(ctx.reports, size, ctx.corpus)
-        index_dir = query_index(ctx, size)
-        index_s = queries.build_index(reports, index_dir)
-        ctx.seconds[f"index{size}"] = index_s
-        db_path = ctx.work / f"fts-{size}.sqlite"
-        fts_build = fts.build(reports, db_path)
-        tantivy_dir = ctx.work / f"tantivy-{size}"
-        tantivy_one = tantivy_index.build(reports, ctx.work / f"tantivy-{size}-1", threads=1)
-        shutil.rmtree(ctx.work / f"tantivy-{size}-1", ignore_errors=True)
-        tantivy_default = tantivy_index.build(reports, tantivy_dir)
-        del reports
-        cold = {
-            engine: extraction.isolated(engines.cold_round, engine, path)
-            for engine, path in (
-                (engines.DMREPORTS, index_dir),
-                (engines.TANTIVY, tantivy_dir),
-                (engines.FTS5, db_path),
-            )
-        }
-        index = Index.open(index_dir)
-        side = queries.run_side_by_side(
-            {
-                engines.DMREPORTS: queries.whoosh_answer(index),
-                engines.TANTIVY: engines.answer_for(engines.TANTIVY, tantivy_dir),
-            },
-            rounds=s.rounds,
-            budget=2 * s.query_budget,
-        )
-        whoosh, tantivy = side[engines.DMREPORTS], side[engines.TANTIVY]
-        db = sqlite3.connect(db_path)
-        try:
-            baseline = queries.run_mix(fts.answer(db), rounds=s.rounds, budget=s.query_budget)
-        finally:
-            db.close()
-        _query_figures(ctx, size, whoosh, baseline, index, cold[engines.DMREPORTS][0])
-        _size_figures(ctx, size, index_dir, db_path, index_s, fts_build)
-        builds = (index_s, tantivy_one, tantivy_default)
-        _tantivy_figures(ctx, size, (whoosh, tantivy), cold, builds, tantivy_dir)
-        _check_totals(ctx, size, whoosh, baseline, "FTS5")
-        _check_totals(ctx, size, whoosh, tantivy, "tantivy")
-        shutil.rmtree(tantivy_dir, ignore_errors=True)
-        db_path.unlink(missing_ok=True)
+    if not set(growth_sizes) <= set(done):
+        raise RuntimeError(f"no growth figure: the query step failed at a size of {growth_sizes}")
     # The growth ratio from both sizes measured side by side, rounds alternating.
     answers = {
         size: queries.whoosh_answer(Index.open(query_index(ctx, size))) for size in growth_sizes
     }
     side_by_side = queries.run_side_by_side(answers, rounds=s.rounds, budget=2 * s.query_budget)
     _growth_figure(ctx, side_by_side, len(growth_sizes) > 1)
+
+
+def _build_query_index(ctx: Context, size: int) -> tuple[list[Report], float]:
+    """The in-process index of `size` reports (one writer, one commit): reports, seconds."""
+    reports = synthetic.scale_reports(ctx.reports, size, ctx.corpus)
+    index_dir = query_index(ctx, size)
+    ctx.query_indexes.discard(size)
+    shutil.rmtree(index_dir, ignore_errors=True)
+    index_s = queries.build_index(reports, index_dir)
+    ctx.query_indexes.add(size)
+    return reports, index_s
+
+
+def _query_size(ctx: Context, size: int) -> None:
+    """search/ (Whoosh) and tantivy side by side, and FTS5, at one size."""
+    s = ctx.settings
+    reports, index_s = _build_query_index(ctx, size)
+    index_dir = query_index(ctx, size)
+    ctx.seconds[f"index{size}"] = index_s
+    db_path = ctx.work / f"fts-{size}.sqlite"
+    fts_build = fts.build(reports, db_path)
+    tantivy_dir = ctx.work / f"tantivy-{size}"
+    tantivy_one = tantivy_index.build(reports, ctx.work / f"tantivy-{size}-1", threads=1)
+    shutil.rmtree(ctx.work / f"tantivy-{size}-1", ignore_errors=True)
+    tantivy_default = tantivy_index.build(reports, tantivy_dir)
+    del reports
+    cold = {
+        engine: extraction.isolated(engines.cold_round, engine, path)
+        for engine, path in (
+            (engines.DMREPORTS, index_dir),
+            (engines.TANTIVY, tantivy_dir),
+            (engines.FTS5, db_path),
+        )
+    }
+    index = Index.open(index_dir)
+    side = queries.run_side_by_side(
+        {
+            engines.DMREPORTS: queries.whoosh_answer(index),
+            engines.TANTIVY: engines.answer_for(engines.TANTIVY, tantivy_dir),
+        },
+        rounds=s.rounds,
+        budget=2 * s.query_budget,
+    )
+    whoosh, tantivy = side[engines.DMREPORTS], side[engines.TANTIVY]
+    db = sqlite3.connect(db_path)
+    try:
+        baseline = queries.run_mix(fts.answer(db), rounds=s.rounds, budget=s.query_budget)
+    finally:
+        db.close()
+    _query_figures(ctx, size, whoosh, baseline, index, cold[engines.DMREPORTS][0])
+    _size_figures(ctx, size, index_dir, db_path, index_s, fts_build)
+    builds = (index_s, tantivy_one, tantivy_default)
+    _tantivy_figures(ctx, size, (whoosh, tantivy), cold, builds, tantivy_dir)
+    _check_totals(ctx, size, whoosh, baseline, "FTS5")
+    _check_totals(ctx, size, whoosh, tantivy, "tantivy")
+    shutil.rmtree(tantivy_dir, ignore_errors=True)
+    db_path.unlink(missing_ok=True)
 
 
 def _against_tantivy(
@@ -870,34 +934,56 @@ class Served:
 
 
 def serve_history(ctx: Context) -> None:
-    """`dmreports serve` at each query size: a worker's memory, history pages, first users."""
+    """`dmreports serve` at each query size: a worker's memory, history pages, first users.
+
+    Serves the indexes the query step built (built here when it did not run or failed at a
+    size); a failure at one size is recorded and the other sizes still measured.
+    """
     s = ctx.settings
     small, large = _growth_sizes(s.sizes)
     kept: dict[int, Served] = {}
     try:
         for size in s.sizes:
-            served = _start_served(ctx, size)
-            try:
-                _first_requests(served, "start")
-                served.pages = _history_paths(ctx, served)
-                _memory_figure(ctx, served)
-            except BaseException:
-                served.stop()
-                raise
-            if size in (small, large):
-                kept[size] = served
-            else:
-                served.stop()
-        _history_figures(ctx, kept, small, large)
-        _first_figures(ctx, kept[large], "start")
-        _reingest_one(ctx, kept[large])
-        _first_requests(kept[large], "re-ingest")
-        _first_figures(ctx, kept[large], "re-ingest")
+            _attempt(ctx, f"serve_history ({size} reports)", _serve_size, ctx, size, kept)
+        if small in kept and large in kept:
+            _attempt(
+                ctx, "serve_history (history pages)", _history_figures, ctx, kept, small, large
+            )
+        if large in kept:
+            _attempt(
+                ctx, "serve_history (first users)", _after_start_and_reingest, ctx, kept[large]
+            )
     finally:
         for served in kept.values():
             served.stop()
         for size in s.sizes:
             shutil.rmtree(query_index(ctx, size), ignore_errors=True)
+
+
+def _serve_size(ctx: Context, size: int, kept: dict[int, Served]) -> None:
+    """Serve the index of one size: first requests, memory; kept when growth needs it."""
+    if size not in ctx.query_indexes:
+        _build_query_index(ctx, size)
+    served = _start_served(ctx, size)
+    try:
+        _first_requests(served, "start")
+        served.pages = _history_paths(ctx, served)
+        _memory_figure(ctx, served)
+    except BaseException:
+        served.stop()
+        raise
+    if size in _growth_sizes(ctx.settings.sizes):
+        kept[size] = served
+    else:
+        served.stop()
+
+
+def _after_start_and_reingest(ctx: Context, served: Served) -> None:
+    """The first users after the start, then after a one-file re-ingest."""
+    _first_figures(ctx, served, "start")
+    _reingest_one(ctx, served)
+    _first_requests(served, "re-ingest")
+    _first_figures(ctx, served, "re-ingest")
 
 
 def _start_served(ctx: Context, size: int) -> Served:
@@ -1154,6 +1240,74 @@ STEP_SECTIONS = {
     "http_load": "HTTP",
     "serve_history": "Serve",
 }
+
+
+# The names `--only` takes for the steps, and what each step needs run before it (those run
+# too, and their figures are written as well). generate (the corpus) comes first always.
+STEP_NAMES = {
+    "generate": generate,
+    "plumber": plumber,
+    "parse_only": parse_only,
+    "startup": startup,
+    "queries": query_sizes,
+    "cold_ingest": cold_ingest,
+    "parallel_ingest": parallel_ingest,
+    "http": http_load,
+    "serve": serve_history,
+}
+STEP_HELP = {
+    "generate": "render the SYNTHETIC corpus (or copy it from the cache)",
+    "plumber": "pdfplumber extract_words on a sample, against pypdfium2",
+    "parse_only": "load_report of every file in one process, against pypdfium2",
+    "startup": "dmreports --help, best of 3",
+    "queries": "the query mix at each size: search/, tantivy and FTS5 (warm, cold, build)",
+    "cold_ingest": "dmreports ingest --jobs 1 into an empty index against pypdfium2, then warm",
+    "parallel_ingest": "dmreports ingest --jobs 2 against --jobs 1",
+    "http": "dmreports serve on the ingested index under N clients",
+    "serve": "dmreports serve at each size: worker memory, history pages, first users",
+}
+NEEDS = {
+    query_sizes: (parse_only,),
+    cold_ingest: (startup,),
+    parallel_ingest: (cold_ingest,),
+    http_load: (cold_ingest,),
+    serve_history: (parse_only, startup),
+}
+
+
+def _needs(step) -> tuple:
+    """The steps `step` needs (the corpus always)."""
+    return (generate, *NEEDS.get(step, ())) if step is not generate else ()
+
+
+def step_by_name(name: str):
+    """The step of a name --only takes (or of its function's name); ValueError if none."""
+    by_function = {step.__name__: step for step in STEPS}
+    step = STEP_NAMES.get(name) or by_function.get(name)
+    if step is None:
+        raise ValueError(f"no step {name!r}; steps: {', '.join(STEP_NAMES)}")
+    return step
+
+
+def select_steps(only: tuple[str, ...] = ()) -> tuple:
+    """The steps to run, in STEPS order: every one, or those named and what they need."""
+    if not only:
+        return STEPS
+    wanted: set = set()
+    pending = [step_by_name(name) for name in only]
+    while pending:
+        step = pending.pop()
+        if step not in wanted:
+            wanted.add(step)
+            pending.extend(_needs(step))
+    return tuple(step for step in STEPS if step in wanted)
+
+
+def _describe_steps(only: tuple[str, ...]) -> str:
+    if not only:
+        return "all"
+    picked = [step.__name__ for step in select_steps(only)]
+    return f"only {', '.join(only)} (run: {', '.join(picked)})"
 
 
 def environment_settings(base: Settings) -> Settings:
