@@ -7,6 +7,7 @@ an incremental ingest that rewrites one file: only that report's rows change.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ingest.pipeline import load_report
 from search import Index, health, library
 from search.history import HISTORY_FILE, PART_PREFIX, PART_TABLES, HistoryReader
 from tests.fixtures.months import FIXTURE_MONTHS, SLIPPED_MILESTONE, write_month, write_months
+from tests.ingest_helpers import Holds, cli, generation
 from tests.web_support import MONTH_ID, months_app
 
 CHANGED = MONTH_ID.format(month="2017-11")
@@ -283,3 +285,36 @@ def test_a_summary_over_more_than_five_years_of_months_has_a_bar_per_year():
         ("2015-03", 2), ("2015-04", 0), ("2015-05", 1),
     ]  # fmt: skip
     assert short["by_year"] is False
+
+
+def test_an_ingest_killed_after_merging_parts_leaves_the_old_generation_whole(tmp_path):
+    src, index_dir = tmp_path / "src", tmp_path / "index"
+    write_months(src, fmt="html")
+    run_ingest([src], index_dir, jobs=1)
+    write_month(src, "2017-12", name=CHANGED)
+    run_ingest([src], index_dir, jobs=1)
+    old_folder, pointer = current_folder(index_dir), generation(index_dir)
+    assert open_store(old_folder).parts() == [FIRST_PART, SECOND_PART]
+    # The next write merges the second part into its own and unlinks it from its folder;
+    # it is killed with that folder committed but CURRENT not moved.
+    write_month(src, "2017-11", name=CHANGED)
+    holds = Holds(tmp_path / "holds")
+    holds.at("commit")
+    args = ("ingest", src, "--index", index_dir, "--jobs", "1")
+    with cli(*args, env={"PYTHONUNBUFFERED": "1", **holds.env}) as process:
+        holds.reached("commit", process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        process.communicate(timeout=60)
+    assert generation(index_dir) == pointer
+    # The old generation's files are as its MANIFEST says (the parts it shares were only read).
+    index = Index.open(index_dir)
+    assert index.check().verified
+    assert (old_folder / SECOND_PART).is_file()
+    assert library.report_info(index, CHANGED).month == "2017-12"
+    assert run_ingest([src], index_dir, jobs=1).updated == 1
+    assert open_store(current_folder(index_dir)).parts() == [
+        FIRST_PART,
+        f"{PART_PREFIX}000003.sqlite",
+    ]
+    assert library.report_info(Index.open(index_dir), CHANGED).month == "2017-11"
