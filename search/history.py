@@ -5,8 +5,8 @@ are written once and never changed:
 
 - parts, `history-part-NNNNNN.sqlite`: the rows of the reports one write
   added, hard-linked into every later generation that keeps them:
-  `report_json` (each report's parsed JSON, zlib), `docs` (its sections and
-  milestone rows as the pages show them), `mentions` (each identifier
+  `report_json` (each report's parsed JSON, zlib), `docs` (its sections, text
+  zlib-compressed, and milestone rows as the pages show them), `mentions` (each identifier
   mention, by key and month), `wbs` (each section under every WBS element it
   falls under, its own code and each ancestor, with the child element it is
   in), `wbs_months` (the reports with text under each element, by month, with
@@ -56,7 +56,7 @@ HISTORY_FILE = "history.sqlite"
 PART_PREFIX = "history-part-"
 PART_SUFFIX = ".sqlite"
 # Bump when a table changes (the index schema version is bumped with it).
-STORE_VERSION = 2
+STORE_VERSION = 3
 MILESTONE_SUMMARY_TITLE = "Milestone Summary"
 # Pages each file of a reader keeps in its own cache (KiB, SQLite's negative
 # cache_size): a reader's memory is bounded; the kernel's page cache, shared
@@ -69,6 +69,8 @@ MAX_PARTS = 8
 MERGE_RATIO = 2
 # zlib level of the stored report JSON (read only to put a report back in a rebuild).
 JSON_LEVEL = 9
+# zlib level of a section's text (decompressed for the sections a page shows).
+TEXT_LEVEL = 6
 # Parts of a section counted per month in a WBS element's summary.
 COUNTED_PARTS = ("accomplishments", "planned", "recruitment")
 
@@ -100,7 +102,7 @@ CREATE TABLE report_json (id TEXT PRIMARY KEY, report BLOB NOT NULL) WITHOUT ROW
 CREATE TABLE docs (
     report TEXT NOT NULL, sort TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
     kind TEXT NOT NULL, wbs TEXT, wbs_title TEXT, part TEXT, title TEXT NOT NULL,
-    text TEXT NOT NULL, page INTEGER, refs TEXT NOT NULL, milestone_id TEXT, due TEXT,
+    text BLOB NOT NULL, page INTEGER, refs TEXT NOT NULL, milestone_id TEXT, due TEXT,
     expected TEXT, grp TEXT, status TEXT
 );
 CREATE INDEX docs_by_report ON docs (report, ord);
@@ -246,9 +248,9 @@ def report_rows(report: Report, report_id: str) -> ReportRows:
     rows = tuple(d for d in docs if d.kind == KIND_MILESTONE)
     doc_rows = tuple(
         (
-            report_id, sort, order, d.id, d.kind, d.wbs, d.wbs_title, d.part, d.title, d.text,
-            d.page, json.dumps(list(d.references)), d.milestone_id, d.due, d.expected,
-            d.group, d.status,
+            report_id, sort, order, d.id, d.kind, d.wbs, d.wbs_title, d.part, d.title,
+            zlib.compress(d.text.encode(), TEXT_LEVEL), d.page, json.dumps(list(d.references)),
+            d.milestone_id, d.due, d.expected, d.group, d.status,
         )
         for order, d in enumerate(docs)
     )  # fmt: skip
@@ -723,7 +725,7 @@ def _doc_of(row: Sequence) -> Doc:
         wbs_title=wbs_title,
         part=part,
         title=title,
-        text=text,
+        text=zlib.decompress(text).decode(),
         page=page,
         source=source,
         references=tuple(json.loads(refs)),
