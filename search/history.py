@@ -411,6 +411,11 @@ def summarize(milestone_id: str, entries: Sequence[MilestoneEntry]) -> Milestone
     )
 
 
+def is_store_file(name: str) -> bool:
+    """Whether a file of a generation folder is the history store's (its small file or a part)."""
+    return name == HISTORY_FILE or (name.startswith(PART_PREFIX) and name.endswith(PART_SUFFIX))
+
+
 def natural_key(text: str) -> str:
     """Return a text that sorts IDs naturally (LDM-503-2 before LDM-503-10), as SQLite sorts."""
     parts = text.replace("-", " ").split()
