@@ -6,12 +6,12 @@ Layout of an index directory:
                  writer dies, so a killed ingest never leaves a stale lock
     CURRENT      {"generation": 7, "schema": 1}, replaced with os.replace
     gen-000007/  the Whoosh index readers use, and its history store
-                 (history.sqlite, see search/history.py)
+                 (history.sqlite and its parts, see search/history.py)
     gen-000006/  the previous one, kept for readers that opened it just before the swap
 
 A writer never touches the generation readers use. It hard-links (or copies)
 the current generation's files into a new directory (Whoosh never rewrites a
-file it has written; the history store, which a write changes, is copied),
+file it has written, nor a history part; the small history.sqlite is copied),
 commits there, fsyncs, and only then points CURRENT at it. A writer killed at
 any moment leaves CURRENT on the old, complete generation; the next writer
 deletes the half-built directory.
@@ -63,7 +63,7 @@ GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
 # Whoosh's temporary TOC files and its own lock never belong to a new generation;
-# the history store is copied, not linked (a new generation changes it), and each
+# the history store's small file is copied, not linked (a new generation changes it), and each
 # generation writes its own manifest.
 _NOT_LINKED = re.compile(
     r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE) + "|^" + re.escape(health.MANIFEST)
