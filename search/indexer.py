@@ -50,7 +50,7 @@ from .errors import (
     IndexOutdated,
     SearchError,
 )
-from .history import HISTORY_FILE, HistoryReader, HistoryWriter, report_rows
+from .history import HISTORY_FILE, HistoryReader, HistoryWriter, is_store_file, report_rows
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
 from .segment import ReportSegmentWriter, SegmentBuilder
@@ -657,8 +657,8 @@ class _WriteLock:
 
 
 def _index_file(name: str) -> bool:
-    # What a searcher reads: every file but the history store (whose reader checks all).
-    return name != HISTORY_FILE
+    # What a searcher reads: every file but the history store's (whose reader checks all).
+    return not is_store_file(name)
 
 
 def _report_fields(searcher: Searcher) -> Iterator[dict]:
