@@ -99,4 +99,7 @@ def _child(app: Flask, sock: socket.socket, threads: int) -> None:
 def _run(app: Flask, sock: socket.socket, threads: int) -> None:
     from waitress import serve as waitress_serve
 
+    from web.store import warm
+
+    warm(app)  # the index is ready before the first request is accepted
     waitress_serve(app, sockets=[sock], threads=threads, ident=SERVER_IDENT)

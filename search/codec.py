@@ -19,6 +19,11 @@ What is here:
 - reading: `read_postings` (a term's document numbers and weights in one
   segment), `read_lengths` (a field's stored lengths in one segment),
   `segment_key` (a segment's identity across index generations);
+- postings arrays: `write_segment_arrays` writes, beside each segment Whoosh
+  writes, one file (`<segment>.arr`) holding every term's document numbers
+  and weights as flat arrays, and `segment_arrays` maps it: a term's postings
+  are then two slices of the mapping, with nothing decoded (a segment without
+  the file, written before it existed, is read through Whoosh's blocks);
 - writing: `write_postings` (one term's postings, a block at a time),
   `BlockSegmentWriter` (Whoosh's `SegmentWriter` fed documents in bulk and
   listing segments written elsewhere), `open_segment` / `close_segment` for
@@ -29,11 +34,15 @@ What is here:
 
 from __future__ import annotations
 
+import bisect
+import json
 import mmap
 import os
 import threading
+from array import array
 from collections.abc import Callable
-from pickle import dumps
+from itertools import accumulate
+from pickle import dumps, loads
 
 import numpy as np
 import whoosh
@@ -76,6 +85,9 @@ CODEC_ERRORS: tuple[type[Exception], ...] = (
     TermNotFound,
     IndexingError,
 )
+
+# Bytes of the count before a posting's pickled positions.
+_UINT_SIZE = len(pack_uint(0))
 
 # Stored length byte -> length, as Whoosh decodes it.
 _LENGTH_OF_BYTE = np.array([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
@@ -175,6 +187,23 @@ def segment_key(segment_reader) -> tuple[str, int]:
 
 def read_postings(segment_reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """A term's postings in one segment: (document numbers, weights), deleted ones included."""
+    mapped = segment_arrays(segment_reader)
+    if mapped is not None:
+        return mapped.postings(fieldname, text)
+    return read_block_postings(segment_reader, fieldname, text)
+
+
+def phrase_docs(segment_reader, fieldname: str, words: list[str]) -> np.ndarray | None:
+    """The documents of one segment holding the words next to each other, in order.
+
+    From the mapped positions; None when the segment has no arrays file with positions.
+    """
+    mapped = segment_arrays(segment_reader)
+    return mapped.phrase_docs(fieldname, words) if mapped is not None else None
+
+
+def read_block_postings(segment_reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """A term's postings decoded from Whoosh's own posting blocks (no arrays file read)."""
     if (fieldname, text) not in segment_reader:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     matcher = segment_reader.postings(fieldname, text)
@@ -215,6 +244,210 @@ def read_lengths(segment_reader, fieldname: str) -> np.ndarray:
     return _LENGTH_OF_BYTE[codes]
 
 
+# --- postings arrays ----------------------------------------------------------------
+
+# The file beside a segment's own files holding its postings as flat arrays.
+ARRAYS_EXT = ".arr"
+_ARRAYS_MAGIC = b"dmreports postings arrays 1\n"
+# name -> NumPy dtype of each array in the file, in file order.
+_ARRAYS = {"keys": "u1", "key_starts": "<i8", "starts": "<i8", "ids": "<u4", "weights": "<f4"}
+# The positions of the fields that keep them: posting j's positions are
+# positions[pos_starts[j]:pos_starts[j + 1]] (no run for postings of other fields).
+_POSITION_ARRAYS = {"pos_starts": "<u4", "positions": "<u4"}
+# Bytes before the first array: the magic line, then the layout as one JSON line.
+_ARRAYS_HEADER = 512
+_EMPTY_IDS = np.zeros(0, dtype=np.uint32)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
+
+
+class PostingArrays:
+    """One segment's postings, mapped: term i (keys sorted as b"field\\0term") holds the
+    documents ids[starts[i]:starts[i + 1]] with the same slice of weights."""
+
+    def __init__(self, path: str):
+        with open(path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            end = self._map.find(b"\n", len(_ARRAYS_MAGIC))
+            if self._map[: len(_ARRAYS_MAGIC)] != _ARRAYS_MAGIC or end < 0:
+                raise FileFormatError(f"{path} is not a postings arrays file")
+            layout = json.loads(self._map[len(_ARRAYS_MAGIC) : end])
+            arrays = {}
+            for name, dtype in (_ARRAYS | _POSITION_ARRAYS).items():
+                if name not in layout:
+                    continue
+                offset, count = layout[name]
+                arrays[name] = np.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FileFormatError(f"{path} is damaged: {exc}") from exc
+        self._keys = memoryview(arrays["keys"])
+        self._key_starts = memoryview(arrays["key_starts"])
+        self._starts = arrays["starts"]
+        self._ids = arrays["ids"]
+        self._weights = arrays["weights"]
+        self._pos_starts = arrays.get("pos_starts")
+        self._positions = arrays.get("positions")
+        self._count = len(self._key_starts) - 1
+
+    def _key(self, i: int) -> bytes:
+        return bytes(self._keys[self._key_starts[i] : self._key_starts[i + 1]])
+
+    def find(self, fieldname: str, text: str | bytes) -> int:
+        """The index of a term, or -1."""
+        tbytes = text if isinstance(text, bytes) else text.encode("utf-8")
+        key = fieldname.encode("utf-8") + b"\0" + tbytes
+        i = bisect.bisect_left(_Keys(self), key)
+        return i if i < self._count and self._key(i) == key else -1
+
+    def postings(self, fieldname: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, weights) of a term; empty arrays when the segment lacks it."""
+        i = self.find(fieldname, text)
+        if i < 0:
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
+        start, end = int(self._starts[i]), int(self._starts[i + 1])
+        return self._ids[start:end], self._weights[start:end].astype(np.float64)
+
+    def phrase_docs(self, fieldname: str, words: list[str]) -> np.ndarray | None:
+        """The documents holding the words at consecutive positions (a phrase of slop 1).
+
+        None when the file keeps no positions. Deleted documents are included.
+        """
+        if self._positions is None:
+            return None
+        found = None
+        for k, word in enumerate(words):
+            i = self.find(fieldname, word)
+            if i < 0:
+                return _EMPTY_IDS
+            start, end = int(self._starts[i]), int(self._starts[i + 1])
+            runs = self._pos_starts[start : end + 1].astype(np.int64)
+            counts = np.diff(runs)
+            poses = self._positions[runs[0] : runs[-1]].astype(np.int64)
+            docs = np.repeat(self._ids[start:end].astype(np.int64), counts)
+            # Where the phrase would start if this word is its k-th.
+            keep = poses >= k
+            keys = (docs[keep] << 32) + poses[keep] - k
+            found = keys if found is None else np.intersect1d(found, keys, assume_unique=True)
+            if not len(found):
+                return _EMPTY_IDS
+        if found is None:
+            return _EMPTY_IDS
+        return np.unique(found >> 32)
+
+
+class _Keys:
+    """A PostingArrays' sorted keys as a sequence (for bisect)."""
+
+    def __init__(self, arrays: PostingArrays):
+        self._arrays = arrays
+
+    def __len__(self) -> int:
+        return self._arrays._count
+
+    def __getitem__(self, i: int) -> bytes:
+        return self._arrays._key(i)
+
+
+class ArraysCollector:
+    """Gathers a segment's postings, term after term in key order, for `write_segment_arrays`."""
+
+    def __init__(self) -> None:
+        self.keys = bytearray()
+        self.key_starts = array("q", [0])
+        self.starts = array("q", [0])
+        self.ids = array("I")
+        self.weights = array("f")
+        self.pos_starts = array("I", [0])
+        self.positions = array("I")
+        self._decoded: dict[bytes, tuple[int, ...]] = {}
+
+    def add(self, fieldname: str, tbytes: bytes, ids, weights, values=None) -> None:
+        """Add one term's postings (terms must come in order of field name, then term).
+
+        values: the postings' encoded positions, for a field that keeps them.
+        """
+        self.keys += fieldname.encode("utf-8") + b"\0" + tbytes
+        self.key_starts.append(len(self.keys))
+        self.ids.extend(ids if isinstance(ids, array) and ids.typecode == "I" else array("I", ids))
+        self.weights.extend(weights if isinstance(weights, array) else array("f", weights))
+        self.starts.append(len(self.ids))
+        runs, positions, decoded = self.pos_starts, self.positions, self._decoded
+        end = runs[-1]
+        if values is None:
+            runs.extend([end] * len(ids))
+            return
+        for value in values:
+            poses = decoded.get(value)
+            if poses is None:
+                poses = decoded[value] = decode_positions(value)
+            positions.extend(poses)
+            end += len(poses)
+            runs.append(end)
+
+
+def arrays_file(segment) -> str:
+    """The name of a segment's postings arrays file."""
+    return segment.make_filename(ARRAYS_EXT)
+
+
+def write_segment_arrays(folder: str, segment, collected: ArraysCollector) -> None:
+    """Write a segment's postings arrays file into the index folder."""
+    parts = {
+        "keys": bytes(collected.keys),
+        "key_starts": collected.key_starts.tobytes(),
+        "starts": collected.starts.tobytes(),
+        "ids": collected.ids.tobytes(),
+        "weights": collected.weights.tobytes(),
+        "pos_starts": collected.pos_starts.tobytes(),
+        "positions": collected.positions.tobytes(),
+    }
+    counts = {
+        "keys": len(collected.keys),
+        "key_starts": len(collected.key_starts),
+        "starts": len(collected.starts),
+        "ids": len(collected.ids),
+        "weights": len(collected.weights),
+        "pos_starts": len(collected.pos_starts),
+        "positions": len(collected.positions),
+    }
+    layout, offset = {}, _ARRAYS_HEADER
+    for name, data in parts.items():
+        layout[name] = [offset, counts[name]]
+        offset = -(-(offset + len(data)) // 8) * 8  # each array starts 8-byte aligned
+    header = _ARRAYS_MAGIC + json.dumps(layout).encode() + b"\n"
+    with open(os.path.join(folder, arrays_file(segment)), "wb") as f:
+        f.write(header)
+        for name, data in parts.items():
+            f.write(b"\0" * (layout[name][0] - f.tell()))
+            f.write(data)
+
+
+_mapped_lock = threading.Lock()
+
+
+def segment_arrays(segment_reader) -> PostingArrays | None:
+    """The mapped postings arrays of a segment reader's segment (None when it has none).
+
+    Opened once per segment reader, kept on it.
+    """
+    found = getattr(segment_reader, "_dm_arrays", False)
+    if found is not False:
+        return found
+    with _mapped_lock:
+        found = getattr(segment_reader, "_dm_arrays", False)
+        if found is False:
+            found = None
+            # The reader of an empty index has neither segment nor storage.
+            segment = segment_reader.segment()
+            folder = getattr(getattr(segment_reader, "_storage", None), "folder", None)
+            if segment is not None and folder is not None:
+                path = os.path.join(folder, arrays_file(segment))
+                if os.path.exists(path) and os.path.getsize(path):
+                    found = PostingArrays(path)
+            segment_reader._dm_arrays = found
+    return found
+
+
 # --- writing -------------------------------------------------------------------------
 
 
@@ -227,6 +460,15 @@ def stored_length(length: int) -> int:
 def encode_frequency(freq: int) -> bytes:
     """A posting's value in a Frequency field."""
     return pack_uint(freq)
+
+
+def decode_positions(value: bytes) -> tuple[int, ...]:
+    """The positions of a posting's value in a Positions field (`encode_positions` undone)."""
+    if not value:
+        return ()
+    if not value.endswith(b"."):  # as Whoosh's Positions.decode_positions: the pickle's STOP
+        value += b"."
+    return tuple(accumulate(loads(value[_UINT_SIZE:])))
 
 
 def encode_positions(poses: list[int]) -> bytes:
@@ -266,7 +508,8 @@ class BlockSegmentWriter(SegmentWriter):
 
     pool: the writer's postings (what merging old segments adds to, through
     its `add`); wrap_perdoc wraps the per-document writer; flush(fieldwriter,
-    pool, perdocwriter) writes the postings when the new segment is finished.
+    pool, perdocwriter, folder, segment) writes the postings when the new
+    segment is finished.
     Segments are not compound: each file is mapped on its own by readers.
     """
 
@@ -301,7 +544,8 @@ class BlockSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        self._flush(self.fieldwriter, self.pool, self.perdocwriter)
+        folder, segment = self.storage.folder, self.newsegment
+        self._flush(self.fieldwriter, self.pool, self.perdocwriter, folder, segment)
         self.fieldwriter.close()
 
 

@@ -31,6 +31,7 @@ from whoosh.query import (
     Not,
     NullQuery,
     Or,
+    Phrase,
     Query,
     Require,
     Term,
@@ -38,7 +39,7 @@ from whoosh.query import (
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from .codec import read_lengths, read_postings, segment_key
+from .codec import phrase_docs, read_lengths, read_postings, segment_key
 from .schema import SEARCH_KINDS
 
 # Whoosh's BM25F defaults, which the index was always scored with.
@@ -69,6 +70,8 @@ class FacetArrays:
     doc_value: np.ndarray | None = None
     doc_starts: np.ndarray | None = None
     doc_values: np.ndarray | None = None
+    # What a facet's listing derives from values once per generation (facets.py).
+    derived: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, values: list[str], docs: list[np.ndarray], size: int) -> FacetArrays:
@@ -95,8 +98,16 @@ class FacetArrays:
 
         matched: the mask's document numbers (np.flatnonzero), when the caller has them.
         """
+        counted_at, counted = self.counted(mask, matched)
+        names = map(self.values.__getitem__, counted_at.tolist())
+        return dict(zip(names, counted.tolist(), strict=True))
+
+    def counted(
+        self, mask: np.ndarray, matched: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(indices into values, counts) of the values counted > 0, in the order of values."""
         if not self.values:
-            return {}
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         size = len(self.values)
         few = matched is not None and len(matched) * FEW_MATCHED < len(mask)
         if self.doc_value is not None and matched is not None:
@@ -113,8 +124,7 @@ class FacetArrays:
             pairs = mask[self.pair_doc].view(np.uint8)
             counted = np.add.reduceat(pairs, self.starts, dtype=np.int64)
         counted_at = np.flatnonzero(counted)
-        names = map(self.values.__getitem__, counted_at.tolist())
-        return dict(zip(names, counted[counted_at].tolist(), strict=True))
+        return counted_at, counted[counted_at]
 
 
 @dataclass
@@ -269,6 +279,22 @@ def arrays_for(searcher: Searcher, cache: dict) -> Arrays:
     return arrays
 
 
+def warm(searcher: Searcher, cache: dict, facet_fields, lengths=(), sort_fields=()) -> Arrays:
+    """Make a generation ready before it answers: its arrays, facets, lengths and sort keys.
+
+    What a first search would otherwise build on its way (see `Matcher.facet`).
+    """
+    arrays = arrays_for(searcher, cache)
+    matcher = Matcher(searcher, arrays)
+    for fieldname, skip in facet_fields:
+        matcher.facet(fieldname, skip)
+    for fieldname in lengths:
+        arrays.field_lengths(fieldname)
+    for fieldname in sort_fields:
+        matcher.sort_key(fieldname)
+    return arrays
+
+
 def _build(searcher: Searcher, previous: Arrays | None) -> Arrays:
     reader = searcher.reader()
     size = reader.doc_count_all()
@@ -340,11 +366,18 @@ class Matcher:
             for fieldname, text in q.expanded_terms(self.reader):
                 mask[self.postings(fieldname, _str(text))[0]] = True
             return mask
-        # Phrases and other positional queries: Whoosh checks positions (slowly, so
-        # the documents found are kept, segment by segment, like a term's postings).
+        # Phrases and other positional queries: a phrase of adjacent words is matched
+        # on the mapped positions (codec.phrase_docs); anything else, or a segment
+        # without them, by Whoosh checking positions (slowly). The documents found
+        # are kept, segment by segment, like a term's postings.
         leaves = self.searcher.leaf_searchers()
+        words = [_str(w) for w in q.words] if isinstance(q, Phrase) and q.slop == 1 else None
 
         def read(i: int) -> tuple[np.ndarray, None]:
+            if words is not None:
+                found = phrase_docs(self.arrays.segments[i][0], q.fieldname, words)
+                if found is not None:
+                    return found, None
             return np.fromiter(leaves[i][0].docs_for_query(q), dtype=np.int64), None
 
         mask = np.zeros(self.arrays.size, dtype=bool)
@@ -421,6 +454,19 @@ class Matcher:
             found = self.arrays.facets[fieldname] = FacetArrays.of(values, docs, self.arrays.size)
         return found
 
+    def month_order(self, sort: str) -> np.ndarray:
+        """Every document by month, "newest" or "oldest" first (none last), ties by number.
+
+        The order of a search without words (all scores 0), as `top` gives it.
+        """
+        key = f"month order:{sort}"
+        found = self.arrays.sort_keys.get(key)
+        if found is None:
+            month = self.sort_key("month")
+            ranks = -month if sort == "newest" else np.where(month < 0, month.max() + 1, month)
+            found = self.arrays.sort_keys[key] = np.argsort(ranks, kind="stable")
+        return found
+
     def sort_key(self, fieldname: str) -> np.ndarray:
         """Return each document's rank by a single-valued field (-1 where it has none)."""
         found = self.arrays.sort_keys.get(fieldname)
@@ -430,6 +476,22 @@ class Matcher:
                 found[self.postings(fieldname, term)[0]] = rank
             self.arrays.sort_keys[fieldname] = found
         return found
+
+
+def first_ranked(order: np.ndarray, mask: np.ndarray, start: int, stop: int) -> list[int]:
+    """The masked documents ranked start..stop in a ranking of every document (`order`)."""
+    found: list[np.ndarray] = []
+    count, at, chunk = 0, 0, 4096
+    while at < len(order) and count < stop:
+        part = order[at : at + chunk]
+        chosen = part[mask[part]]
+        found.append(chosen)
+        count += len(chosen)
+        at += chunk
+        chunk *= 4
+    if not found:
+        return []
+    return np.concatenate(found)[start:stop].tolist()
 
 
 def top(order_keys: list[np.ndarray], mask: np.ndarray, start: int, stop: int) -> list[int]:

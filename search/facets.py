@@ -30,10 +30,11 @@ from ingest.references import kind_of, normalise_key
 from ingest.wbs import GUIDE_NAMES
 
 from .codec import read_postings
-from .engine import FacetArrays, Matcher, arrays_for
+from .engine import FacetArrays, Matcher, arrays_for, warm
 from .indexer import Snapshot
 from .models import FACETS, Facet, FacetValue, ReferenceCount, SearchRequest
 from .schema import (
+    DEFAULT_FIELDS,
     KIND_REPORT,
     SEARCH_KINDS,
     canonical_key,
@@ -167,14 +168,51 @@ def count_facets(
                 if other != group and f is not None:
                     mask &= f
             matched = np.flatnonzero(mask)
-        counts = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED).counts(mask, matched)
+        arrays = matcher.facet(FACET_FIELDS[name], skip=_SKIPPED)
         selected = request.selected(name)
         if name == "wbs":
-            values = _wbs_values(counts, selected, wbs_labels(snap))
+            values = _wbs_values(arrays.counts(mask, matched), selected, wbs_labels(snap))
+        elif not selected:
+            values = _listed(name, arrays, *arrays.counted(mask, matched))
         else:
-            values = _flat_values(name, counts, selected)
+            values = _flat_values(name, arrays.counts(mask, matched), selected)
         facets[name] = Facet(name, FACET_LABELS[name], tuple(values), len(matched))
     return facets
+
+
+def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) -> list[FacetValue]:
+    """A facet's counted values with none selected, in `_flat_values`' order (labels made once)."""
+    found = arrays.derived.get(name)
+    if found is None:
+        values = arrays.values
+        known = {"part": PARTS, "ref_kind": REF_KINDS, "kind": SEARCH_KINDS}.get(name)
+        if known is None:  # months and years: newest first
+            rank = np.argsort(np.argsort(values)[::-1])
+        else:
+            order = sorted(range(len(values)), key=lambda i: _known_order(known, values[i]))
+            rank = np.argsort(order)
+        found = arrays.derived[name] = (rank, [_label(name, v) for v in values], {})
+    rank, labels, made = found
+    values = arrays.values
+    order = np.argsort(rank[at], kind="stable")
+    if len(made) > _MADE_VALUES:
+        made.clear()
+    out = []
+    for key in zip(at[order].tolist(), counts[order].tolist(), strict=True):
+        value = made.get(key)
+        if value is None:  # values are immutable: one per (value, count) in a generation
+            i, n = key
+            value = made[key] = FacetValue(values[i], labels[i], n, False)
+        out.append(value)
+    return out
+
+
+# FacetValues a facet keeps for reuse (by value and count) in one generation.
+_MADE_VALUES = 200_000
+
+
+def _known_order(known: tuple[str, ...], value: str) -> tuple[int, str]:
+    return (known.index(value) if value in known else len(known), value)
 
 
 def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -> list[FacetValue]:
@@ -183,7 +221,7 @@ def _flat_values(name: str, counts: dict[str, int], selected: tuple[str, ...]) -
         ordered = sorted(values, reverse=True)
     else:
         known = {"part": PARTS, "ref_kind": REF_KINDS, "kind": SEARCH_KINDS}[name]
-        ordered = sorted(values, key=lambda v: (known.index(v) if v in known else len(known), v))
+        ordered = sorted(values, key=lambda v: _known_order(known, v))
     return [FacetValue(v, _label(name, v), counts.get(v, 0), v in selected) for v in ordered]
 
 
@@ -200,17 +238,22 @@ def _label(name: str, value: str) -> str:
     return labels.get(name, {}).get(value, value)
 
 
+# WBS terms repeat in every search: their canonical codes and depths are remembered.
+_canonical_wbs = lru_cache(maxsize=100_000)(canonical_wbs)
+_wbs_depth = lru_cache(maxsize=100_000)(wbs_depth)
+
+
 def _wbs_values(
     counts: dict[str, int], selected: tuple[str, ...], labels: dict[str, str]
 ) -> list[FacetValue]:
-    counts = {canonical_wbs(term): n for term, n in counts.items() if n}
+    counts = {_canonical_wbs(term): n for term, n in counts.items() if n}
     expanded = {
         a for code in selected for a in wbs_ancestors(code) if wbs_depth(a) >= WBS_FACET_LEVEL
     }
     out: list[FacetValue] = []
 
     def add_level(parent: str | None, depth: int) -> None:
-        codes = {c for c in counts.keys() | expanded if wbs_depth(c) == depth}
+        codes = {c for c in counts.keys() | expanded if _wbs_depth(c) == depth}
         if parent is not None:
             codes = {c for c in codes if c.startswith(parent + ".")}
         for code in sorted(codes):
@@ -246,6 +289,14 @@ def element_label(labels: dict[str, str], code: str, roots: dict[str, str] | Non
         if named:
             return f"{named}: {code[len(ancestor) :]}"
     return code
+
+
+def warm_snapshot(snap: Snapshot) -> None:
+    """Build what every search of a generation reads: arrays, facets, WBS labels, lengths."""
+    facet_fields = [(FACET_FIELDS[name], _SKIPPED) for name in FACETS]
+    scored = [name for name in DEFAULT_FIELDS if snap.searcher.schema[name].scorable]
+    warm(snap.searcher, snap.cache, facet_fields, lengths=scored, sort_fields=("month",))
+    wbs_labels(snap)
 
 
 def wbs_labels(snap: Snapshot) -> dict[str, str]:

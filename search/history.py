@@ -1,24 +1,36 @@
 """Each generation's history store: what the pages over time read, by key.
 
-One SQLite file, `history.sqlite`, in every generation folder, written by the
-ingest before the generation is committed and never changed after. It holds:
+A generation folder holds the store in files that, like Whoosh's segments,
+are written once and never changed:
 
-- `reports`: each report's file facts and its whole parsed JSON (zlib), in
-  month order (`sort` is the month, '' when the report has none);
-- `docs`: each report's sections and milestone rows as the pages show them;
-- `mentions`: each identifier mention, by key and month;
-- `wbs`: each section under every WBS element it falls under (its own code
-  and each ancestor), with the child element it is in; `wbs_months`: the
-  reports with text under each element, by month; `wbs_elements`: each
-  element's children, worked out at ingest;
-- `milestones`: each milestone's overview line (latest listing, slips),
-  worked out at ingest from its rows.
+- parts, `history-part-NNNNNN.sqlite`: the rows of the reports one write
+  added, hard-linked into every later generation that keeps them:
+  `report_json` (each report's parsed JSON, zlib), `docs` (its sections, text
+  zlib-compressed, and milestone rows as the pages show them), `mentions` (each identifier
+  mention, by key and month), `wbs` (each section under every WBS element it
+  falls under, its own code and each ancestor, with the child element it is
+  in), `wbs_months` (the reports with text under each element, by month, with
+  how many sections), `labels` (each report's WBS titles);
+- `history.sqlite`, small, one per generation (copied from the previous one
+  and changed): the parts it reads, the reports removed from each part
+  (`removed`), every report's file facts (`reports`), and what is worked out
+  over all reports at ingest: each milestone's overview line (`milestones`:
+  first and last month, latest due date, slips; one row each, read by key and
+  LIMIT in any order the list offers), each element's children
+  (`wbs_elements`) and title (`wbs_labels`).
 
-A page reads the rows of the keys it shows through the indexes; none parses
-more than the reports it shows. An incremental ingest copies the previous
-generation's file and applies the removed and added reports to it, report by
-report; unchanged reports are neither parsed nor rewritten. The rows of a
-report are made where it is parsed (`report_rows`, in the parsing workers).
+A reader opens `history.sqlite`, attaches the parts and reads each table of
+the parts as one view (a report removed from a part is filtered out). An
+incremental ingest writes one new part with the reports it adds, copies the
+small file and records the reports it removed; unchanged reports are neither
+parsed nor rewritten, and no part is copied. Parts are merged into the new one
+(their live rows copied) when they are small beside it or mostly removed, so
+an index has a few parts of about doubling sizes (never more than
+MAX_PARTS). Each file is in the generation's MANIFEST (search/health.py) like
+any other; a write that fails is deleted with its generation folder.
+
+The rows of a report are made where it is parsed (`report_rows`, in the
+parsing workers).
 """
 
 from __future__ import annotations
@@ -41,25 +53,56 @@ from .models import Doc, MilestoneEntry, ReportInfo
 from .schema import KIND_MILESTONE, KIND_SECTION, canonical_wbs, wbs_ancestors
 
 HISTORY_FILE = "history.sqlite"
+PART_PREFIX = "history-part-"
+PART_SUFFIX = ".sqlite"
 # Bump when a table changes (the index schema version is bumped with it).
-STORE_VERSION = 1
+STORE_VERSION = 3
 MILESTONE_SUMMARY_TITLE = "Milestone Summary"
-# Pages a reader keeps in its own cache (KiB, SQLite's negative cache_size); the
-# file is mapped, so the kernel's page cache, shared by every worker, holds the rest.
-READER_CACHE_KIB = 1024
-READER_MMAP_BYTES = 1 << 30
+# Pages each file of a reader keeps in its own cache (KiB, SQLite's negative
+# cache_size): a reader's memory is bounded; the kernel's page cache, shared
+# by every worker, holds the rest.
+READER_CACHE_KIB = 512
+# Parts a generation reads at most (SQLite attaches at most 10 files to one connection).
+MAX_PARTS = 8
+# An older part is merged into the new one when it has at most this many times
+# the new one's reports, or when at least half of its reports are removed.
+MERGE_RATIO = 2
+# zlib level of the stored report JSON (read only to put a report back in a rebuild).
+JSON_LEVEL = 9
+# zlib level of a section's text (decompressed for the sections a page shows).
+TEXT_LEVEL = 6
+# Parts of a section counted per month in a WBS element's summary.
+COUNTED_PARTS = ("accomplishments", "planned", "recruitment")
 
-_TABLES = """
+_MAIN_TABLES = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE parts (name TEXT PRIMARY KEY, reports INTEGER NOT NULL);
+CREATE TABLE removed (part TEXT NOT NULL, report TEXT NOT NULL, PRIMARY KEY (part, report));
 CREATE TABLE reports (
     id TEXT PRIMARY KEY, sort TEXT NOT NULL, month TEXT, title TEXT NOT NULL,
-    source TEXT NOT NULL, sha256 TEXT NOT NULL, pages INTEGER NOT NULL, report BLOB NOT NULL
+    source TEXT NOT NULL, sha256 TEXT NOT NULL, pages INTEGER NOT NULL, part TEXT NOT NULL
 );
 CREATE INDEX reports_by_month ON reports (sort, id);
+CREATE TABLE milestones (
+    id TEXT PRIMARY KEY, natural TEXT NOT NULL, title TEXT NOT NULL, grp TEXT, status TEXT,
+    latest_due TEXT, expected TEXT, first_month TEXT, last_month TEXT,
+    reports INTEGER NOT NULL, slips INTEGER NOT NULL, pull_ins INTEGER NOT NULL,
+    slip_days INTEGER NOT NULL
+);
+CREATE INDEX milestones_by_id ON milestones (natural);
+CREATE INDEX milestones_by_due ON milestones (coalesce(latest_due, '9999'), natural);
+CREATE INDEX milestones_by_slips ON milestones (slips DESC, natural);
+CREATE INDEX milestones_by_slip_days ON milestones (slip_days DESC, natural);
+CREATE INDEX milestones_by_group ON milestones (coalesce(grp, ''), natural);
+CREATE TABLE wbs_elements (code TEXT PRIMARY KEY, children TEXT NOT NULL);
+CREATE TABLE wbs_labels (code TEXT PRIMARY KEY, title TEXT NOT NULL);
+"""
+_PART_TABLES = """
+CREATE TABLE report_json (id TEXT PRIMARY KEY, report BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE docs (
     report TEXT NOT NULL, sort TEXT NOT NULL, ord INTEGER NOT NULL, id TEXT NOT NULL,
     kind TEXT NOT NULL, wbs TEXT, wbs_title TEXT, part TEXT, title TEXT NOT NULL,
-    text TEXT NOT NULL, page INTEGER, refs TEXT NOT NULL, milestone_id TEXT, due TEXT,
+    text BLOB NOT NULL, page INTEGER, refs TEXT NOT NULL, milestone_id TEXT, due TEXT,
     expected TEXT, grp TEXT, status TEXT
 );
 CREATE INDEX docs_by_report ON docs (report, ord);
@@ -71,19 +114,28 @@ CREATE TABLE mentions (
     part TEXT, page INTEGER, context TEXT NOT NULL
 );
 CREATE INDEX mentions_by_key ON mentions (key, sort, report, seq);
-CREATE INDEX mentions_by_report ON mentions (report);
 CREATE TABLE wbs (
     code TEXT NOT NULL, sort TEXT NOT NULL, report TEXT NOT NULL, ord INTEGER NOT NULL,
     child TEXT
 );
 CREATE INDEX wbs_by_code ON wbs (code, report, ord);
-CREATE INDEX wbs_by_report ON wbs (report);
-CREATE TABLE wbs_months (code TEXT NOT NULL, sort TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TABLE wbs_months (
+    code TEXT NOT NULL, sort TEXT NOT NULL, report TEXT NOT NULL, sections INTEGER NOT NULL
+);
 CREATE INDEX wbs_months_by_code ON wbs_months (code, sort, report);
-CREATE INDEX wbs_months_by_report ON wbs_months (report);
-CREATE TABLE wbs_elements (code TEXT PRIMARY KEY, children TEXT NOT NULL);
-CREATE TABLE milestones (id TEXT PRIMARY KEY, summary TEXT NOT NULL);
+CREATE TABLE labels (code TEXT NOT NULL, sort TEXT NOT NULL, report TEXT NOT NULL,
+    title TEXT NOT NULL);
+CREATE INDEX labels_by_code ON labels (code, sort, report);
 """
+# Each table of the parts and the column naming its report.
+PART_TABLES: dict[str, str] = {
+    "report_json": "id",
+    "docs": "report",
+    "mentions": "report",
+    "wbs": "report",
+    "wbs_months": "report",
+    "labels": "report",
+}
 _DOC_COLUMNS = (
     "d.id, d.kind, d.report, r.month, d.wbs, d.wbs_title, d.part, d.title, d.text, d.page, "
     "r.source, d.refs, d.milestone_id, d.due, d.expected, d.grp, d.status"
@@ -93,6 +145,18 @@ _MENTION_COLUMNS = (
     "m.part, m.page, m.context, r.source"
 )
 _INFO_COLUMNS = "id, month, title, source, sha256, pages"
+_SUMMARY_COLUMNS = (
+    "id, title, grp, status, latest_due, expected, first_month, last_month, reports, slips, "
+    "pull_ins, slip_days"
+)
+# The orders of the milestone list: SQL ORDER BY of each (ties by natural ID order).
+MILESTONE_ORDERS: dict[str, str] = {
+    "id": "natural",
+    "due": "coalesce(latest_due, '9999'), natural",
+    "slips": "slips DESC, natural",
+    "slip_days": "slip_days DESC, natural",
+    "group": "coalesce(grp, ''), natural",
+}
 # How a milestone's due date changed from one report listing it to the next.
 SLIPPED = "slipped"
 PULLED_IN = "pulled in"
@@ -149,6 +213,10 @@ class ReportRows:
     docs: tuple[tuple, ...]
     mentions: tuple[tuple, ...]
     wbs: tuple[tuple, ...]
+    # (code, sections counted) of each element the report has text under.
+    wbs_months: tuple[tuple[str, int], ...] = ()
+    # (code, title) of each element the report names.
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def milestone_ids(self) -> set[str]:
@@ -180,9 +248,9 @@ def report_rows(report: Report, report_id: str) -> ReportRows:
     rows = tuple(d for d in docs if d.kind == KIND_MILESTONE)
     doc_rows = tuple(
         (
-            report_id, sort, order, d.id, d.kind, d.wbs, d.wbs_title, d.part, d.title, d.text,
-            d.page, json.dumps(list(d.references)), d.milestone_id, d.due, d.expected,
-            d.group, d.status,
+            report_id, sort, order, d.id, d.kind, d.wbs, d.wbs_title, d.part, d.title,
+            zlib.compress(d.text.encode(), TEXT_LEVEL), d.page, json.dumps(list(d.references)),
+            d.milestone_id, d.due, d.expected, d.group, d.status,
         )
         for order, d in enumerate(docs)
     )  # fmt: skip
@@ -194,14 +262,27 @@ def report_rows(report: Report, report_id: str) -> ReportRows:
         for seq, m in enumerate(report_mentions(info, report, sections, rows))
     )  # fmt: skip
     wbs_rows = []
+    counted: dict[str, int] = {}
+    labels: dict[str, str] = {}
     for order, d in enumerate(docs):
         if d.kind == KIND_SECTION and d.wbs:
             codes = wbs_ancestors(d.wbs)
             for i, code in enumerate(codes):
                 child = codes[i + 1] if i + 1 < len(codes) else None
                 wbs_rows.append((code, sort, report_id, order, child))
-    blob = zlib.compress(json.dumps(report.to_dict(), ensure_ascii=False).encode(), 1)
-    return ReportRows(info, blob, doc_rows, mention_rows, tuple(wbs_rows))
+                counted[code] = counted.get(code, 0) + (d.part in COUNTED_PARTS)
+            if d.wbs_title:
+                labels[d.wbs] = d.wbs_title
+    blob = zlib.compress(json.dumps(report.to_dict(), ensure_ascii=False).encode(), JSON_LEVEL)
+    return ReportRows(
+        info,
+        blob,
+        doc_rows,
+        mention_rows,
+        tuple(wbs_rows),
+        tuple(sorted(counted.items())),
+        tuple(sorted(labels.items())),
+    )
 
 
 def _doc(fields: dict) -> Doc:
@@ -330,40 +411,127 @@ def summarize(milestone_id: str, entries: Sequence[MilestoneEntry]) -> Milestone
     )
 
 
+def is_store_file(name: str) -> bool:
+    """Whether a file of a generation folder is the history store's (its small file or a part)."""
+    return name == HISTORY_FILE or (name.startswith(PART_PREFIX) and name.endswith(PART_SUFFIX))
+
+
+def natural_key(text: str) -> str:
+    """Return a text that sorts IDs naturally (LDM-503-2 before LDM-503-10), as SQLite sorts."""
+    parts = text.replace("-", " ").split()
+    return "\x01".join(p.zfill(12) if p.isdigit() else p for p in parts)
+
+
 # --- reading -----------------------------------------------------------------------
 
 
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _open(path: Path, writable: bool = False) -> sqlite3.Connection:
+    return sqlite3.connect(
+        path.resolve().as_uri() + ("?mode=rwc" if writable else "?mode=ro&immutable=1"),
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+
+
+class _Parts:
+    """The parts a connection to a generation's small file reads, attached, as one set of views."""
+
+    def __init__(self, db: sqlite3.Connection, folder: Path, writable: str | None = None):
+        self.db = db
+        self.folder = folder
+        self.writable = writable
+        self.attached: dict[str, str] = {}  # part name -> schema name
+
+    def attach(self, name: str) -> str:
+        """Attach a part (read-only unless it is the one being written); return its schema."""
+        schema = self.attached.get(name)
+        if schema is None:
+            used = set(self.attached.values())
+            schema = next(f"p{n}" for n in range(len(used) + 1) if f"p{n}" not in used)
+            path = self.folder / name
+            if name == self.writable:
+                uri = path.resolve().as_uri() + "?mode=rwc"
+            else:
+                if not path.is_file():
+                    raise FileNotFoundError(f"no history part {path}")
+                uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+            self.db.execute("ATTACH DATABASE ? AS " + schema, (uri,))
+            self.db.execute(f"PRAGMA {schema}.cache_size = -{READER_CACHE_KIB}")
+            self.attached[name] = schema
+        return schema
+
+    def detach(self, name: str) -> None:
+        """Detach a part (its schema name is free again)."""
+        schema = self.attached.pop(name)
+        self.db.execute(f"DETACH DATABASE {schema}")
+
+    def views(self, names: Sequence[str]) -> None:
+        """(Re)make each part table a temporary view over the parts named, removed reports out."""
+        removed: dict[str, list[str]] = {}
+        for part, report in self.db.execute("SELECT part, report FROM main.removed"):
+            removed.setdefault(part, []).append(report)
+        for table, column in PART_TABLES.items():
+            arms = []
+            for name in names or [""]:
+                arm = f"SELECT * FROM {self.attach(name) if name else self.empty()}.{table}"
+                gone = removed.get(name)
+                if gone:
+                    arm += f" WHERE {column} NOT IN ({', '.join(map(_quoted, sorted(gone)))})"
+                arms.append(arm)
+            self.db.execute(f"DROP VIEW IF EXISTS temp.{table}")
+            self.db.execute(f"CREATE TEMP VIEW {table} AS " + " UNION ALL ".join(arms))
+
+    def empty(self) -> str:
+        """An empty in-memory part (the views of a store with no reports read it)."""
+        if "" not in self.attached:
+            self.db.execute("ATTACH DATABASE ':memory:' AS pempty")
+            _script(self.db, _in_schema(_PART_TABLES, "pempty"))
+            self.attached[""] = "pempty"
+        return "pempty"
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    # Statement by statement: executescript would commit the writer's transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _in_schema(script: str, schema: str) -> str:
+    return script.replace("CREATE TABLE ", f"CREATE TABLE {schema}.").replace(
+        "CREATE INDEX ", f"CREATE INDEX {schema}."
+    )
+
+
 class HistoryReader:
-    """One generation's history store, open read-only (the file never changes)."""
+    """One generation's history store, open read-only (its files never change)."""
 
     def __init__(self, path: Path, generation: int):
         if not path.is_file():
             raise FileNotFoundError(f"no history store {path}")
         self.path = path
         self.generation = generation
-        # Derived once per reader: the milestone overview.
+        # Derived once per reader: the report months, the WBS labels.
         self.cache: dict = {}
         try:
-            self._db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
-            )
+            self._db = _open(path)
             self._db.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
-            self._db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
             self._check()
+            _Parts(self._db, path.parent).views(self.parts())
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"cannot read the history store {path}: {exc}") from exc
 
     def close(self) -> None:
-        """Close the file (a later read opens nothing: make a new reader)."""
+        """Close the files (a later read opens nothing: make a new reader)."""
         self._db.close()
 
     def _check(self) -> None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-        if row is None or row[0] != str(STORE_VERSION):
-            raise IndexCorrupt(
-                f"history store {self.path} has version {row and row[0]}, "
-                f"this version needs {STORE_VERSION}: rebuild the index"
-            )
+        _check_version(self._db, self.path)
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
         try:
@@ -371,21 +539,38 @@ class HistoryReader:
         except sqlite3.DatabaseError as exc:
             raise IndexCorrupt(f"cannot read the history store {self.path}: {exc}") from exc
 
+    def query(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        """Rows of a read-only SQL query over the store's tables (the parts' read as one)."""
+        return self._rows(sql, args)
+
+    def parts(self) -> list[str]:
+        """The part files the generation reads, oldest first."""
+        return [name for (name,) in self._rows("SELECT name FROM main.parts ORDER BY name")]
+
     # reports
 
     def reports(self) -> tuple[ReportInfo, ...]:
         """Every report, oldest month first (then by id)."""
-        rows = self._rows(f"SELECT {_INFO_COLUMNS} FROM reports ORDER BY sort, id")
+        rows = self._rows(f"SELECT {_INFO_COLUMNS} FROM main.reports ORDER BY sort, id")
         return tuple(ReportInfo(*row) for row in rows)
+
+    def months(self) -> tuple[str, ...]:
+        """The months of the reports, oldest first."""
+        if "months" not in self.cache:
+            rows = self._rows(
+                "SELECT DISTINCT month FROM main.reports WHERE month IS NOT NULL ORDER BY month"
+            )
+            self.cache["months"] = tuple(row[0] for row in rows)
+        return self.cache["months"]
 
     def report_info(self, report_id: str) -> ReportInfo | None:
         """One report's file facts, or None."""
-        rows = self._rows(f"SELECT {_INFO_COLUMNS} FROM reports WHERE id = ?", (report_id,))
+        rows = self._rows(f"SELECT {_INFO_COLUMNS} FROM main.reports WHERE id = ?", (report_id,))
         return ReportInfo(*rows[0]) if rows else None
 
     def report(self, report_id: str) -> Report | None:
         """One report as it was parsed, or None."""
-        rows = self._rows("SELECT report FROM reports WHERE id = ?", (report_id,))
+        rows = self._rows("SELECT report FROM report_json WHERE id = ?", (report_id,))
         if not rows:
             return None
         return Report.from_dict(json.loads(zlib.decompress(rows[0][0])))
@@ -395,12 +580,12 @@ class HistoryReader:
         # Row values walk the (sort, id) index from the report, one row each way.
         key = (info.month or "", info.id)
         before = self._rows(
-            f"SELECT {_INFO_COLUMNS} FROM reports WHERE (sort, id) < (?, ?) "
+            f"SELECT {_INFO_COLUMNS} FROM main.reports WHERE (sort, id) < (?, ?) "
             "ORDER BY sort DESC, id DESC LIMIT 1",
             key,
         )
         after = self._rows(
-            f"SELECT {_INFO_COLUMNS} FROM reports WHERE (sort, id) > (?, ?) "
+            f"SELECT {_INFO_COLUMNS} FROM main.reports WHERE (sort, id) > (?, ?) "
             "ORDER BY sort, id LIMIT 1",
             key,
         )
@@ -414,7 +599,7 @@ class HistoryReader:
         return tuple(
             _doc_of(row)
             for row in self._rows(
-                f"SELECT {_DOC_COLUMNS} FROM docs d JOIN reports r ON r.id = d.report "
+                f"SELECT {_DOC_COLUMNS} FROM docs d JOIN main.reports r ON r.id = d.report "
                 "WHERE d.report = ? ORDER BY d.ord",
                 (report_id,),
             )
@@ -427,8 +612,8 @@ class HistoryReader:
         return tuple(
             Mention(*row)
             for row in self._rows(
-                f"SELECT {_MENTION_COLUMNS} FROM mentions m JOIN reports r ON r.id = m.report "
-                "WHERE m.key = ? ORDER BY m.sort, m.report, m.seq",
+                f"SELECT {_MENTION_COLUMNS} FROM mentions m JOIN main.reports r "
+                "ON r.id = m.report WHERE m.key = ? ORDER BY m.sort, m.report, m.seq",
                 (key,),
             )
         )
@@ -447,7 +632,7 @@ class HistoryReader:
         """Every table row listing a milestone, oldest month first, with its report."""
         rows = self._rows(
             f"SELECT {_DOC_COLUMNS}, r.title, r.sha256, r.pages FROM docs d "
-            "JOIN reports r ON r.id = d.report "
+            "JOIN main.reports r ON r.id = d.report "
             "WHERE d.milestone_id = ? ORDER BY d.sort, d.report, d.ord",
             (milestone_id,),
         )
@@ -457,25 +642,54 @@ class HistoryReader:
             out.append((doc, ReportInfo(doc.report, doc.month, row[17], doc.source, *row[18:])))
         return out
 
-    def milestones(self) -> list[MilestoneSummary]:
-        """Every milestone's overview line (unordered)."""
-        if "milestones" not in self.cache:
-            rows = self._rows("SELECT summary FROM milestones")
-            self.cache["milestones"] = [MilestoneSummary(**json.loads(r[0])) for r in rows]
-        return self.cache["milestones"]
+    def milestone_count(self) -> int:
+        """How many milestones some report's table lists."""
+        return self._rows("SELECT count(*) FROM main.milestones")[0][0]
+
+    def milestones(
+        self, order: str = "id", start: int = 0, count: int | None = None
+    ) -> list[MilestoneSummary]:
+        """Overview lines in one of MILESTONE_ORDERS: `count` (all when None) from `start`."""
+        rows = self._rows(
+            f"SELECT {_SUMMARY_COLUMNS} FROM main.milestones "
+            f"ORDER BY {MILESTONE_ORDERS[order]} LIMIT ? OFFSET ?",
+            (-1 if count is None else count, start),
+        )
+        return [MilestoneSummary(*row) for row in rows]
+
+    def iter_milestones(self, order: str = "id", batch: int = 200) -> Iterator[MilestoneSummary]:
+        """Every overview line in an order, read `batch` lines at a time (a streamed list)."""
+        start = 0
+        while True:
+            lines = self.milestones(order, start, batch)
+            yield from lines
+            if len(lines) < batch:
+                return
+            start += batch
 
     # WBS elements
 
     def wbs_reports(self, code: str) -> list[tuple[str, str]]:
         """(month sort key, report id) of every report with a section at or below code."""
+        return [row[:2] for row in self.wbs_counts(code)]
+
+    def wbs_counts(self, code: str) -> list[tuple[str, str, int]]:
+        """(month sort key, report id, sections counted) of each report with text under code."""
         return self._rows(
-            "SELECT sort, report FROM wbs_months WHERE code = ? ORDER BY sort, report", (code,)
+            "SELECT sort, report, sections FROM wbs_months WHERE code = ? ORDER BY sort, report",
+            (code,),
         )
 
     def wbs_children(self, code: str) -> list[str]:
         """The elements one level below code that some report has a section under."""
-        rows = self._rows("SELECT children FROM wbs_elements WHERE code = ?", (code,))
+        rows = self._rows("SELECT children FROM main.wbs_elements WHERE code = ?", (code,))
         return json.loads(rows[0][0]) if rows else []
+
+    def wbs_labels(self) -> dict[str, str]:
+        """{canonical WBS code: title}, the newest report's title winning."""
+        if "labels" not in self.cache:
+            self.cache["labels"] = dict(self._rows("SELECT code, title FROM main.wbs_labels"))
+        return self.cache["labels"]
 
     def wbs_docs(self, code: str, report_ids: Sequence[str]) -> dict[str, list[Doc]]:
         """{report: its sections at or below code, in its order} for the given reports."""
@@ -483,15 +697,22 @@ class HistoryReader:
         if not report_ids:
             return out
         marks = ", ".join("?" * len(report_ids))
-        rows = self._rows(
-            f"SELECT {_DOC_COLUMNS} FROM wbs w "
-            "JOIN docs d ON d.report = w.report AND d.ord = w.ord "
-            "JOIN reports r ON r.id = w.report "
-            f"WHERE w.code = ? AND w.report IN ({marks}) ORDER BY w.report, w.ord",
+        wanted: dict[str, list[int]] = {}
+        for report, order in self._rows(
+            f"SELECT report, ord FROM wbs WHERE code = ? AND report IN ({marks}) "
+            "ORDER BY report, ord",
             (code, *report_ids),
-        )
-        for row in rows:
-            out[row[2]].append(_doc_of(row))
+        ):
+            wanted.setdefault(report, []).append(order)
+        for report, orders in wanted.items():
+            # Only the rows shown, through the (report, ord) index of each part.
+            for row in self._rows(
+                f"SELECT {_DOC_COLUMNS} FROM docs d JOIN main.reports r ON r.id = d.report "
+                f"WHERE d.report = ? AND d.ord IN ({', '.join('?' * len(orders))}) "
+                "ORDER BY d.ord",
+                (report, *orders),
+            ):
+                out[report].append(_doc_of(row))
         return out
 
 
@@ -509,7 +730,7 @@ def _doc_of(row: Sequence) -> Doc:
         wbs_title=wbs_title,
         part=part,
         title=title,
-        text=text,
+        text=zlib.decompress(text).decode(),
         page=page,
         source=source,
         references=tuple(json.loads(refs)),
@@ -525,32 +746,50 @@ def _doc_of(row: Sequence) -> Doc:
 
 
 class HistoryWriter:
-    """A new generation's history store: the previous one's copied, changed report by report.
+    """A new generation's history store: one new part, the small file copied and changed.
 
-    Nothing is synced or kept unless `commit` runs; the generation folder of
-    a write that fails is deleted with the file.
+    path is the new generation's `history.sqlite`; base the previous one's
+    (whose parts are already linked into the new folder), or None for a new
+    store. Nothing is synced or kept unless `commit` runs; the generation
+    folder of a write that fails is deleted with its files.
     """
 
     def __init__(self, path: Path, base: Path | None = None):
         self.path = path
+        self.folder = path.parent
         fresh = base is None or not base.is_file()
         if not fresh:
             shutil.copyfile(base, path)
         # Milestones and WBS elements whose rows changed: worked out again at commit.
         self._touched: set[str] = set()
         self._touched_codes: set[str] = set()
-        # A store is written once, in one transaction, then only read: no journal needed
+        self._merged: list[str] = []
+        # The files are written once, in one transaction, then only read: no journal
         # (a write that fails is thrown away with its generation folder).
-        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db = _open(path, writable=True)
         with self._writing() as db:
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
             if fresh:
-                db.executescript(_TABLES)
+                db.executescript(_MAIN_TABLES)
                 db.execute(
-                    "INSERT INTO meta (name, value) VALUES ('version', ?)", (str(STORE_VERSION),)
+                    "INSERT INTO meta (name, value) VALUES ('version', ?), ('parts', '0')",
+                    (str(STORE_VERSION),),
                 )
+            else:
+                _check_version(db, path)
+            number = int(db.execute("SELECT value FROM meta WHERE name = 'parts'").fetchone()[0])
+            self.part = f"{PART_PREFIX}{number + 1:06d}{PART_SUFFIX}"
+            db.execute("UPDATE meta SET value = ? WHERE name = 'parts'", (str(number + 1),))
+            self._parts = _Parts(db, self.folder, writable=self.part)
+            self._new = self._parts.attach(self.part)
+            db.execute(f"PRAGMA {self._new}.journal_mode = OFF")
+            db.execute(f"PRAGMA {self._new}.synchronous = OFF")
+            _script(db, _in_schema(_PART_TABLES, self._new))
             db.execute("BEGIN")
+
+    def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        return self._db.execute(sql, args).fetchall()
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -565,21 +804,25 @@ class HistoryWriter:
             self._remove(db, report_id)
 
     def _remove(self, db: sqlite3.Connection, report_id: str) -> None:
+        row = db.execute("SELECT part FROM main.reports WHERE id = ?", (report_id,)).fetchone()
+        if row is None:
+            return
+        part = row[0]
+        schema = self._parts.attach(part)
         rows = db.execute(
-            "SELECT DISTINCT milestone_id FROM docs WHERE report = ? AND milestone_id IS NOT NULL",
+            f"SELECT DISTINCT milestone_id FROM {schema}.docs "
+            "WHERE report = ? AND milestone_id IS NOT NULL",
             (report_id,),
         ).fetchall()
-        self._touched.update(row[0] for row in rows)
-        codes = db.execute("SELECT code FROM wbs_months WHERE report = ?", (report_id,))
-        self._touched_codes.update(row[0] for row in codes.fetchall())
-        for table, column in (
-            ("reports", "id"),
-            ("docs", "report"),
-            ("mentions", "report"),
-            ("wbs", "report"),
-            ("wbs_months", "report"),
-        ):
-            db.execute(f"DELETE FROM {table} WHERE {column} = ?", (report_id,))
+        self._touched.update(r[0] for r in rows)
+        codes = db.execute(f"SELECT code FROM {schema}.wbs_months WHERE report = ?", (report_id,))
+        self._touched_codes.update(r[0] for r in codes.fetchall())
+        db.execute("DELETE FROM main.reports WHERE id = ?", (report_id,))
+        if part == self.part:  # added earlier in this write
+            for table, column in PART_TABLES.items():
+                db.execute(f"DELETE FROM {schema}.{table} WHERE {column} = ?", (report_id,))
+        else:
+            db.execute("INSERT INTO main.removed (part, report) VALUES (?, ?)", (part, report_id))
 
     def add(self, rows: ReportRows) -> None:
         """Add a report's rows (its id must not be in the store)."""
@@ -587,58 +830,126 @@ class HistoryWriter:
             self._add(db, rows)
 
     def _add(self, db: sqlite3.Connection, rows: ReportRows) -> None:
-        info = rows.info
+        info, new = rows.info, self._new
+        sort = info.month or ""
         db.execute(
-            "INSERT INTO reports (id, sort, month, title, source, sha256, pages, report) "
+            "INSERT INTO main.reports (id, sort, month, title, source, sha256, pages, part) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                info.id, info.month or "", info.month, info.title, info.source, info.sha256,
-                info.pages, rows.report,
+                info.id, sort, info.month, info.title, info.source, info.sha256, info.pages,
+                self.part,
             ),
         )  # fmt: skip
-        db.executemany(f"INSERT INTO docs VALUES ({', '.join('?' * 17)})", rows.docs)
-        db.executemany(f"INSERT INTO mentions VALUES ({', '.join('?' * 12)})", rows.mentions)
-        db.executemany("INSERT INTO wbs VALUES (?, ?, ?, ?, ?)", rows.wbs)
-        codes = sorted(rows.wbs_codes)
-        sort = info.month or ""
+        db.execute(f"INSERT INTO {new}.report_json VALUES (?, ?)", (info.id, rows.report))
+        db.executemany(f"INSERT INTO {new}.docs VALUES ({', '.join('?' * 17)})", rows.docs)
+        db.executemany(f"INSERT INTO {new}.mentions VALUES ({', '.join('?' * 12)})", rows.mentions)
+        db.executemany(f"INSERT INTO {new}.wbs VALUES (?, ?, ?, ?, ?)", rows.wbs)
         db.executemany(
-            "INSERT INTO wbs_months VALUES (?, ?, ?)", [(c, sort, info.id) for c in codes]
+            f"INSERT INTO {new}.wbs_months VALUES (?, ?, ?, ?)",
+            [(code, sort, info.id, n) for code, n in rows.wbs_months],
+        )
+        db.executemany(
+            f"INSERT INTO {new}.labels VALUES (?, ?, ?, ?)",
+            [(code, sort, info.id, title) for code, title in rows.labels],
         )
         self._touched.update(rows.milestone_ids)
-        self._touched_codes.update(codes)
+        self._touched_codes.update(code for code, _ in rows.wbs_months)
+        self._touched_codes.update(code for code, _ in rows.labels)
+
+    def _merge(self, db: sqlite3.Connection) -> list[str]:
+        """Copy the live rows of the parts due for merging into the new part; return the kept."""
+        live = dict(self._rows("SELECT part, count(*) FROM main.reports GROUP BY part"))
+        gone = dict(self._rows("SELECT part, count(*) FROM main.removed GROUP BY part"))
+        old = [name for (name,) in self._rows("SELECT name FROM main.parts ORDER BY name")]
+        size = live.get(self.part, 0)
+        for name in sorted(old, key=lambda n: (live.get(n, 0), n)):
+            mostly_removed = 2 * gone.get(name, 0) >= live.get(name, 0) + gone.get(name, 0)
+            if live.get(name, 0) <= MERGE_RATIO * size or mostly_removed:
+                self._merged.append(name)
+                size += live.get(name, 0)
+        kept = [n for n in old if n not in self._merged]
+        while len(kept) + 1 > MAX_PARTS:
+            smallest = min(kept, key=lambda n: (live.get(n, 0), n))
+            kept.remove(smallest)
+            self._merged.append(smallest)
+        for name in self._merged:
+            schema = self._parts.attach(name)
+            for table, column in PART_TABLES.items():
+                db.execute(
+                    f"INSERT INTO {self._new}.{table} SELECT * FROM {schema}.{table} "
+                    f"WHERE {column} NOT IN (SELECT report FROM main.removed WHERE part = ?)",
+                    (name,),
+                )
+            db.execute("UPDATE main.reports SET part = ? WHERE part = ?", (self.part, name))
+            db.execute("DELETE FROM main.removed WHERE part = ?", (name,))
+            db.execute("DELETE FROM main.parts WHERE name = ?", (name,))
+        return kept
 
     def commit(self) -> None:
-        """Work out the changed milestones' lines and elements' children; write, close."""
+        """Merge parts, work out the changed milestones, elements and labels; write, close."""
         with self._writing() as db:
-            reader = _WriterView(db)
-            for milestone_id in sorted(self._touched):
-                entries = milestone_entries(reader.milestone_rows(milestone_id))
-                if entries:
-                    line = asdict(summarize(milestone_id, entries))
-                    db.execute(
-                        "INSERT OR REPLACE INTO milestones (id, summary) VALUES (?, ?)",
-                        (milestone_id, json.dumps(line, ensure_ascii=False)),
-                    )
-                else:
-                    db.execute("DELETE FROM milestones WHERE id = ?", (milestone_id,))
-            for code in sorted(self._touched_codes):
-                children = db.execute(
-                    "SELECT DISTINCT child FROM wbs WHERE code = ? AND child IS NOT NULL "
-                    "ORDER BY child",
-                    (code,),
-                ).fetchall()
-                db.execute("DELETE FROM wbs_elements WHERE code = ?", (code,))
-                if children:
-                    db.execute(
-                        "INSERT INTO wbs_elements (code, children) VALUES (?, ?)",
-                        (code, json.dumps([c for (c,) in children])),
-                    )
+            kept = self._merge(db)
+            (reports,) = db.execute(
+                "SELECT count(*) FROM main.reports WHERE part = ?", (self.part,)
+            ).fetchone()
+            if reports:
+                db.execute(
+                    "INSERT INTO main.parts (name, reports) VALUES (?, ?)", (self.part, reports)
+                )
+                kept.append(self.part)
+            self._parts.views(kept)
+            self._summaries(db)
             db.execute("COMMIT")
             db.close()
+        for name in self._merged:
+            (self.folder / name).unlink(missing_ok=True)
+        if self.part not in kept:
+            (self.folder / self.part).unlink(missing_ok=True)
+
+    def _summaries(self, db: sqlite3.Connection) -> None:
+        reader = _WriterView(db)
+        for milestone_id in sorted(self._touched):
+            entries = milestone_entries(reader.milestone_rows(milestone_id))
+            db.execute("DELETE FROM main.milestones WHERE id = ?", (milestone_id,))
+            if entries:
+                line = asdict(summarize(milestone_id, entries))
+                db.execute(
+                    f"INSERT INTO main.milestones (natural, {_SUMMARY_COLUMNS}) "
+                    f"VALUES ({', '.join('?' * 13)})",
+                    (natural_key(milestone_id), *line.values()),
+                )
+        for code in sorted(self._touched_codes):
+            children = db.execute(
+                "SELECT DISTINCT child FROM wbs WHERE code = ? AND child IS NOT NULL "
+                "ORDER BY child",
+                (code,),
+            ).fetchall()
+            db.execute("DELETE FROM main.wbs_elements WHERE code = ?", (code,))
+            if children:
+                db.execute(
+                    "INSERT INTO main.wbs_elements (code, children) VALUES (?, ?)",
+                    (code, json.dumps([c for (c,) in children])),
+                )
+            title = db.execute(
+                "SELECT title FROM labels WHERE code = ? ORDER BY sort DESC, report DESC LIMIT 1",
+                (code,),
+            ).fetchone()
+            db.execute("DELETE FROM main.wbs_labels WHERE code = ?", (code,))
+            if title:
+                db.execute("INSERT INTO main.wbs_labels VALUES (?, ?)", (code, title[0]))
 
     def cancel(self) -> None:
-        """Drop the file's connection (the caller deletes the folder)."""
+        """Drop the files' connection (the caller deletes the folder)."""
         self._db.close()
+
+
+def _check_version(db: sqlite3.Connection, path: Path) -> None:
+    row = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+    if row is None or row[0] != str(STORE_VERSION):
+        raise IndexCorrupt(
+            f"history store {path} has version {row and row[0]}, "
+            f"this version needs {STORE_VERSION}: rebuild the index"
+        )
 
 
 class _WriterView(HistoryReader):

@@ -6,12 +6,12 @@ Layout of an index directory:
                  writer dies, so a killed ingest never leaves a stale lock
     CURRENT      {"generation": 7, "schema": 1}, replaced with os.replace
     gen-000007/  the Whoosh index readers use, and its history store
-                 (history.sqlite, see search/history.py)
+                 (history.sqlite and its parts, see search/history.py)
     gen-000006/  the previous one, kept for readers that opened it just before the swap
 
 A writer never touches the generation readers use. It hard-links (or copies)
 the current generation's files into a new directory (Whoosh never rewrites a
-file it has written; the history store, which a write changes, is copied),
+file it has written, nor a history part; the small history.sqlite is copied),
 commits there, fsyncs, and only then points CURRENT at it. A writer killed at
 any moment leaves CURRENT on the old, complete generation; the next writer
 deletes the half-built directory.
@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -62,11 +63,14 @@ GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
 # Whoosh's temporary TOC files and its own lock never belong to a new generation;
-# the history store is copied, not linked (a new generation changes it), and each
+# the history store's small file is copied, not linked (a new generation changes it), and each
 # generation writes its own manifest.
 _NOT_LINKED = re.compile(
     r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE) + "|^" + re.escape(health.MANIFEST)
 )
+
+# How often a watching server worker looks at CURRENT for a new generation (seconds).
+WATCH_INTERVAL = 0.05
 
 _held_lock_fds: set[int] = set()
 
@@ -121,6 +125,7 @@ class Index:
         # seen by many threads at once opens the new generation once.
         self._reader: _Reader | None = None
         self._reader_lock = threading.Lock()
+        self._open_lock = threading.Lock()
         # Each thread's connection to the history store of the generation it last read.
         self._local = threading.local()
 
@@ -151,38 +156,109 @@ class Index:
         return (self.path / POINTER_FILE).exists()
 
     @contextmanager
-    def reading(self) -> Iterator[Snapshot]:
+    def reading(self, warm: bool = True) -> Iterator[Snapshot]:
         """The current generation, open for reading (a consistent snapshot).
+
+        A generation this process opens is first made ready for searches
+        (`warm`), unless the caller only reads stored fields (warm=False).
 
         The snapshot's cache is shared by every search of the generation in
         this process; a new generation's cache starts with "previous", the
         cache of the one it replaced, from which what did not change is taken.
         """
-        reader = self._acquire()
+        reader = self._acquire(warm)
         try:
             yield Snapshot(reader.searcher, reader.generation, reader.cache)
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
         finally:
-            with self._reader_lock:
-                reader.users -= 1
-                if reader.retired and not reader.users:
-                    reader.close()
+            self._release(reader)
 
-    def _acquire(self) -> _Reader:
-        """The reader of the current generation (opened when the generation moved), in use."""
+    def _acquire(self, warm: bool = True) -> _Reader:
+        """The reader of the current generation (opened when the generation moved), in use.
+
+        A generation is made ready (`_open_reader`) before any search reads it:
+        the threads asking for it meanwhile wait, while searches still holding
+        the previous one finish and release it.
+        """
         generation = self._pointer()["generation"]
         with self._reader_lock:
             reader = self._reader
-            if reader is None or reader.generation != generation:
-                generation, searcher = self._open_generation(generation, self._open_searcher)
-                cache = {"previous": reader.cache} if reader is not None else {}
-                self._reader = _Reader(generation, searcher, cache)
-                if reader is not None:
-                    self._retire(reader)
-                reader = self._reader
-            reader.users += 1
-            return reader
+            if reader is not None and reader.generation == generation:
+                reader.users += 1
+                return reader
+        with self._open_lock:  # one thread opens a generation; the others wait for it
+            with self._reader_lock:
+                previous = self._reader
+                if previous is not None and previous.generation == generation:
+                    previous.users += 1
+                    return previous
+            new = self._open_reader(generation, previous, warm)
+            with self._reader_lock:
+                self._reader = new
+                if previous is not None:
+                    self._retire(previous)
+                new.users += 1
+                return new
+
+    def _open_reader(self, generation: int, previous: _Reader | None, warm: bool) -> _Reader:
+        """Open a generation and build what every search of it reads (its arrays, facets).
+
+        The new generation takes from the previous one what both share (see engine.Carry).
+        """
+        from .facets import warm_snapshot  # facets reads snapshots of this module
+
+        generation, searcher = self._open_generation(
+            generation, self._open_searcher, only=_index_file
+        )
+        cache = {"previous": previous.cache} if previous is not None else {}
+        try:
+            if warm:
+                warm_snapshot(Snapshot(searcher, generation, cache))
+        except WHOOSH_ERRORS as exc:
+            searcher.close()
+            raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
+        except BaseException:
+            searcher.close()
+            raise
+        return _Reader(generation, searcher, cache)
+
+    def warm(self) -> int:
+        """Make the current generation ready for searches now (not on the first search).
+
+        Returns its number. Raises as a search would (IndexMissing, IndexDamaged...).
+        """
+        reader = self._acquire()
+        self._release(reader)
+        return reader.generation
+
+    def watch(self, interval: float = WATCH_INTERVAL) -> threading.Thread:
+        """Warm each new generation as soon as CURRENT names it, in a daemon thread.
+
+        A server's worker calls it once: after an ingest its first user finds the
+        new generation ready, or waits only for the rest of its warming.
+        """
+        thread = threading.Thread(target=self._watch, args=(interval,), daemon=True)
+        thread.name = f"warm {self.path.name}"
+        thread.start()
+        return thread
+
+    def _watch(self, interval: float) -> None:
+        seen = None
+        while True:
+            time.sleep(interval)
+            try:
+                generation = self._pointer()["generation"]
+                if generation != seen:
+                    seen = self.warm()
+            except Exception:  # noqa: BLE001 - a search reports the fault; keep watching
+                seen = None
+
+    def _release(self, reader: _Reader) -> None:
+        with self._reader_lock:
+            reader.users -= 1
+            if reader.retired and not reader.users:
+                reader.close()
 
     @staticmethod
     def _retire(reader: _Reader) -> None:
@@ -248,7 +324,7 @@ class Index:
 
     def report_files(self) -> dict[str, ReportInfo]:
         """Return {source path: ReportInfo} of every indexed report (report documents only)."""
-        with self.reading() as snap:
+        with self.reading(warm=False) as snap:
             return {d["source"]: _report_info(d) for d in _report_fields(snap.searcher)}
 
     def stored_report(self, report_id: str) -> Report | None:
@@ -262,7 +338,8 @@ class Index:
         if held is not None and held.generation == generation:
             return held
         generation, reader = self._open_generation(
-            generation, lambda g: HistoryReader(self._gen_dir(g) / HISTORY_FILE, g)
+            generation,
+            lambda g: HistoryReader(self._gen_dir(g) / HISTORY_FILE, g),
         )
         if held is not None:
             held.close()
@@ -277,18 +354,19 @@ class Index:
         except WHOOSH_ERRORS as exc:
             raise IndexCorrupt(f"cannot read index at {self.path}: {exc}") from exc
 
-    def _open_generation(self, generation: int, opener):
+    def _open_generation(self, generation: int, opener, only=None):
         """Return (generation, opener(generation)), following CURRENT if a writer swaps it.
 
         A reader may lose the race with a writer deleting an old generation
         (FileNotFoundError): it retries on the generation CURRENT names now.
+        only(name): the files the opener reads, whose checksums are checked.
         """
         tried: set[int] = set()
         pointer = self._pointer()
         for _ in range(READ_RETRIES):
             try:
                 # Never read a damaged generation (search/health.py).
-                self._check_generation(generation, pointer)
+                self._check_generation(generation, pointer, only=only)
                 return generation, opener(generation)
             except (FileNotFoundError, IndexDamaged) as exc:
                 pointer = self._pointer()
@@ -319,13 +397,13 @@ class Index:
         return found
 
     def _check_generation(
-        self, generation: int, pointer: dict, cached: bool = True
+        self, generation: int, pointer: dict, cached: bool = True, only=None
     ) -> health.Health:
         folder = self._gen_dir(generation)
         # A generation committed with a manifest is never read without one.
         required = pointer.get(MANIFEST_KEY, False) and pointer["generation"] == generation
         try:
-            return health.verify(folder, cached=cached, required=required)
+            return health.verify(folder, cached=cached, required=required, only=only)
         except FileNotFoundError:
             if not required or not folder.parent.is_dir():
                 raise
@@ -526,6 +604,11 @@ class _WriteLock:
         _held_lock_fds.discard(self.fd)
         os.ftruncate(self.fd, 0)
         os.close(self.fd)
+
+
+def _index_file(name: str) -> bool:
+    # What a searcher reads: every file but the history store (whose reader checks all).
+    return name != HISTORY_FILE
 
 
 def _report_fields(searcher: Searcher) -> Iterator[dict]:

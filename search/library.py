@@ -9,15 +9,16 @@ Nothing here returns a Whoosh object.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.identifiers import kind_of, normalise_key, parent_document, url_of
 from ingest.models import Report
 
 from .facets import PART_LABELS, element_label
-from .facets import wbs_labels as _wbs_labels
 from .history import (
     CHANGES,
+    MILESTONE_ORDERS,
     MILESTONE_SUMMARY_TITLE,
     PULLED_IN,
     SLIPPED,
@@ -32,14 +33,13 @@ from .indexer import Index
 from .models import Doc, MilestoneEntry, ReportInfo
 from .schema import (
     KIND_MILESTONE,
-    canonical_wbs,
     wbs_ancestors,
-    wbs_depth,
 )
 
 __all__ = [
     "PART_LABELS",
     "DM_ROOT",
+    "MILESTONE_ORDERS",
     "MilestoneHistory",
     "MilestoneSummary",
     "Mention",
@@ -52,16 +52,16 @@ __all__ = [
     "SLIPPED",
     "UNCHANGED",
     "canonical_key",
-    "canonical_wbs",
     "classify_change",
     "milestone_history",
+    "milestone_count",
     "milestones",
+    "iter_milestones",
+    "report_months",
     "ref_history",
     "report_info",
     "report_view",
     "reports",
-    "wbs_ancestors",
-    "wbs_depth",
     "wbs_history",
     "wbs_label",
     "wbs_labels",
@@ -151,6 +151,9 @@ class WbsHistory:
     months: tuple[WbsMonth, ...]
     # Months with text under the element in all (`months` may be one page of them).
     month_count: int = 0
+    # (month, sections) of every report with text under the element, oldest first:
+    # its accomplishments, plans and recruitment, counted at ingest.
+    counts: tuple[tuple[str | None, int], ...] = ()
 
 
 def canonical_key(raw: str) -> str | None:
@@ -191,13 +194,17 @@ def report_view(index: Index, report_id: str) -> ReportView | None:
     )
 
 
+def report_months(index: Index) -> tuple[str, ...]:
+    """Return the months of the indexed reports, oldest first."""
+    return _store(index).months()
+
+
 def wbs_labels(index: Index) -> dict[str, str]:
     """Return {canonical WBS code: title}, the newest report's title winning.
 
-    Cheap: read from the reports' small label fields, without parsing any report.
+    Cheap: one small table of the history store, written at ingest, read once per reader.
     """
-    with index.reading() as snap:
-        return _wbs_labels(snap)
+    return _store(index).wbs_labels()
 
 
 def wbs_label(labels: dict[str, str], code: str) -> str:
@@ -239,9 +246,24 @@ def milestone_history(index: Index, milestone_id: str) -> MilestoneHistory | Non
     return MilestoneHistory(milestone_id, title, entries, mentions)
 
 
-def milestones(index: Index) -> tuple[MilestoneSummary, ...]:
-    """Return every milestone any report's table listed, by ID."""
-    return tuple(sorted(_store(index).milestones(), key=lambda m: _natural(m.id)))
+def milestones(
+    index: Index, order: str = "id", start: int = 0, count: int | None = None
+) -> tuple[MilestoneSummary, ...]:
+    """Return the milestones any report's table listed, in an order of MILESTONE_ORDERS.
+
+    `count` of them (all when None) from `start` on; ties in natural ID order.
+    """
+    return tuple(_store(index).milestones(order, start, count))
+
+
+def iter_milestones(index: Index, order: str = "id") -> Iterator[MilestoneSummary]:
+    """Yield every milestone in an order, a batch read at a time (for a streamed answer)."""
+    return _store(index).iter_milestones(order)
+
+
+def milestone_count(index: Index) -> int:
+    """Return how many milestones the reports' tables list."""
+    return _store(index).milestone_count()
 
 
 def wbs_history(
@@ -259,7 +281,8 @@ def wbs_history(
     for its plans) are read.
     """
     store = _store(index)
-    listed = [report for _, report in store.wbs_reports(code)]
+    counted = store.wbs_counts(code)
+    listed = [report for _, report, _ in counted]
     if not listed:
         return None
     positions = list(range(len(listed)))
@@ -278,6 +301,7 @@ def wbs_history(
         children=tuple((c, wbs_label(labels, c)) for c in children),
         months=months,
         month_count=len(listed),
+        counts=tuple((sort or None, n) for sort, _, n in counted),
     )
 
 
@@ -294,10 +318,6 @@ def _wbs_month(listed: list[str], docs: dict[str, list[Doc]], i: int) -> WbsMont
         previous_report=listed[i - 1] if i > 0 else None,
         previous_planned=tuple(d for d in before if d.part == "planned") if before else (),
     )
-
-
-def _natural(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in text.replace("-", " ").split())
 
 
 def _row_mentions(store: HistoryReader, milestone_id: str) -> tuple[Mention, ...]:

@@ -39,7 +39,7 @@ from whoosh.query import (
 from whoosh.searching import Searcher
 
 from .documents import stored_common
-from .engine import Matcher, arrays_for, top
+from .engine import Matcher, arrays_for, first_ranked, top
 from .errors import WHOOSH_ERRORS, QueryError
 from .facets import cited_keys, count_facets, filter_masks, index_key, reference_counts
 from .indexer import Index
@@ -84,6 +84,9 @@ def _make_parser() -> MultifieldParser:
 
 _PARSER = _make_parser()
 
+
+# The facets of a search of every document with nothing selected (per generation).
+_WHOLE_INDEX_FACETS = "whole-index facets"
 
 # Parsed query texts remembered: a user paging or picking facets sends the same text again.
 PARSED_QUERIES = 1024
@@ -236,9 +239,35 @@ def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
+# Queries a generation remembers the checked form and highlighted terms of.
+REMEMBERED_QUERIES = 1024
+
+
+def _remembered(snap, what: str, q: Query | None, make):
+    """make(q), remembered for the generation (the index's terms decide what it gives).
+
+    Only answers are kept: a query that raises raises again on every search.
+    """
+    if q is None:
+        return make(q)
+    kept = snap.cache.setdefault(f"remembered {what}", {})
+    key = (q, MAX_WILDCARD_TERMS)  # the cap decides which patterns are refused
+    try:
+        return kept[key]
+    except KeyError:
+        pass
+    except TypeError:  # a query that cannot be hashed
+        return make(q)
+    found = make(q)
+    if len(kept) >= REMEMBERED_QUERIES:
+        kept.clear()
+    kept[key] = found
+    return found
+
+
 def _filtered(snap, request: SearchRequest, text_q: Query | None):
     """Return (matcher, checked query, query mask, filter masks) of a request in a snapshot."""
-    text_q = check_wildcards(text_q, snap.searcher)
+    text_q = _remembered(snap, "checked", text_q, lambda q: check_wildcards(q, snap.searcher))
     matcher = Matcher(snap.searcher, arrays_for(snap.searcher, snap.cache))
     text_mask = matcher.mask(text_q) & matcher.arrays.searchable
     return matcher, text_q, text_mask, filter_masks(matcher, request)
@@ -252,8 +281,17 @@ def search(index: Index, request: SearchRequest) -> SearchResult:
         matcher, text_q, text_mask, filters = _filtered(snap, request, text_q)
         main = _combine(text_mask, filters.values())
         total = int(main.sum())
-        hits = _page(searcher, matcher, text_q, main, request)
-        facets = count_facets(snap, matcher, text_mask, filters, main, request)
+        hits = _page(snap, searcher, matcher, text_q, main, request)
+        if text_q is None and all(f is None for f in filters.values()):
+            # Every document, nothing selected: the same counts for every such
+            # search of the generation (the search page as first opened).
+            facets = snap.cache.get(_WHOLE_INDEX_FACETS)
+            if facets is None:
+                facets = count_facets(snap, matcher, text_mask, filters, main, request)
+                snap.cache[_WHOLE_INDEX_FACETS] = facets
+            facets = dict(facets)
+        else:
+            facets = count_facets(snap, matcher, text_mask, filters, main, request)
         months = tuple(matcher.facet("month").values)
         suggestion = None
         if request.q and notice is None:
@@ -352,6 +390,7 @@ def _count(searcher: Searcher, matcher: Matcher, qstring: str, filter_mask: np.n
 
 
 def _page(
+    snap,
     searcher: Searcher,
     matcher: Matcher,
     text_q: Query | None,
@@ -360,9 +399,14 @@ def _page(
 ) -> tuple[Hit, ...]:
     start = (request.page - 1) * request.per_page
     stop = start + request.per_page
+    if text_q is None:
+        # No words: every score is 0, the order is the months' (one ranking per generation).
+        sort = "oldest" if request.sort == "oldest" else "newest"
+        docs = first_ranked(matcher.month_order(sort), main, start, stop)
+        return tuple(_hit(searcher.stored_fields(d), 0.0, frozenset()) for d in docs)
     keys, scores = _order(matcher, text_q, request)
     docs = top(keys, main, start, stop)
-    terms = highlight_terms(text_q, searcher)
+    terms = _remembered(snap, "highlighted", text_q, lambda q: highlight_terms(q, searcher))
     return tuple(_hit(searcher.stored_fields(d), float(scores[d]), terms) for d in docs)
 
 

@@ -34,7 +34,7 @@ from .codec import encode_frequency, encode_positions
 
 # Bump when a field or an analyzer changes: an index built with another
 # version is refused (IndexOutdated) until it is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # BM25F field boosts: a word in a heading says more than a word in the text.
 TITLE_BOOST = 3.0

@@ -30,7 +30,15 @@ from dataclasses import dataclass
 
 from ingest.models import Report
 
-from .codec import BlockSegmentWriter, close_segment, open_segment, stored_length, write_postings
+from .codec import (
+    ArraysCollector,
+    BlockSegmentWriter,
+    close_segment,
+    open_segment,
+    stored_length,
+    write_postings,
+    write_segment_arrays,
+)
 from .documents import report_docs
 from .schema import SCHEMA, ReportText
 
@@ -169,8 +177,11 @@ class ReportSegmentWriter(BlockSegmentWriter):
         self.add_docs(lambda pool, pdw, docnum: index_docs(docs, pool, pdw, docnum))
 
 
-def _flush_terms(fieldwriter, pool: TermStore, perdocwriter: _LengthRecorder) -> None:
+def _flush_terms(
+    fieldwriter, pool: TermStore, perdocwriter: _LengthRecorder, folder: str, segment
+) -> None:
     _write_terms(fieldwriter, pool, perdocwriter.lengths, SCHEMA)
+    write_segment_arrays(folder, segment, _collect(pool))
 
 
 @dataclass
@@ -184,11 +195,12 @@ class _Open:
     docnum: int
 
 
-def _write_open(schema, done: _Open):
+def _write_open(schema, folder: str, done: _Open):
     """Write a segment's terms and postings, close its files; return the segment."""
     done.perdocwriter.close()
     _write_terms(done.fieldwriter, done.pool, done.perdocwriter.lengths, schema)
     done.fieldwriter.close()
+    write_segment_arrays(folder, done.segment, _collect(done.pool))
     done.pool.cleanup()
     return close_segment(done.segment, done.docnum)
 
@@ -239,7 +251,7 @@ class SegmentBuilder:
         reports, self._reports = tuple(self._reports), []
         if done is None:
             return None
-        return BuiltSegment(_write_open(SCHEMA, done), reports)
+        return BuiltSegment(_write_open(SCHEMA, self.folder, done), reports)
 
     def discard(self) -> None:
         """Drop the open segment (after an add failed half-way); its files are never listed.
@@ -259,6 +271,20 @@ class SegmentBuilder:
         )
         self._open = _Open(segment, perdocwriter, fieldwriter, TermStore(), 0)
         return self._open
+
+
+def _collect(pool: TermStore) -> ArraysCollector:
+    """A segment's postings as the engine maps them (see codec.write_segment_arrays)."""
+    collected = ArraysCollector()
+    for fieldname in sorted(pool.fields):
+        terms = pool.fields[fieldname]
+        field = SCHEMA[fieldname]
+        positional = field.format is not None and field.format.supports("positions")
+        for tbytes in sorted(terms):
+            postings = terms[tbytes]
+            values = postings.values if positional else None
+            collected.add(fieldname, tbytes, postings.ids, postings.weights, values)
+    return collected
 
 
 def _write_terms(fieldwriter, pool: TermStore, lengths: dict[str, dict[int, int]], schema) -> None:

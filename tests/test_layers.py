@@ -60,3 +60,15 @@ def test_the_app_finds_its_index_in_its_instance_folder_unless_told(tmp_path):
     assert app.config["INDEX_PATH"] == str(tmp_path / "elsewhere")
     app = create_app(tmp_path / "given", INDEX_PATH=str(tmp_path / "elsewhere"))
     assert app.config["INDEX_PATH"] == str(tmp_path / "given")
+
+
+def test_the_library_hands_web_nothing_of_ingest_s():
+    from search import library
+
+    modules = {
+        name: getattr(getattr(library, name), "__module__", "search")
+        for name in library.__all__
+        if callable(getattr(library, name))
+    }
+    assert {name for name, module in modules.items() if not module.startswith("search")} == set()
+    assert "report_months" in modules and "canonical_key" in modules

@@ -6,6 +6,7 @@ import re
 
 from flask import abort
 
+from ingest.identifiers import canonical_wbs
 from search import library
 
 MAX_ID_LENGTH = 200
@@ -30,7 +31,7 @@ def identifier(raw: str) -> str:
 
 def wbs_code(raw: str) -> str:
     """Return a WBS code in canonical form (`02c.03` -> `1.02C.03`), or abort 400."""
-    code = library.canonical_wbs(raw) if len(raw) <= MAX_ID_LENGTH else None
+    code = canonical_wbs(raw) if len(raw) <= MAX_ID_LENGTH else None
     if code is None:
         abort(400, f"{raw[:60]!r} is not a WBS code such as 1.02C.03 or 02C.03.04")
     return code

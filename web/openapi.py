@@ -22,10 +22,10 @@ from .csv_export import (
     REF_COLUMNS,
 )
 from .params import MAX_PAGE
-from .views.milestones import MILESTONE_SORTS
+from .views.milestones import MILESTONE_SORTS, MILESTONES_PER_PAGE
 from .views.refs import REF_MONTHS_PER_PAGE
 from .views.search import DEFAULT_REF_SORT, DEFAULT_VIEW, REF_SORTS, VIEWS
-from .views.wbs import MONTHS_PER_PAGE, WBS_ORDERS
+from .views.wbs import MAX_MONTH_BARS, MONTHS_PER_PAGE, WBS_ORDERS
 
 VERSION = "1.0.0"
 KINDS = ["section", "milestone"]
@@ -273,13 +273,19 @@ MENTION_MONTH = _object(
         ),
     }
 )
+MONTH_OR_YEAR = {"anyOf": [MONTH, {"type": "string", "pattern": YEAR_PATTERN}]}
 MONTH_SUMMARY = _object(
     {
         "months": INT,
         "total": INT,
         "first_month": _nullable(MONTH),
         "last_month": _nullable(MONTH),
-        "chart": _array(_object({"month": MONTH, "count": INT})),
+        "by_year": {
+            "type": "boolean",
+            "description": f"The chart has one bar per year (its span is over {MAX_MONTH_BARS} "
+            "months).",
+        },
+        "chart": _array(_object({"month": MONTH_OR_YEAR, "count": INT})),
     }
 )
 PAGING = {
@@ -308,6 +314,14 @@ MILESTONE_LIST = _object(
     {
         "sort": {"type": "string", "enum": list(MILESTONE_SORTS)},
         "total": INT,
+        "page": {
+            **_nullable({"type": "integer", "minimum": 1}),
+            "description": f"Page of {MILESTONES_PER_PAGE} milestones; null: every milestone "
+            "(no page asked for).",
+        },
+        "pages": {"type": "integer", "minimum": 1},
+        "previous_url": _nullable(URL),
+        "next_url": _nullable(URL),
         "milestones": _array(
             _object(
                 {

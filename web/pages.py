@@ -21,7 +21,13 @@ from .csv_export import (
 )
 from .render import JSON_SUFFIX, page, wants_json
 from .store import get_index
-from .views.milestones import history_rows, milestone_model, milestone_rows, milestones_model
+from .views.milestones import (
+    history_rows,
+    milestone_model,
+    milestone_rows,
+    milestones_json,
+    milestones_model,
+)
 from .views.refs import ref_model
 from .views.reports import report_model, report_summary, reports_model
 from .views.search import (
@@ -140,8 +146,11 @@ def ref(key: str):
 
 @twin("/milestones")
 def milestones():
-    """Every milestone with its latest due date and number of slips."""
-    return page("milestones.html", milestones_model(request.args.get("sort")))
+    """The milestones with their latest due dates and slips, a page at a time (JSON: all)."""
+    sort, number = request.args.get("sort"), request.args.get("page")
+    if wants_json() and not number:
+        return milestones_json(sort)
+    return page("milestones.html", milestones_model(sort, number))
 
 
 @bp.get("/milestones.csv")

@@ -10,6 +10,7 @@ from urllib.parse import quote_plus
 from flask import g, url_for
 from werkzeug.datastructures import MultiDict
 
+from ingest.identifiers import wbs_ancestors
 from search import FACETS, QueryError, SearchRequest, library
 from search.models import DEFAULT_PER_PAGE
 
@@ -154,4 +155,4 @@ def wbs_breadcrumb(code: str | None, labels: dict[str, str]) -> list[dict]:
     """Return [{code, label}] from `1.02C` down to code."""
     if not code:
         return []
-    return [{"code": c, "label": library.wbs_label(labels, c)} for c in library.wbs_ancestors(code)]
+    return [{"code": c, "label": library.wbs_label(labels, c)} for c in wbs_ancestors(code)]

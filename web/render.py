@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         kind_label=lambda kind: links.KIND_LABELS.get(kind, kind),
         bar_chart=charts.bar_chart,
         due_chart=charts.due_chart,
+        wbs_url=links.wbs_url,
     )
 
 

@@ -52,7 +52,7 @@ def reference_model(key: str) -> dict:
         "kind": kind,
         "kind_label": KIND_LABELS.get(kind, kind),
         "url": outside_url(key, kind),
-        "ref_url": url_for("pages.ref", key=key),
+        "ref_url": path_url("pages.ref", "key", key),
     }
 
 
@@ -72,7 +72,7 @@ def doc_model(doc: Doc) -> dict:
         "title": doc.title,
         "text": doc.text,
         "page": doc.page,
-        "url": url_for("pages.report", rid=doc.report, _anchor=anchor),
+        "url": path_url("pages.report", "rid", doc.report, anchor),
         "file_url": file_url(doc.report, doc.source, doc.page),
         "references": [reference_model(k) for k in doc.references],
     }

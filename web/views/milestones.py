@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, url_for
+import json
+from collections.abc import Callable, Iterator
+
+from flask import Response, abort, current_app, url_for
 
 from search import MilestoneEntry, library
 
@@ -11,6 +14,7 @@ from ..links import document_url
 from ..render import month_label
 from ..store import get_index
 from .refs import group_by_month
+from .wbs import page_number
 
 MILESTONE_SORTS: dict[str, str] = {
     "id": "ID",
@@ -20,48 +24,104 @@ MILESTONE_SORTS: dict[str, str] = {
     "group": "Group",
 }
 DEFAULT_MILESTONE_SORT = "id"
+# Milestones on one page of the list (its JSON and CSV twins give them all).
+MILESTONES_PER_PAGE = 100
+_PLACEHOLDER = "0dmreports-milestone0"
 
 
-def milestones_model(sort: str | None) -> dict:
-    """Return every milestone a report's table listed, in the order asked for."""
+def milestone_sort(sort: str | None) -> str:
+    """Return the sort asked for (the default for a blank); abort 400 if it is not one."""
     sort = sort or DEFAULT_MILESTONE_SORT
     if sort not in MILESTONE_SORTS:
         abort(400, f"sort must be one of {', '.join(MILESTONE_SORTS)}, not {sort!r}")
-    rows = list(library.milestones(get_index()))
-    if sort == "due":
-        rows.sort(key=lambda m: m.latest_due or "9999")
-    elif sort == "slips":
-        rows.sort(key=lambda m: -m.slips)
-    elif sort == "slip_days":
-        rows.sort(key=lambda m: -m.slip_days)
-    elif sort == "group":
-        rows.sort(key=lambda m: m.group or "")
+    return sort
+
+
+def milestones_model(sort: str | None, page: str | None = None, every: bool = False) -> dict:
+    """Return a page of the milestones a report's table listed, in the order asked for.
+
+    MILESTONES_PER_PAGE a page (`?page=N`), read from the overview lines the
+    ingest wrote, by key and LIMIT; every=True puts every milestone in (lazily:
+    `milestones` is then an iterator, for a streamed answer).
+    """
+    sort = milestone_sort(sort)
+    number = page_number(page)
+    index = get_index()
+    total = library.milestone_count(index)
+    pages = max(1, -(-total // MILESTONES_PER_PAGE))
+    paged = not every
+    link = milestone_links()
+    if every:
+        rows = (milestone_line(m, link) for m in library.iter_milestones(index, sort))
+    else:
+        start = (number - 1) * MILESTONES_PER_PAGE
+        lines = library.milestones(index, sort, start, MILESTONES_PER_PAGE)
+        rows = [milestone_line(m, link) for m in lines]
     return {
         "sort": sort,
         "sorts": [
             {"value": k, "label": v, "selected": k == sort} for k, v in MILESTONE_SORTS.items()
         ],
-        "total": len(rows),
-        "milestones": [
-            {
-                "id": m.id,
-                "title": m.title,
-                "group": m.group,
-                "status": m.status,
-                "latest_due": m.latest_due,
-                "expected": m.expected,
-                "first_month": m.first_month,
-                "last_month": m.last_month,
-                "last_month_label": month_label(m.last_month),
-                "reports": m.reports,
-                "slips": m.slips,
-                "pull_ins": m.pull_ins,
-                "slip_days": m.slip_days,
-                "url": url_for("pages.milestone", mid=m.id),
-            }
-            for m in rows
-        ],
+        "total": total,
+        "page": None if every else number,
+        "pages": pages,
+        "first": None if every else min(total, (number - 1) * MILESTONES_PER_PAGE + 1),
+        "previous_url": _page_url(sort, number - 1)
+        if not every and 1 < number <= pages + 1
+        else None,
+        "next_url": _page_url(sort, number + 1) if paged and number < pages else None,
+        "milestones": rows,
     }
+
+
+def _page_url(sort: str, number: int) -> str:
+    args = {"sort": sort} if sort != DEFAULT_MILESTONE_SORT else {}
+    if number > 1:
+        args["page"] = number
+    return url_for("pages.milestones", **args)
+
+
+def milestone_links() -> Callable[[str], str]:
+    """A function giving a milestone's page URL as url_for does, callable outside the request."""
+    template = url_for("pages.milestone", mid=_PLACEHOLDER)
+    converter = current_app.url_map.converters["default"](current_app.url_map)
+    return lambda mid: template.replace(_PLACEHOLDER, converter.to_url(mid))
+
+
+def milestone_line(m: library.MilestoneSummary, link: Callable[[str], str]) -> dict:
+    """One milestone of the list as pages show it."""
+    return {
+        "id": m.id,
+        "title": m.title,
+        "group": m.group,
+        "status": m.status,
+        "latest_due": m.latest_due,
+        "expected": m.expected,
+        "first_month": m.first_month,
+        "last_month": m.last_month,
+        "last_month_label": month_label(m.last_month),
+        "reports": m.reports,
+        "slips": m.slips,
+        "pull_ins": m.pull_ins,
+        "slip_days": m.slip_days,
+        "url": link(m.id),
+    }
+
+
+def milestones_json(sort: str | None) -> Response:
+    """Every milestone of /milestones as JSON, streamed a batch of rows at a time."""
+    model = milestones_model(sort, every=True)
+    rows = model.pop("milestones")
+    head = json.dumps(model, ensure_ascii=False)[:-1]
+
+    def chunks() -> Iterator[str]:
+        yield head + ', "milestones": ['
+        for n, row in enumerate(rows):
+            yield ("," if n else "") + json.dumps(row, ensure_ascii=False)
+        yield "]}"
+
+    # Every value the rows need from the request is taken now: the rows are read as sent.
+    return Response(chunks(), mimetype="application/json")
 
 
 def milestone_model(mid: str) -> dict | None:
@@ -139,9 +199,10 @@ def _entry(e: MilestoneEntry, previous_due: str | None) -> dict:
     }
 
 
-def milestone_rows(sort: str | None) -> list[dict]:
-    """Every milestone of /milestones, in the order asked for, as CSV rows."""
-    return [{**row, "url": absolute(row["url"])} for row in milestones_model(sort)["milestones"]]
+def milestone_rows(sort: str | None) -> Iterator[dict]:
+    """Every milestone of /milestones, in the order asked for, as CSV rows (read lazily)."""
+    rows = milestones_model(sort, every=True)["milestones"]
+    return ({**row, "url": absolute(row["url"])} for row in rows)
 
 
 def history_rows(model: dict) -> list[dict]:

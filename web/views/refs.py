@@ -47,7 +47,7 @@ def ref_model(key: str, page: str | None = None) -> dict | None:
         "last_month": months[-1] if months else None,
         "first_month_label": month_label(months[0]) if months else None,
         "last_month_label": month_label(months[-1]) if months else None,
-        "summary": month_summary(counts, library.reports(index)),
+        "summary": month_summary(counts, library.report_months(index)),
         "months": groups[start : start + REF_MONTHS_PER_PAGE],
         "page": number,
         "pages": pages,

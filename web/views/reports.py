@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import url_for
 
+from ingest.identifiers import wbs_ancestors
 from search import Doc, ReportInfo, library
 
 from ..params import wbs_breadcrumb
 from ..render import month_label, part_label
 from ..store import get_index
-from .common import doc_model, file_url, reference_model
+from .common import doc_model, file_url, path_url, reference_model
 
 # The top part whose text is the milestone table (shown as a table instead).
 MILESTONE_SUMMARY = "Milestone Summary"
@@ -63,7 +64,8 @@ def report_model(rid: str) -> dict | None:
 def _section(doc: Doc, labels: dict[str, str]) -> dict:
     out = doc_model(doc)
     out["breadcrumb"] = [
-        {**c, "url": url_for("pages.wbs", code=c["code"])} for c in wbs_breadcrumb(doc.wbs, labels)
+        {**c, "url": path_url("pages.wbs", "code", c["code"])}
+        for c in wbs_breadcrumb(doc.wbs, labels)
     ]
     out["milestone_table"] = doc.wbs is None and doc.title == MILESTONE_SUMMARY
     return out
@@ -80,7 +82,7 @@ def _milestone_row(doc: Doc) -> dict:
         "group": doc.group,
         "status": doc.status,
         "page": doc.page,
-        "url": url_for("pages.milestone", mid=doc.milestone_id),
+        "url": path_url("pages.milestone", "mid", doc.milestone_id),
         "file_url": file_url(doc.report, doc.source, doc.page),
         "references": [reference_model(k) for k in doc.references],
     }
@@ -90,7 +92,7 @@ def _toc(sections: list[dict], labels: dict[str, str]) -> list[dict]:
     """Group the sections by third-level WBS element, in the report's order."""
     groups: dict[str | None, dict] = {}
     for s in sections:
-        code = library.wbs_ancestors(s["wbs"])[1] if s["wbs"] and s["wbs"].count(".") >= 2 else None
+        code = wbs_ancestors(s["wbs"])[1] if s["wbs"] and s["wbs"].count(".") >= 2 else None
         group = groups.get(code)
         if group is None:
             group = groups[code] = {

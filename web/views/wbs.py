@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import abort, url_for
 
+from ingest.identifiers import wbs_depth
 from search import library
 
 from ..params import MAX_PAGE
@@ -15,6 +18,8 @@ WBS_ORDERS: tuple[str, ...] = ("newest", "oldest")
 ROOT_DEPTH = 2
 # Months shown on one page of an element's history.
 MONTHS_PER_PAGE = 6
+# A summary chart longer than this many months has one bar per year.
+MAX_MONTH_BARS = 60
 
 
 def wbs_params(order: str | None, page: str | None) -> tuple[str, int]:
@@ -29,22 +34,17 @@ def wbs_model(code: str, order: str | None, page: str | None = None) -> dict | N
     """Return a canonical WBS element's history, or None if no report has text under it."""
     order, number = wbs_params(order, page)
     # DM as a whole is the whole report: its page lists the elements below it only.
-    deep = library.wbs_depth(code) > ROOT_DEPTH
+    deep = wbs_depth(code) > ROOT_DEPTH
     start = (number - 1) * MONTHS_PER_PAGE
     history = library.wbs_history(get_index(), code, order, start, MONTHS_PER_PAGE if deep else 0)
     if history is None:
         return None
     pages = max(1, -(-(history.month_count if deep else 0) // MONTHS_PER_PAGE))
     months = [_month(m) for m in history.months]
-    # The summary counts every month's sections, not only this page's.
-    every = library.wbs_history(get_index(), code, count=None)
-    counts = {
-        m.month: len(m.accomplishments) + len(m.planned) + len(m.recruitment)
-        for m in every.months
-        if m.month
-    }
+    # The summary counts every month's sections (counted at ingest), not only this page's.
+    counts = {month: n for month, n in history.counts if month}
     return {
-        "summary": month_summary(counts, library.reports(get_index())),
+        "summary": month_summary(counts, library.report_months(get_index())),
         "code": code,
         "title": history.title,
         "ancestors": [_link(c, label) for c, label in history.ancestors],
@@ -96,24 +96,20 @@ def _month(m: library.WbsMonth) -> dict:
     }
 
 
-def month_summary(counts: dict[str, int], reports) -> dict:
+def month_summary(counts: dict[str, int], indexed: Sequence[str]) -> dict:
     """A page's summary: months with something, first and last, and one bar per report month.
 
-    counts: {month: how many} for the months that have something; the chart
-    spans every indexed month from the first to the last of them, so gaps show.
+    counts: {month: how many} for the months that have something; indexed: the
+    reports' months, oldest first. The chart spans every indexed month from
+    the first to the last of counts, so gaps show.
     """
     months = sorted(counts)
     first, last = (months[0], months[-1]) if months else (None, None)
-    indexed = sorted({r.month for r in reports if r.month})
     span = [mo for mo in indexed if first and first <= mo <= last]
-    return {
-        "months": len(months),
-        "total": sum(counts.values()),
-        "first_month": first,
-        "last_month": last,
-        "first_month_label": month_label(first) if first else None,
-        "last_month_label": month_label(last) if last else None,
-        "chart": [
+    if len(span) > MAX_MONTH_BARS:
+        bars = _by_year(span, counts)
+    else:
+        bars = [
             {
                 "month": mo,
                 "label": month_label(mo),
@@ -122,5 +118,26 @@ def month_summary(counts: dict[str, int], reports) -> dict:
                 "selected": False,
             }
             for mo in span
-        ],
+        ]
+    return {
+        "months": len(months),
+        "total": sum(counts.values()),
+        "first_month": first,
+        "last_month": last,
+        "first_month_label": month_label(first) if first else None,
+        "last_month_label": month_label(last) if last else None,
+        "by_year": len(bars) != len(span),
+        "chart": bars,
     }
+
+
+def _by_year(span: list[str], counts: dict[str, int]) -> list[dict]:
+    """One bar per year of the months (a chart of decades of months would be a smear)."""
+    years: dict[str, dict] = {}
+    for mo in span:
+        year = mo[:4]
+        into = years.setdefault(
+            year, {"month": year, "label": year, "count": 0, "url": "", "selected": False}
+        )
+        into["count"] += counts.get(mo, 0)
+    return list(years.values())
