@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from search import MAX_PER_PAGE, Index, SearchRequest, search
+from search import MAX_PER_PAGE, Index, SearchRequest, health, search
 from tests.conftest import ROOT
 
 CLI_TIMEOUT = 180
@@ -165,3 +165,16 @@ class Holds:
         """Let the process held at `name` go on."""
         with open(self.folder / f"{name}.release", "w"):
             pass
+
+
+def count_checksums(monkeypatch) -> list[str]:
+    """The names of the files checksummed from now on (search/health.py), in order."""
+    read: list[str] = []
+    crc32 = health._crc32
+
+    def counting(path, size):
+        read.append(path.name)
+        return crc32(path, size)
+
+    monkeypatch.setattr(health, "_crc32", counting)
+    return read

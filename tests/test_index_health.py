@@ -24,8 +24,9 @@ from click.testing import CliRunner
 
 from dmreports.cli import main
 from search import Index, IndexDamaged, SearchRequest, health, search
+from search.history import is_store_file
 from tests.fixtures.months import marker, write_month
-from tests.ingest_helpers import generation, run_cli, summary_re
+from tests.ingest_helpers import count_checksums, generation, run_cli, summary_re
 from web import create_app
 
 MONTHS = ("2017-08", "2017-09")
@@ -280,7 +281,80 @@ def test_the_manifest_lists_every_file_of_the_generation(pristine):
     assert set(manifest["files"]) == data_files
     for name, entry in manifest["files"].items():
         content = (gen / name).read_bytes()
-        assert entry == {"size": len(content), "crc32": zlib.crc32(content)}
+        stat = (gen / name).stat()
+        # The stamp: the file the checksum was taken of (inode, last write).
+        stamp = {"inode": stat.st_ino, "mtime_ns": stat.st_mtime_ns}
+        assert entry == {"size": len(content), "crc32": zlib.crc32(content), **stamp}
+
+
+def _flip_in_place(path: Path, offset: int) -> None:
+    # A change behind the file system's back (a failing disk): same inode, times put back.
+    stat = path.stat()
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0x01]))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_files_as_their_ingest_stamped_them_are_not_read_on_open(pristine, monkeypatch):
+    _, index_dir = pristine
+    health.forget_verified()
+    read = count_checksums(monkeypatch)
+    assert search(Index(index_dir), SearchRequest(q="pipelines")).total > 0
+    assert read == []
+    # `dmreports check` reads every byte whatever the stamps say.
+    assert invoke("check", "--index", index_dir).exit_code == 0
+    gen = index_dir / f"gen-{json.loads(generation(index_dir))['generation']:06d}"
+    listed = json.loads((gen / health.MANIFEST).read_text())["files"]
+    assert sorted(read) == sorted(listed)
+
+
+def test_a_copied_index_is_checksummed_on_open(pristine, tmp_path):
+    # A copy (a restore from a backup) keeps the times but not the inodes: the
+    # stamps vouch for nothing, every file is checksummed, a change is named.
+    _, source = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
+    gen = index_dir / f"gen-{json.loads(generation(index_dir))['generation']:06d}"
+    seg = _segment(gen)
+    _flip_in_place(seg, seg.stat().st_size // 2)
+    health.forget_verified()
+    result = invoke("search", "pipelines", "--index", index_dir)
+    line = f"index damaged: {gen.name} ({seg.name} changed since it was written); {REPAIR}"
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n")
+
+
+def test_check_names_a_change_the_stamps_cannot_see(pristine, tmp_path):
+    folder, source = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
+    gen = index_dir / f"gen-{json.loads(generation(index_dir))['generation']:06d}"
+    health.write_manifest(gen)  # the copy's own stamps, as its ingest would write them
+    seg = _segment(gen)
+    _flip_in_place(seg, seg.stat().st_size // 2)
+    health.forget_verified()
+    result = invoke("check", "--index", index_dir)
+    line = f"index damaged: {gen.name} ({seg.name} changed since it was written); {REPAIR}"
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n")
+
+
+def test_a_manifest_without_stamps_is_checksummed_on_open(pristine, tmp_path, monkeypatch):
+    # Manifests written before stamps were kept: every file a searcher reads is checksummed.
+    _, source = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(source, index_dir)
+    gen = index_dir / f"gen-{json.loads(generation(index_dir))['generation']:06d}"
+    health.write_manifest(gen)
+    manifest = json.loads((gen / health.MANIFEST).read_text())
+    for entry in manifest["files"].values():
+        del entry["inode"], entry["mtime_ns"]
+    (gen / health.MANIFEST).write_text(json.dumps(manifest))
+    health.forget_verified()
+    read = count_checksums(monkeypatch)
+    assert search(Index(index_dir), SearchRequest(q="pipelines")).total > 0
+    assert sorted(read) == sorted(n for n in manifest["files"] if not is_store_file(n))
 
 
 def test_any_file_a_generation_holds_is_covered(tmp_path):
