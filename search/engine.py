@@ -150,6 +150,7 @@ class Arrays:
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     facets: dict[str, FacetArrays] = field(default_factory=dict)
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
+    norms: dict[str, np.ndarray] = field(default_factory=dict)
 
     def assemble(self, key, read) -> tuple[np.ndarray, np.ndarray | None]:
         """Whole-index (document numbers, weights) from each segment's, cached under key.
@@ -289,7 +290,7 @@ def warm(searcher: Searcher, cache: dict, facet_fields, lengths=(), sort_fields=
     for fieldname, skip in facet_fields:
         matcher.facet(fieldname, skip)
     for fieldname in lengths:
-        arrays.field_lengths(fieldname)
+        matcher.norms(fieldname)
     for fieldname in sort_fields:
         matcher.sort_key(fieldname)
     return arrays
@@ -425,11 +426,16 @@ class Matcher:
             out[ids] += boost * weights
             return
         idf = self.searcher.idf(fieldname, text)
-        avgfl = self.searcher.avg_field_length(fieldname) or 1
-        lengths = self.lengths(fieldname)[ids]
-        out[ids] += (
-            boost * idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl))
-        )
+        out[ids] += boost * idf * (weights * (K1 + 1)) / (weights + self.norms(fieldname)[ids])
+
+    def norms(self, fieldname: str) -> np.ndarray:
+        """BM25F's length part of every document's score in a field (one array per generation)."""
+        found = self.arrays.norms.get(fieldname)
+        if found is None:
+            avgfl = self.searcher.avg_field_length(fieldname) or 1
+            lengths = self.lengths(fieldname)
+            found = self.arrays.norms[fieldname] = K1 * ((1 - B) + B * lengths / avgfl)
+        return found
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Return every document's stored length of a field (as Whoosh decodes it)."""

@@ -22,6 +22,8 @@ from __future__ import annotations
 import calendar
 import json
 from functools import lru_cache
+from itertools import repeat
+from operator import is_
 
 import numpy as np
 
@@ -197,13 +199,17 @@ def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) 
     order = np.argsort(rank[at], kind="stable")
     if len(made) > _MADE_VALUES:
         made.clear()
-    out = []
-    for key in zip(at[order].tolist(), counts[order].tolist(), strict=True):
-        value = made.get(key)
-        if value is None:  # values are immutable: one per (value, count) in a generation
-            i, n = key
-            value = made[key] = FacetValue(values[i], labels[i], n, False)
-        out.append(value)
+    at, counts = at[order], counts[order]
+    # Values are immutable: one per (value, count) in a generation, looked up by
+    # one number (value index and count), in one pass of C.
+    keys = (at.astype(np.int64) << 32 | counts).tolist()
+    out = list(map(made.get, keys))
+    if any(map(is_, out, repeat(None))):
+        for k, value in enumerate(out):
+            if value is None:
+                key = keys[k]
+                i, n = key >> 32, key & 0xFFFFFFFF
+                out[k] = made[key] = FacetValue(values[i], labels[i], n, False)
     return out
 
 
