@@ -47,10 +47,7 @@ def make_snippet(text: str, terms: frozenset[str]) -> tuple[str, str]:
     the most matches are kept, in text order. With no match in the text, the
     snippet is the start of the text.
     """
-    matches = []
-    if terms and text:
-        forms = _forms
-        matches = [m.span() for m in TOKEN_RE.finditer(text) if not terms.isdisjoint(forms(m[0]))]
+    matches = _matches(text, terms) if terms and text else []
     if not matches:
         marked = html.escape(_lead(text))
     else:
@@ -63,6 +60,78 @@ def make_snippet(text: str, terms: frozenset[str]) -> tuple[str, str]:
                 chosen.append((start, end))
         marked = SNIPPET_SEPARATOR.join(_mark(text, s, e, matches) for s, e in chosen)
     return marked, html.unescape(re.sub(r"</?mark>", "", marked))
+
+
+def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """The spans of the tokens of a text that the index holds as one of the terms, in order.
+
+    Tokenizing every hit's text token by token in Python was most of a search's
+    time (a milestone's text is 170 tokens), so a text is cut at its spaces and
+    each distinct chunk is tokenized once per process (`_Vocabulary`): the chunks
+    holding a term are then found by set operations, and only they are looked
+    for in the text. No token holds a space and the token pattern looks one
+    character around a token at most, so a chunk's tokens are the text's tokens there.
+    """
+    vocabulary = _Vocabulary.current()
+    chunks = set(text.split(" "))
+    vocabulary.learn(chunks)
+    hit: set[str] = set()
+    for term in terms:
+        found = vocabulary.by_form.get(term)
+        if found:
+            hit |= chunks & found
+    if not hit:
+        return []
+    spans = []
+    size = len(text)
+    for chunk in hit:
+        inside = [span for span, forms in vocabulary.tokens[chunk] if not terms.isdisjoint(forms)]
+        length = len(chunk)
+        at = text.find(chunk)
+        while at >= 0:
+            end = at + length
+            if (at == 0 or text[at - 1] == " ") and (end == size or text[end] == " "):
+                spans += [(at + start, at + stop) for start, stop in inside]
+            at = text.find(chunk, at + 1)
+    return sorted(spans)
+
+
+class _Vocabulary:
+    """Every space-separated chunk of text a snippet was made of: its tokens (spans and
+    index forms), and the chunks holding each index form.
+
+    Shared by the threads of a process; replaced by a new one (never cleared: a
+    search may be reading it) past VOCABULARY_CHUNKS chunks.
+    """
+
+    _current: _Vocabulary | None = None
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.tokens: dict[str, tuple] = {}
+        self.by_form: dict[str, set[str]] = {}
+
+    @classmethod
+    def current(cls) -> _Vocabulary:
+        """The process's vocabulary (a new one when the last grew too large)."""
+        found = cls._current
+        if found is None or len(found.seen) > VOCABULARY_CHUNKS:
+            found = cls._current = cls()
+        return found
+
+    def learn(self, chunks: set[str]) -> None:
+        """Tokenize the chunks not seen before."""
+        for chunk in chunks - self.seen:
+            tokens = tuple((m.span(), _forms(m[0])) for m in TOKEN_RE.finditer(chunk))
+            self.tokens[chunk] = tokens
+            for _, forms in tokens:
+                for form in forms:
+                    self.by_form.setdefault(form, set()).add(chunk)
+            self.seen.add(chunk)  # last: a chunk seen is complete in tokens and by_form
+
+
+# Distinct chunks of text a process keeps tokenized (about 100 bytes each).
+VOCABULARY_CHUNKS = 300_000
 
 
 @lru_cache(maxsize=200_000)

@@ -18,10 +18,11 @@ from search import (
     QueryError,
     SearchRequest,
     search,
+    snippets,
 )
 from search.engine import FEW_MATCHED, FacetArrays
 from search.query import parse_query
-from search.schema import TEXT_ANALYZER, WBS_ANALYZER, analyze
+from search.schema import TEXT_ANALYZER, TOKEN_RE, WBS_ANALYZER, analyze
 from tests.fixtures.months import FIXTURE_MONTHS, marker, write_months
 
 OCT = "lsst-dm-monthly-report-2017-10"
@@ -249,6 +250,33 @@ def test_snippets_mark_matches_and_escape_text(october, tmp_path, pdf_report):
     assert "<script>" not in snippet
     assert "&lt;script&gt;" in snippet
     assert "&amp; <mark>DCR</mark>" in snippet
+
+
+def _token_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    # The definition: every token of the text whose index forms meet the terms.
+    return [m.span() for m in TOKEN_RE.finditer(text) if not terms.isdisjoint(analyze(m[0]))]
+
+
+def test_snippet_matches_are_the_tokens_that_meet_the_terms(pdf_report):
+    term_sets = [
+        frozenset(analyze("alert production pipelines", mode="query")),
+        frozenset({"dm-12256", "ldm-503", "1.02c.03"}),
+        frozenset(analyze("qserv data distribution", mode="query")),
+    ]
+    texts = [section.text for section in pdf_report.sections]
+    assert sum(len(text) for text in texts) > 40_000
+    for terms in term_sets:
+        found = [snippets._matches(text, terms) for text in texts]
+        assert found == [_token_matches(text, terms) for text in texts]
+        assert sum(map(len, found)) >= 5
+    # Tabs, line breaks, runs of spaces and punctuation around a key; a key inside a word.
+    text = "DM-12256,\tdm-12256  fixed\n(DM-12256) xDM-12256 DM-12256"
+    assert snippets._matches(text, frozenset({"dm-12256"})) == [
+        (0, 8),
+        (10, 18),
+        (27, 35),
+        (47, 55),
+    ]
 
 
 def test_wildcards_are_capped(october, monkeypatch):
