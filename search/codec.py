@@ -193,6 +193,17 @@ def read_postings(segment_reader, fieldname: str, text: str) -> tuple[np.ndarray
     return read_block_postings(segment_reader, fieldname, text)
 
 
+def read_field_postings(segment_reader, fieldname: str):
+    """Every term of a field in one segment, in order, with the document numbers of its
+    postings: (terms, ids of all the terms' postings one after another, count per term).
+
+    From the mapped arrays (a field's terms are one run of keys); None when the
+    segment has no arrays file.
+    """
+    mapped = segment_arrays(segment_reader)
+    return mapped.field_postings(fieldname) if mapped is not None else None
+
+
 def phrase_docs(segment_reader, fieldname: str, words: list[str]) -> np.ndarray | None:
     """The documents of one segment holding the words next to each other, in order.
 
@@ -326,6 +337,23 @@ class PostingArrays:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         start, end = int(self._starts[i]), int(self._starts[i + 1])
         return self._ids[start:end], self._weights[start:end].astype(np.float64)
+
+    def field_postings(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(terms, their postings' document numbers one term after another, count per term)."""
+        prefix = fieldname.encode("utf-8") + b"\0"
+        keys = _Keys(self)
+        lo = bisect.bisect_left(keys, prefix)
+        hi = bisect.bisect_left(keys, prefix[:-1] + b"\x01", lo)
+        bounds = np.asarray(self._key_starts[lo : hi + 1]).tolist()
+        blob = bytes(self._keys[bounds[0] : bounds[-1]])
+        base, skip = bounds[0], len(prefix)
+        terms = [
+            blob[start - base + skip : end - base].decode("utf-8")
+            for start, end in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        starts = self._starts[lo : hi + 1]
+        ids = self._ids[int(starts[0]) : int(starts[-1])] if len(terms) else _EMPTY_IDS
+        return terms, ids, np.diff(starts)
 
     def phrase_docs(self, fieldname: str, words: list[str]) -> np.ndarray | None:
         """The documents holding the words at consecutive positions (a phrase of slop 1).

@@ -39,7 +39,7 @@ from whoosh.query import (
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from .codec import phrase_docs, read_lengths, read_postings, segment_key
+from .codec import phrase_docs, read_field_postings, read_lengths, read_postings, segment_key
 from .schema import SEARCH_KINDS
 
 # Whoosh's BM25F defaults, which the index was always scored with.
@@ -80,7 +80,50 @@ class FacetArrays:
             empty = np.zeros(0, dtype=np.int32)
             return cls([], empty, empty.astype(np.int64))
         lengths = np.array([len(ids) for ids in docs], dtype=np.int64)
-        pair_doc = np.concatenate(docs).astype(np.int32)
+        return cls._of_pairs(values, np.concatenate(docs), lengths, size)
+
+    @classmethod
+    def of_field(cls, fields: list[tuple], offsets: list[int], keep, size: int) -> FacetArrays:
+        """The arrays of a field from each segment's `codec.read_field_postings`.
+
+        keep(values, pair_value, pair_doc): the mask of the values kept.
+        """
+        values = sorted(set().union(*(terms for terms, _, _ in fields)))
+        index = {value: i for i, value in enumerate(values)}
+        pair_value = np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [
+                np.repeat(np.array([index[t] for t in terms], dtype=np.int64), counts)
+                for terms, _, counts in fields
+            ]
+        )
+        pair_doc = np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [
+                ids.astype(np.int64) + offset
+                for (_, ids, _), offset in zip(fields, offsets, strict=True)
+            ]
+        )
+        if len(fields) > 1:  # by value, then by document (segments come in document order)
+            order = np.argsort(pair_value, kind="stable")
+            pair_value, pair_doc = pair_value[order], pair_doc[order]
+        kept = keep(values, pair_value, pair_doc)
+        if not kept.any():
+            return cls.of([], [], size)
+        pairs = kept[pair_value]
+        lengths = np.bincount(pair_value[pairs], minlength=len(values))[kept]
+        return cls._of_pairs(
+            [v for v, k in zip(values, kept.tolist(), strict=True) if k],
+            pair_doc[pairs],
+            lengths,
+            size,
+        )
+
+    @classmethod
+    def _of_pairs(
+        cls, values: list[str], pair_doc: np.ndarray, lengths: np.ndarray, size: int
+    ) -> FacetArrays:
+        pair_doc = pair_doc.astype(np.int32)
         pair_value = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
         out = cls(values, pair_doc, np.concatenate(([0], np.cumsum(lengths)[:-1])))
         per_doc = np.bincount(pair_doc, minlength=size)
@@ -447,6 +490,8 @@ class Matcher:
         """Return a field's (document, value) pairs, skipping some values."""
         found = self.arrays.facets.get(fieldname)
         if found is None:
+            found = self._facet_of_field(fieldname, skip)
+        if found is None:
             values, docs = [], []
             for term in self.reader.field_terms(fieldname):
                 if term in skip:
@@ -458,6 +503,27 @@ class Matcher:
                     docs.append(ids)
                     values.append(term)
             found = self.arrays.facets[fieldname] = FacetArrays.of(values, docs, self.arrays.size)
+        return found
+
+    def _facet_of_field(self, fieldname: str, skip: frozenset[str]) -> FacetArrays | None:
+        """A facet's arrays from each segment's whole field at once (None: a segment has no
+        arrays file); the values `facet` keeps, in its order."""
+        segments = self.arrays.segments
+        fields = [read_field_postings(segment, fieldname) for segment, _ in segments]
+        if any(field is None for field in fields):
+            return None
+        live = self.arrays.live
+
+        def keep(values, pair_value, pair_doc):
+            # A value held only by deleted documents is no value of this generation.
+            held = np.bincount(pair_value[live[pair_doc]], minlength=len(values)) > 0
+            if skip:
+                held &= np.array([value not in skip for value in values], dtype=bool)
+            return held
+
+        offsets = [offset for _, offset in segments]
+        found = FacetArrays.of_field(fields, offsets, keep, self.arrays.size)
+        self.arrays.facets[fieldname] = found
         return found
 
     def month_order(self, sort: str) -> np.ndarray:

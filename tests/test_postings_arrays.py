@@ -155,6 +155,34 @@ def test_a_generation_is_warmed_before_its_first_search(october, html_report):
         assert np.count_nonzero(snap.cache["arrays"].live) == snap.searcher.doc_count()
 
 
+def _facet_arrays(index: Index, whole_fields: bool) -> dict:
+    with index.reading(warm=False) as snap:
+        matcher = Matcher(snap.searcher, arrays_for(snap.searcher, {}))
+        if not whole_fields:  # term by term, as for a segment without an arrays file
+            matcher._facet_of_field = lambda fieldname, skip: None
+        return {
+            name: matcher.facet(name, skip=frozenset({"report"})) for name in FACET_FIELDS.values()
+        }
+
+
+def test_facets_from_whole_fields_equal_facets_term_by_term(october, html_report):
+    october.add_report(html_report, "html")  # a second segment, and the first one's
+    october.add_report(html_report, "html")  # documents of that report deleted
+    with october.reading(warm=False) as snap:
+        assert len(list(snap.searcher.reader().leaf_readers())) >= 2
+        assert snap.searcher.doc_count() < snap.searcher.doc_count_all()
+    whole, by_term = _facet_arrays(october, True), _facet_arrays(october, False)
+    assert "report" not in whole["kind"].values and "section" in whole["kind"].values
+    for name, found in whole.items():
+        expected = by_term[name]
+        assert found.values == expected.values and found.values, name
+        for part in ("pair_doc", "starts", "doc_value", "doc_starts", "doc_values"):
+            mine, theirs = getattr(found, part), getattr(expected, part)
+            assert (mine is None) == (theirs is None), (name, part)
+            if mine is not None:
+                assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), (name, part)
+
+
 def test_a_new_generation_checksums_only_the_files_it_wrote(october, html_report, monkeypatch):
     health.forget_verified()
     october.warm()
