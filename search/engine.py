@@ -544,8 +544,16 @@ class Matcher:
         found = self.arrays.sort_keys.get(fieldname)
         if found is None:
             found = np.full(self.arrays.size, -1, dtype=np.int64)
-            for rank, term in enumerate(self.reader.field_terms(fieldname)):
-                found[self.postings(fieldname, term)[0]] = rank
+            segments = self.arrays.segments
+            fields = [read_field_postings(segment, fieldname) for segment, _ in segments]
+            if all(field is not None for field in fields):  # each segment's field at once
+                ranks = {t: i for i, t in enumerate(sorted(set().union(*(f[0] for f in fields))))}
+                for (terms, ids, counts), (_, offset) in zip(fields, segments, strict=True):
+                    rank = np.array([ranks[t] for t in terms], dtype=np.int64)
+                    found[ids.astype(np.int64) + offset] = np.repeat(rank, counts)
+            else:
+                for rank, term in enumerate(self.reader.field_terms(fieldname)):
+                    found[self.postings(fieldname, term)[0]] = rank
             self.arrays.sort_keys[fieldname] = found
         return found
 
