@@ -331,9 +331,16 @@ def _segment_labels(segment) -> list[tuple[int, str, dict[str, str]]]:
     """(document number, month, WBS labels) of each report document of one segment."""
     docs = read_postings(segment, "kind", KIND_REPORT)[0].tolist()
     out = []
+    # Reports of one era list the same headings: each distinct labels text is parsed once
+    # (the dicts are shared, never changed).
+    parsed: dict[str, dict[str, str]] = {}
     for docnum in docs:
         fields = segment.stored_fields(docnum)
-        out.append((docnum, fields.get("month") or "", json.loads(fields.get("labels") or "{}")))
+        text = fields.get("labels") or "{}"
+        labels = parsed.get(text)
+        if labels is None:
+            labels = parsed[text] = json.loads(text)
+        out.append((docnum, fields.get("month") or "", labels))
     return out
 
 
