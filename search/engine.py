@@ -108,6 +108,9 @@ class FacetArrays:
             order = np.argsort(pair_value, kind="stable")
             pair_value, pair_doc = pair_value[order], pair_doc[order]
         kept = keep(values, pair_value, pair_doc)
+        if kept.all():  # the usual case: no pair to drop
+            lengths = fields[0][2] if len(fields) == 1 else np.bincount(pair_value)
+            return cls._of_pairs(values, pair_doc, lengths, size)
         if not kept.any():
             return cls.of([], [], size)
         pairs = kept[pair_value]
