@@ -99,7 +99,9 @@ def _child(app: Flask, sock: socket.socket, threads: int) -> None:
 def _run(app: Flask, sock: socket.socket, threads: int) -> None:
     from waitress import serve as waitress_serve
 
+    from web.render import compile_templates
     from web.store import warm
 
+    compile_templates(app)  # the first page of each worker renders, not compiles
     warm(app)  # the index is ready before the first request is accepted
     waitress_serve(app, sockets=[sock], threads=threads, ident=SERVER_IDENT)

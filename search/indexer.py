@@ -232,12 +232,14 @@ class Index:
         return _Reader(generation, searcher, cache)
 
     def warm(self) -> int:
-        """Make the current generation ready for searches now (not on the first search).
+        """Make the current generation ready for searches and history pages now.
 
         Returns its number. Raises as a search would (IndexMissing, IndexDamaged...).
         """
         reader = self._acquire()
         self._release(reader)
+        # The history pages' store too: its files are checked once per process, here.
+        self.history()
         return reader.generation
 
     def watch(self, interval: float = WATCH_INTERVAL) -> threading.Thread:

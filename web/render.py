@@ -34,6 +34,17 @@ def init_app(app: Flask) -> None:
     )
 
 
+def compile_templates(app: Flask) -> list[str]:
+    """Compile every page template now, so a worker's first page does not pay for it.
+
+    A server worker calls it before it accepts a request; returns the names compiled.
+    """
+    names = app.jinja_env.list_templates(extensions=("html",))
+    for name in names:
+        app.jinja_env.get_template(name)
+    return names
+
+
 def wants_json() -> bool:
     """Return whether this request asks for the JSON twin; abort 400 on an unknown format."""
     fmt = request.args.get("format", "")
