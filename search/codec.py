@@ -86,6 +86,12 @@ CODEC_ERRORS: tuple[type[Exception], ...] = (
     IndexingError,
 )
 
+# zlib level of the posting blocks written: none. Most blocks hold a posting or
+# two, which zlib makes no smaller, and compressing each one was a tenth of an
+# ingest's indexing; each block records its own level, so readers of blocks
+# written either way decode them alike.
+POSTINGS_COMPRESSION = 0
+
 # Bytes of the count before a posting's pickled positions.
 _UINT_SIZE = len(pack_uint(0))
 
@@ -534,7 +540,7 @@ class BlockSegmentWriter(SegmentWriter):
     """
 
     def __init__(self, ix, pool, wrap_perdoc: Callable, flush: Callable, **kwargs):
-        super().__init__(ix, codec=W3Codec(), compound=False, **kwargs)
+        super().__init__(ix, codec=_codec(), compound=False, **kwargs)
         self._built: list = []
         self._flush = flush
         self.pool = pool
@@ -569,10 +575,14 @@ class BlockSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
 
+def _codec() -> W3Codec:
+    return W3Codec(compression=POSTINGS_COMPRESSION)
+
+
 def open_segment(folder: str, indexname: str, wrap_perdoc: Callable) -> tuple:
     """Start a new segment in an index folder: (storage, segment, perdocwriter, fieldwriter)."""
     storage = FileStorage(folder)
-    codec = W3Codec()
+    codec = _codec()
     segment = codec.new_segment(storage, indexname)
     perdocwriter = wrap_perdoc(codec.per_document_writer(storage, segment))
     return storage, segment, perdocwriter, codec.field_writer(storage, segment)

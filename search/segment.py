@@ -171,9 +171,12 @@ class ReportSegmentWriter(BlockSegmentWriter):
     def __init__(self, ix, **kwargs):
         super().__init__(ix, TermStore(), _LengthRecorder, _flush_terms, **kwargs)
 
-    def add_report(self, report: Report, report_id: str) -> None:
-        """Add a report's documents; ValueError, before any is added, for an unknown field."""
-        docs = checked_docs(report, report_id)
+    def add_report(self, report: Report, report_id: str, docs: list[dict] | None = None) -> None:
+        """Add a report's documents; ValueError, before any is added, for an unknown field.
+
+        docs: the report's `checked_docs`, when the caller has made them already.
+        """
+        docs = checked_docs(report, report_id) if docs is None else docs
         self.add_docs(lambda pool, pdw, docnum: index_docs(docs, pool, pdw, docnum))
 
 
@@ -234,13 +237,14 @@ class SegmentBuilder:
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
 
-    def add(self, report: Report, report_id: str) -> None:
+    def add(self, report: Report, report_id: str, docs: list[dict] | None = None) -> None:
         """Index a report into the open segment (started on first use).
 
         Raises ValueError, before anything is added, for a document field the
-        schema does not know.
+        schema does not know. docs: the report's `checked_docs`, when the
+        caller has made them already.
         """
-        docs = checked_docs(report, report_id)
+        docs = checked_docs(report, report_id) if docs is None else docs
         done = self._open or self._start()
         done.docnum = index_docs(docs, done.pool, done.perdocwriter, done.docnum)
         self._reports.append((report_id, report.source))
