@@ -39,13 +39,13 @@ from .codec import (
     write_postings,
     write_segment_arrays,
 )
-from .documents import report_docs
-from .schema import SCHEMA, ReportText
+from .documents import VOCABULARY_FIELDS, report_docs, vocabulary_of
+from .schema import KIND_REPORT, SCHEMA, TOKEN_RE, ReportText
 
 
 def checked_docs(report: Report, report_id: str) -> list[dict]:
     """A report's index documents; ValueError for a field the schema does not know."""
-    docs = list(report_docs(report, report_id))
+    docs = list(report_docs(report, report_id, words=False))
     for doc in docs:
         for name in doc:
             if name not in SCHEMA:
@@ -62,7 +62,11 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
     """
     # Most short values (the report, its month, a kind) repeat in every document.
     short: dict[tuple[str, object], list] = {}
+    # The distinct tokens of the texts, for a report document without its words.
+    tokens_seen: dict[tuple[str, str, str], None] = {}
     for doc in docs:
+        if doc.get("kind") == KIND_REPORT and "words" not in doc:
+            doc = {**doc, "words": vocabulary_of(tokens_seen)}
         pdw.start_doc(docnum)
         for name in sorted(doc):
             value = doc[name]
@@ -74,7 +78,13 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
                 terms = pool.terms(name)
                 scorable = field.scorable
                 if isinstance(field, ReportText):
-                    items = field.index(value)
+                    if isinstance(value, str) and field.analyzes_tokens:
+                        tokens = TOKEN_RE.findall(value)
+                        if name in VOCABULARY_FIELDS:
+                            tokens_seen.update(dict.fromkeys(tokens))
+                        items = field.index_tokens(tokens)
+                    else:
+                        items = field.index(value)
                 else:
                     items = short.get((name, value))
                     if items is None:
