@@ -41,7 +41,7 @@ import os
 import threading
 from array import array
 from collections.abc import Callable
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import dumps, loads
 
 import numpy as np
@@ -402,13 +402,14 @@ class ArraysCollector:
         if values is None:
             runs.extend([end] * len(ids))
             return
-        for value in values:
-            poses = decoded.get(value)
-            if poses is None:
-                poses = decoded[value] = decode_positions(value)
-            positions.extend(poses)
-            end += len(poses)
-            runs.append(end)
+        # Most values recur (one position, the same few): each is decoded once.
+        for value in set(values).difference(decoded):
+            decoded[value] = decode_positions(value)
+        found = list(map(decoded.__getitem__, values))
+        positions.extend(chain.from_iterable(found))
+        ends = accumulate(map(len, found), initial=end)
+        next(ends)  # the run of the last term's end
+        runs.extend(ends)
 
 
 def arrays_file(segment) -> str:

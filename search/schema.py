@@ -12,7 +12,7 @@ token; ordinary words are accent-folded, stop-filtered and stemmed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Literal
 
@@ -302,17 +302,16 @@ class ReportText(TEXT):
 
     def index_tokens(self, tokens: list[tuple[str, str, str]]) -> list[tuple]:
         """`index` of a value from its tokens (TOKEN_RE.findall of it)."""
-        boost = self.format.field_boost
-        terms = self.analyzer.encoded_positions(tokens)
-        if type(self.format) is Positions:
-            return [
-                (tbytes, len(poses), float(len(poses)) * boost, _positions(poses))
-                for tbytes, poses in terms.items()
-            ]
+        boost, encode = self.format.field_boost, self.value_encoder
         return [
-            (tbytes, n, float(n) * boost, _frequency(n))
-            for tbytes, n in ((tbytes, len(poses)) for tbytes, poses in terms.items())
+            (tbytes, len(poses), float(len(poses)) * boost, encode(poses))
+            for tbytes, poses in self.analyzer.encoded_positions(tokens).items()
         ]
+
+    @property
+    def value_encoder(self) -> Callable[[list[int]], bytes]:
+        """A posting's value from the term's positions in the value (see `index_tokens`)."""
+        return _positions if type(self.format) is Positions else _frequency_of
 
 
 def _positions(poses: list[int]) -> bytes:
@@ -329,11 +328,11 @@ def _positions(poses: list[int]) -> bytes:
 _ONE_POSITION: dict[int, bytes] = {}
 
 
-def _frequency(freq: int) -> bytes:
-    """Frequency.encode, each count's encoding made once."""
-    value = _FREQUENCY.get(freq)
+def _frequency_of(poses: list[int]) -> bytes:
+    """Frequency.encode of a term's count of positions, each count's encoding made once."""
+    value = _FREQUENCY.get(len(poses))
     if value is None:
-        value = _FREQUENCY[freq] = encode_frequency(freq)
+        value = _FREQUENCY[len(poses)] = encode_frequency(len(poses))
     return value
 
 

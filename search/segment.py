@@ -77,14 +77,19 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
             if field.indexed:
                 terms = pool.terms(name)
                 scorable = field.scorable
-                if isinstance(field, ReportText):
-                    if isinstance(value, str) and field.analyzes_tokens:
+                if isinstance(field, ReportText) and isinstance(value, str):
+                    if field.analyzes_tokens:
+                        # The commonest case, its postings added as they are made.
                         tokens = TOKEN_RE.findall(value)
                         if name in VOCABULARY_FIELDS:
                             tokens_seen.update(dict.fromkeys(tokens))
-                        items = field.index_tokens(tokens)
+                        added = _add_tokens(terms, docnum, field, tokens)
+                        length += added if scorable else 0
+                        items = ()
                     else:
                         items = field.index(value)
+                elif isinstance(field, ReportText):
+                    items = field.index(value)
                 else:
                     items = short.get((name, value))
                     if items is None:
@@ -104,6 +109,22 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
         pdw.finish_doc()
         docnum += 1
     return docnum
+
+
+def _add_tokens(terms: dict, docnum: int, field: ReportText, tokens: list) -> int:
+    """Add the postings of one value of a field (`ReportText.index_tokens`); return its length."""
+    boost, encode = field.format.field_boost, field.value_encoder
+    length = 0
+    for tbytes, poses in field.analyzer.encoded_positions(tokens).items():
+        freq = len(poses)
+        length += freq
+        entry = terms.get(tbytes)
+        if entry is None:
+            entry = terms[tbytes] = _Postings()
+        entry.ids.append(docnum)
+        entry.weights.append(float(freq) * boost)
+        entry.values.append(encode(poses))
+    return length
 
 
 class _Postings:
