@@ -541,7 +541,7 @@ class BlockSegmentWriter(SegmentWriter):
     """
 
     def __init__(self, ix, pool, wrap_perdoc: Callable, flush: Callable, **kwargs):
-        super().__init__(ix, codec=_codec(), compound=False, **kwargs)
+        super().__init__(ix, codec=index_codec(), compound=False, **kwargs)
         self._built: list = []
         self._flush = flush
         self.pool = pool
@@ -576,14 +576,15 @@ class BlockSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
 
-def _codec() -> W3Codec:
+def index_codec() -> W3Codec:
+    """The W3 codec with the settings every segment of the index is written with."""
     return W3Codec(compression=POSTINGS_COMPRESSION)
 
 
 def open_segment(folder: str, indexname: str, wrap_perdoc: Callable) -> tuple:
     """Start a new segment in an index folder: (storage, segment, perdocwriter, fieldwriter)."""
     storage = FileStorage(folder)
-    codec = _codec()
+    codec = index_codec()
     segment = codec.new_segment(storage, indexname)
     perdocwriter = wrap_perdoc(codec.per_document_writer(storage, segment))
     return storage, segment, perdocwriter, codec.field_writer(storage, segment)
