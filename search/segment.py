@@ -80,10 +80,10 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
                 if isinstance(field, ReportText) and isinstance(value, str):
                     if field.analyzes_tokens:
                         # The commonest case, its postings added as they are made.
-                        tokens = TOKEN_RE.findall(value)
+                        tokens, found = pool.analyzed(name, field, value)
                         if name in VOCABULARY_FIELDS:
                             tokens_seen.update(dict.fromkeys(tokens))
-                        added = _add_tokens(terms, docnum, field, tokens)
+                        added = _add_found(terms, docnum, field, found)
                         length += added if scorable else 0
                         items = ()
                     else:
@@ -111,11 +111,14 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
     return docnum
 
 
-def _add_tokens(terms: dict, docnum: int, field: ReportText, tokens: list) -> int:
-    """Add the postings of one value of a field (`ReportText.index_tokens`); return its length."""
+def _add_found(terms: dict, docnum: int, field: ReportText, found: dict) -> int:
+    """Add the postings of one value of a field (`ReportText.index_tokens`); return its length.
+
+    found: the value's {term bytes: positions} (`ReportAnalyzer.encoded_positions`).
+    """
     boost, encode = field.format.field_boost, field.value_encoder
     length = 0
-    for tbytes, poses in field.analyzer.encoded_positions(tokens).items():
+    for tbytes, poses in found.items():
         freq = len(poses)
         length += freq
         entry = terms.get(tbytes)
@@ -125,6 +128,10 @@ def _add_tokens(terms: dict, docnum: int, field: ReportText, tokens: list) -> in
         entry.weights.append(float(freq) * boost)
         entry.values.append(encode(poses))
     return length
+
+
+# Text values at most this long are analyzed once per segment (see TermStore.analyzed).
+_SHORT_VALUE = 200
 
 
 class _Postings:
@@ -145,6 +152,21 @@ class TermStore:
 
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, _Postings]] = {}
+        self._analyzed: dict[tuple[str, str], tuple[list, dict[bytes, list[int]]]] = {}
+
+    def analyzed(self, name: str, field: ReportText, value: str) -> tuple[list, dict]:
+        """A text value's tokens and {term bytes: positions}, short values analyzed once.
+
+        Titles and WBS labels recur in every report; the results are only read.
+        """
+        key = (name, value)
+        found = self._analyzed.get(key)
+        if found is None:
+            tokens = TOKEN_RE.findall(value)
+            found = (tokens, field.analyzer.encoded_positions(tokens))
+            if len(value) <= _SHORT_VALUE:
+                self._analyzed[key] = found
+        return found
 
     def terms(self, fieldname: str) -> dict[bytes, _Postings]:
         """A field's postings by term (documents must be added in order)."""
@@ -168,6 +190,7 @@ class TermStore:
 
     def cleanup(self) -> None:
         self.fields.clear()
+        self._analyzed.clear()
 
 
 class _LengthRecorder:
