@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ingest.models import Report
 
 from .history import ReportRows, report_rows
-from .segment import BuiltSegment, SegmentBuilder
+from .segment import BuiltSegment, SegmentBuilder, checked_docs
 
 # Each parsing worker writes its reports into segments of at most this many...
 MAX_SEGMENT_REPORTS = 64
@@ -62,8 +62,9 @@ class ReportBuilder:
 
     def add(self, report: Report, report_id: str) -> None:
         """Index a report; ValueError, before anything is kept, for a field the index lacks."""
-        rows = report_rows(report, report_id)
-        self.segments.add(report, report_id)
+        docs = checked_docs(report, report_id)
+        rows = report_rows(report, report_id, docs)
+        self.segments.add(report, report_id, docs)
         self._rows.append(rows)
 
     def finish(self) -> BuiltReports | None:

@@ -41,7 +41,7 @@ import os
 import threading
 from array import array
 from collections.abc import Callable
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import dumps, loads
 
 import numpy as np
@@ -85,6 +85,12 @@ CODEC_ERRORS: tuple[type[Exception], ...] = (
     TermNotFound,
     IndexingError,
 )
+
+# zlib level of the posting blocks written: none. Most blocks hold a posting or
+# two, which zlib makes no smaller, and compressing each one was a tenth of an
+# ingest's indexing; each block records its own level, so readers of blocks
+# written either way decode them alike.
+POSTINGS_COMPRESSION = 0
 
 # Bytes of the count before a posting's pickled positions.
 _UINT_SIZE = len(pack_uint(0))
@@ -424,13 +430,14 @@ class ArraysCollector:
         if values is None:
             runs.extend([end] * len(ids))
             return
-        for value in values:
-            poses = decoded.get(value)
-            if poses is None:
-                poses = decoded[value] = decode_positions(value)
-            positions.extend(poses)
-            end += len(poses)
-            runs.append(end)
+        # Most values recur (one position, the same few): each is decoded once.
+        for value in set(values).difference(decoded):
+            decoded[value] = decode_positions(value)
+        found = list(map(decoded.__getitem__, values))
+        positions.extend(chain.from_iterable(found))
+        ends = accumulate(map(len, found), initial=end)
+        next(ends)  # the run of the last term's end
+        runs.extend(ends)
 
 
 def arrays_file(segment) -> str:
@@ -562,7 +569,7 @@ class BlockSegmentWriter(SegmentWriter):
     """
 
     def __init__(self, ix, pool, wrap_perdoc: Callable, flush: Callable, **kwargs):
-        super().__init__(ix, codec=W3Codec(), compound=False, **kwargs)
+        super().__init__(ix, codec=index_codec(), compound=False, **kwargs)
         self._built: list = []
         self._flush = flush
         self.pool = pool
@@ -597,10 +604,15 @@ class BlockSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
 
+def index_codec() -> W3Codec:
+    """The W3 codec with the settings every segment of the index is written with."""
+    return W3Codec(compression=POSTINGS_COMPRESSION)
+
+
 def open_segment(folder: str, indexname: str, wrap_perdoc: Callable) -> tuple:
     """Start a new segment in an index folder: (storage, segment, perdocwriter, fieldwriter)."""
     storage = FileStorage(folder)
-    codec = W3Codec()
+    codec = index_codec()
     segment = codec.new_segment(storage, indexname)
     perdocwriter = wrap_perdoc(codec.per_document_writer(storage, segment))
     return storage, segment, perdocwriter, codec.field_writer(storage, segment)

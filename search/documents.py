@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ingest.models import Milestone, Reference, Report, Section
 
@@ -42,8 +42,15 @@ def slugify(text: str) -> str:
     return "-".join(part for part in "".join(out).split("-") if part)
 
 
-def report_docs(report: Report, report_id: str, head: bool = True) -> Iterator[dict]:
-    """Yield the report's documents: sections, milestones, then (with head) its metadata doc."""
+def report_docs(
+    report: Report, report_id: str, head: bool = True, words: bool = True
+) -> Iterator[dict]:
+    """Yield the report's documents: sections, milestones, then (with head) its metadata doc.
+
+    words=False leaves the metadata doc's `words` out, for an indexer that
+    makes it from the tokens of the other documents' VOCABULARY_FIELDS
+    (`vocabulary_of`) instead of tokenising every text a second time.
+    """
     seen: dict[str, int] = {}
     common = _common_fields(report, report_id)
     refs = _section_references(report)
@@ -61,7 +68,7 @@ def report_docs(report: Report, report_id: str, head: bool = True) -> Iterator[d
         order += 1
         yield doc
     if head:
-        yield _report_doc(report, report_id, common)
+        yield _report_doc(report, report_id, common, words)
 
 
 def _unique(doc_id: str, seen: dict[str, int]) -> str:
@@ -118,21 +125,27 @@ def _milestone_doc(milestone: Milestone) -> dict:
     return doc
 
 
-def _report_doc(report: Report, report_id: str, common: dict) -> dict:
+def _report_doc(report: Report, report_id: str, common: dict, words: bool) -> dict:
     labels = {}
     for section in report.sections:
         wbs = canonical_wbs(section.wbs) if section.wbs else None
         if wbs and section.wbs_title:
             labels[wbs] = section.wbs_title
-    return {
+    doc = {
         **common,
         "doc_id": report_doc_id(report_id),
         "kind": KIND_REPORT,
         "report_title": report.title,
         "pages": report.pages,
         "labels": json.dumps(labels, ensure_ascii=False),
-        "words": vocabulary(report),
     }
+    if words:
+        doc["words"] = vocabulary(report)
+    return doc
+
+
+# The fields of section and milestone documents whose texts make the vocabulary.
+VOCABULARY_FIELDS = frozenset({"title", "wbs_title", "text"})
 
 
 def vocabulary(report: Report) -> str:
@@ -141,6 +154,15 @@ def vocabulary(report: Report) -> str:
     texts += [t for m in report.milestones for t in (m.title, m.note)]
     # One scan of all the texts: a token never spans the line break between two.
     return " ".join(dict.fromkeys(TOKEN_TEXT_RE.findall("\n".join(texts))))
+
+
+def vocabulary_of(tokens: Iterable[tuple[str, str, str]]) -> str:
+    """Each distinct token once, from the tokens (TOKEN_RE.findall) of a report's texts.
+
+    The same tokens as `vocabulary` (the order aside, which the unpositioned
+    `words` field does not keep).
+    """
+    return " ".join(dict.fromkeys(map("".join, tokens)))
 
 
 def _section_references(report: Report) -> list[list[Reference]]:

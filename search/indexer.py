@@ -53,7 +53,7 @@ from .errors import (
 from .history import HISTORY_FILE, HistoryReader, HistoryWriter, is_store_file, report_rows
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
-from .segment import ReportSegmentWriter, SegmentBuilder
+from .segment import ReportSegmentWriter, SegmentBuilder, checked_docs
 
 LOCK_FILE = "LOCK"
 POINTER_FILE = "CURRENT"
@@ -542,8 +542,9 @@ class IndexWriter:
             raise SearchError(f"report {report_id} added twice in one write")
         self.remove_report(report_id)
         try:
-            rows = report_rows(report, report_id)
-            self._writer.add_report(report, report_id)
+            docs = checked_docs(report, report_id)
+            rows = report_rows(report, report_id, docs)
+            self._writer.add_report(report, report_id, docs)
         except (*WHOOSH_ERRORS, ValueError) as exc:
             raise IndexCorrupt(f"cannot index {report.source}: {exc}") from exc
         self._history.add(rows)

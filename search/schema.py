@@ -12,7 +12,7 @@ token; ordinary words are accent-folded, stop-filtered and stemmed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Literal
 
@@ -126,7 +126,7 @@ class ReportAnalyzer(Tokenizer):
         self.stem = stem
         self.expand_wbs = expand_wbs
         self.expand_keys = expand_keys
-        self._cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[bytes, ...]] = {}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ReportAnalyzer):
@@ -150,17 +150,23 @@ class ReportAnalyzer(Tokenizer):
         positions=True, mode="index"; each distinct token's terms are worked out
         once per process and remembered.
         """
+        found = self.encoded_positions(TOKEN_RE.findall(value))
+        return {tbytes.decode("utf-8"): poses for tbytes, poses in found.items()}
+
+    def encoded_positions(self, tokens: list[tuple[str, str, str]]) -> dict[bytes, list[int]]:
+        """`term_positions` of a value's tokens (TOKEN_RE.findall), terms as UTF-8 bytes."""
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        tokens = TOKEN_RE.findall(value)
         found = list(map(cache.get, tokens))
         if None in found:
             for index, groups in enumerate(tokens):
                 if found[index] is None:
                     terms = cache.get(groups)
                     if terms is None:
-                        terms = cache[groups] = self._index_terms(groups)
+                        terms = cache[groups] = tuple(
+                            text.encode("utf-8") for text in self._index_terms(groups)
+                        )
                     found[index] = terms
         if self.stop:
             # Tokens that index nothing are dropped and the rest renumbered on
@@ -169,7 +175,7 @@ class ReportAnalyzer(Tokenizer):
             numbered = enumerate([terms for terms in found if terms], first)
         else:
             numbered = ((pos, terms) for pos, terms in enumerate(found) if terms)
-        out: dict[str, list[int]] = {}
+        out: dict[bytes, list[int]] = {}
         for pos, terms in numbered:
             for text in terms:
                 poses = out.get(text)
@@ -282,25 +288,30 @@ class ReportText(TEXT):
 
     def index(self, value, **kwargs):
         """Return (term bytes, frequency, weight, encoded value) for each distinct term."""
-        fmt = self.format
-        if (
-            kwargs
-            or not isinstance(value, str)
-            or not isinstance(self.analyzer, ReportAnalyzer)
-            or type(fmt) not in (Positions, Frequency)
-        ):
+        if kwargs or not isinstance(value, str) or not self.analyzes_tokens:
             return super().index(value, **kwargs)
-        boost = fmt.field_boost
-        terms = self.analyzer.term_positions(value)
-        if type(fmt) is Positions:
-            return [
-                (text.encode("utf-8"), len(poses), float(len(poses)) * boost, _positions(poses))
-                for text, poses in terms.items()
-            ]
+        return self.index_tokens(TOKEN_RE.findall(value))
+
+    @property
+    def analyzes_tokens(self) -> bool:
+        """True when `index_tokens` can index this field's values."""
+        return isinstance(self.analyzer, ReportAnalyzer) and type(self.format) in (
+            Positions,
+            Frequency,
+        )
+
+    def index_tokens(self, tokens: list[tuple[str, str, str]]) -> list[tuple]:
+        """`index` of a value from its tokens (TOKEN_RE.findall of it)."""
+        boost, encode = self.format.field_boost, self.value_encoder
         return [
-            (text.encode("utf-8"), n, float(n) * boost, encode_frequency(n))
-            for text, n in ((text, len(poses)) for text, poses in terms.items())
+            (tbytes, len(poses), float(len(poses)) * boost, encode(poses))
+            for tbytes, poses in self.analyzer.encoded_positions(tokens).items()
         ]
+
+    @property
+    def value_encoder(self) -> Callable[[list[int]], bytes]:
+        """A posting's value from the term's positions in the value (see `index_tokens`)."""
+        return _positions if type(self.format) is Positions else _frequency_of
 
 
 def _positions(poses: list[int]) -> bytes:
@@ -315,6 +326,17 @@ def _positions(poses: list[int]) -> bytes:
 
 
 _ONE_POSITION: dict[int, bytes] = {}
+
+
+def _frequency_of(poses: list[int]) -> bytes:
+    """Frequency.encode of a term's count of positions, each count's encoding made once."""
+    value = _FREQUENCY.get(len(poses))
+    if value is None:
+        value = _FREQUENCY[len(poses)] = encode_frequency(len(poses))
+    return value
+
+
+_FREQUENCY: dict[int, bytes] = {}
 
 
 def _exact(stored: bool = True, sortable: bool = False) -> ID:

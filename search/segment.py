@@ -39,13 +39,13 @@ from .codec import (
     write_postings,
     write_segment_arrays,
 )
-from .documents import report_docs
-from .schema import SCHEMA, ReportText
+from .documents import VOCABULARY_FIELDS, report_docs, vocabulary_of
+from .schema import KIND_REPORT, SCHEMA, TOKEN_RE, ReportText
 
 
 def checked_docs(report: Report, report_id: str) -> list[dict]:
     """A report's index documents; ValueError for a field the schema does not know."""
-    docs = list(report_docs(report, report_id))
+    docs = list(report_docs(report, report_id, words=False))
     for doc in docs:
         for name in doc:
             if name not in SCHEMA:
@@ -62,7 +62,11 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
     """
     # Most short values (the report, its month, a kind) repeat in every document.
     short: dict[tuple[str, object], list] = {}
+    # The distinct tokens of the texts, for a report document without its words.
+    tokens_seen: dict[tuple[str, str, str], None] = {}
     for doc in docs:
+        if doc.get("kind") == KIND_REPORT and "words" not in doc:
+            doc = {**doc, "words": vocabulary_of(tokens_seen)}
         pdw.start_doc(docnum)
         for name in sorted(doc):
             value = doc[name]
@@ -73,7 +77,18 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
             if field.indexed:
                 terms = pool.terms(name)
                 scorable = field.scorable
-                if isinstance(field, ReportText):
+                if isinstance(field, ReportText) and isinstance(value, str):
+                    if field.analyzes_tokens:
+                        # The commonest case, its postings added as they are made.
+                        tokens, found = pool.analyzed(name, field, value)
+                        if name in VOCABULARY_FIELDS:
+                            tokens_seen.update(dict.fromkeys(tokens))
+                        added = _add_found(terms, docnum, field, found)
+                        length += added if scorable else 0
+                        items = ()
+                    else:
+                        items = field.index(value)
+                elif isinstance(field, ReportText):
                     items = field.index(value)
                 else:
                     items = short.get((name, value))
@@ -96,6 +111,29 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
     return docnum
 
 
+def _add_found(terms: dict, docnum: int, field: ReportText, found: dict) -> int:
+    """Add the postings of one value of a field (`ReportText.index_tokens`); return its length.
+
+    found: the value's {term bytes: positions} (`ReportAnalyzer.encoded_positions`).
+    """
+    boost, encode = field.format.field_boost, field.value_encoder
+    length = 0
+    for tbytes, poses in found.items():
+        freq = len(poses)
+        length += freq
+        entry = terms.get(tbytes)
+        if entry is None:
+            entry = terms[tbytes] = _Postings()
+        entry.ids.append(docnum)
+        entry.weights.append(float(freq) * boost)
+        entry.values.append(encode(poses))
+    return length
+
+
+# Text values at most this long are analyzed once per segment (see TermStore.analyzed).
+_SHORT_VALUE = 200
+
+
 class _Postings:
     __slots__ = ("ids", "weights", "values")
 
@@ -114,6 +152,21 @@ class TermStore:
 
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, _Postings]] = {}
+        self._analyzed: dict[tuple[str, str], tuple[list, dict[bytes, list[int]]]] = {}
+
+    def analyzed(self, name: str, field: ReportText, value: str) -> tuple[list, dict]:
+        """A text value's tokens and {term bytes: positions}, short values analyzed once.
+
+        Titles and WBS labels recur in every report; the results are only read.
+        """
+        key = (name, value)
+        found = self._analyzed.get(key)
+        if found is None:
+            tokens = TOKEN_RE.findall(value)
+            found = (tokens, field.analyzer.encoded_positions(tokens))
+            if len(value) <= _SHORT_VALUE:
+                self._analyzed[key] = found
+        return found
 
     def terms(self, fieldname: str) -> dict[bytes, _Postings]:
         """A field's postings by term (documents must be added in order)."""
@@ -137,6 +190,7 @@ class TermStore:
 
     def cleanup(self) -> None:
         self.fields.clear()
+        self._analyzed.clear()
 
 
 class _LengthRecorder:
@@ -171,9 +225,12 @@ class ReportSegmentWriter(BlockSegmentWriter):
     def __init__(self, ix, **kwargs):
         super().__init__(ix, TermStore(), _LengthRecorder, _flush_terms, **kwargs)
 
-    def add_report(self, report: Report, report_id: str) -> None:
-        """Add a report's documents; ValueError, before any is added, for an unknown field."""
-        docs = checked_docs(report, report_id)
+    def add_report(self, report: Report, report_id: str, docs: list[dict] | None = None) -> None:
+        """Add a report's documents; ValueError, before any is added, for an unknown field.
+
+        docs: the report's `checked_docs`, when the caller has made them already.
+        """
+        docs = checked_docs(report, report_id) if docs is None else docs
         self.add_docs(lambda pool, pdw, docnum: index_docs(docs, pool, pdw, docnum))
 
 
@@ -234,13 +291,14 @@ class SegmentBuilder:
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
 
-    def add(self, report: Report, report_id: str) -> None:
+    def add(self, report: Report, report_id: str, docs: list[dict] | None = None) -> None:
         """Index a report into the open segment (started on first use).
 
         Raises ValueError, before anything is added, for a document field the
-        schema does not know.
+        schema does not know. docs: the report's `checked_docs`, when the
+        caller has made them already.
         """
-        docs = checked_docs(report, report_id)
+        docs = checked_docs(report, report_id) if docs is None else docs
         done = self._open or self._start()
         done.docnum = index_docs(docs, done.pool, done.perdocwriter, done.docnum)
         self._reports.append((report_id, report.source))

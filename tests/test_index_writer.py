@@ -21,6 +21,7 @@ from whoosh.writing import SegmentWriter
 
 from search import Index, SearchError, SearchRequest, search
 from search import segment as segment_module
+from search.codec import index_codec
 from search.documents import report_docs
 from search.schema import SCHEMA, ReportText
 from search.segment import ReportSegmentWriter, SegmentBuilder
@@ -72,8 +73,8 @@ def test_a_report_with_an_unknown_field_adds_nothing(tmp_path, monkeypatch, pdf_
     ix = _new_index(tmp_path / "ix")
     real = segment_module.report_docs
 
-    def with_an_extra_field(report, report_id):
-        docs = list(real(report, report_id))
+    def with_an_extra_field(report, report_id, **kwargs):
+        docs = list(real(report, report_id, **kwargs))
         return [*docs[:-1], {**docs[-1], "colour": "blue"}]
 
     monkeypatch.setattr(segment_module, "report_docs", with_an_extra_field)
@@ -92,8 +93,8 @@ def test_a_builder_failing_half_way_is_discarded_and_goes_on(tmp_path, monkeypat
     ix = _new_index(tmp_path / "ix")
     real = segment_module.report_docs
 
-    def with_a_bad_order(report, report_id):
-        docs = list(real(report, report_id))
+    def with_a_bad_order(report, report_id, **kwargs):
+        docs = list(real(report, report_id, **kwargs))
         return [*docs[:-1], {**docs[-1], "order": "last"}]  # a field known, its value not
 
     builder = SegmentBuilder(ix.storage.folder, ix.indexname)
@@ -119,7 +120,7 @@ def _new_index(path):
 
 def _write_stock(ix, adds, removes=(), optimize=False):
     # Whoosh's own writer with the settings of the index's: W3 codec, one file per part.
-    writer = SegmentWriter(ix, codec=W3Codec(), compound=False)
+    writer = SegmentWriter(ix, codec=index_codec(), compound=False)
     for report_id in removes:
         writer.delete_by_term("report", report_id)
     for report, report_id in adds:
