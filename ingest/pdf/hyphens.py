@@ -22,6 +22,7 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 # A hyphen between letters (the hyphen first: the scan jumps from hyphen to hyphen).
 _INLINE_HYPHEN = re.compile(r"([-\u2010\u2011])(?<=[^\W\d_][-\u2010\u2011])(?=[^\W\d_])")
+_HAS_HYPHEN = re.compile(r"[-\u2010\u2011]")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
 _FIRST_WORD = re.compile(r"^\s*[^\W\d_]+")
@@ -47,7 +48,11 @@ class Vocabulary:
 
     def __init__(self, lines: Iterable[str]) -> None:
         lines = list(lines)
-        counts = Counter(_TOKEN.findall("\n".join(lines)))
+        text = "\n".join(lines)
+        # The hyphen patterns are run over the lines that have a hyphen (each line
+        # matches on its own: none of them reaches past a line's end).
+        hyphenated = "\n".join(line for line in lines if _HAS_HYPHEN.search(line))
+        counts = Counter(_TOKEN.findall(text))
         # The halves of words split at line ends are not words of the document.
         after_hyphen = False
         for line in lines:
@@ -61,12 +66,12 @@ class Vocabulary:
         for token in +counts:
             lower = token.lower()
             if "-" in lower or "\u2010" in lower or "\u2011" in lower:
-                normal = re.sub("[\u2010\u2011]", "-", lower)
+                normal = _normal_hyphens(lower)
                 self.compounds.add(normal)
                 self.words.update(normal.split("-"))
             else:
                 self.words.add(lower)
-        self.hyphens: set[str] = set(_INLINE_HYPHEN.findall("\n".join(lines)))
+        self.hyphens: set[str] = set(_INLINE_HYPHEN.findall(hyphenated))
         self.automatic = False
         # Words the document writes alone inside a line: not first on a line (where the
         # rest of a word broken in a table cell stands) nor hyphenated at a line's end or
@@ -75,10 +80,10 @@ class Vocabulary:
         alone = Counter(
             _TOKEN.findall("\n".join(" " + _FIRST_WORD.sub("", line) for line in lines))
         )
-        for token in _BROKEN_INSIDE.findall("\n".join(lines)):
+        for token in _BROKEN_INSIDE.findall(hyphenated):
             alone[token] -= 1
         self.alone: set[str] = {
-            part for token in +alone for part in re.split(r"[-\u2010\u2011]", token.lower())
+            part for token in +alone for part in _normal_hyphens(token.lower()).split("-")
         }
 
     def knows(self, word: str) -> bool:
@@ -129,6 +134,10 @@ class Vocabulary:
         return (head_known and tail_known) or (
             (head_known or tail_known) and min(len(last), len(tail_l)) >= 4
         )
+
+
+def _normal_hyphens(text: str) -> str:
+    return text.replace("\u2010", "-").replace("\u2011", "-")
 
 
 def _uncount(counts: Counter, match) -> None:

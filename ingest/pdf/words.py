@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -66,6 +67,11 @@ class Word(NamedTuple):
     italic: bool
 
 
+_TEXT, _SIZE, _BOLD, _ITALIC = (
+    itemgetter(Word._fields.index(f)) for f in ("text", "size", "bold", "italic")
+)
+
+
 @dataclass(eq=False)
 class Line:
     """Words sharing a baseline, left to right (PDF points, y up).
@@ -86,14 +92,18 @@ class Line:
     text: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
-        weights: dict[float, int] = {}
-        bold = italic = True
-        for word in self.words:
-            weights[word.size] = weights.get(word.size, 0) + len(word.text)
-            bold, italic = bold and word.bold, italic and word.italic
-        self.size = max(weights, key=weights.__getitem__) if weights else 0.0
-        self.bold, self.italic = bold, italic
-        self.text = " ".join(word.text for word in self.words)
+        words = self.words
+        texts = list(map(_TEXT, words))
+        sizes = set(map(_SIZE, words))
+        if len(sizes) > 1:
+            weights: dict[float, int] = {}
+            for word in words:
+                weights[word.size] = weights.get(word.size, 0) + len(word.text)
+            self.size = max(weights, key=weights.__getitem__)
+        else:
+            self.size = sizes.pop() if sizes else 0.0
+        self.bold, self.italic = all(map(_BOLD, words)), all(map(_ITALIC, words))
+        self.text = " ".join(texts)
 
     @property
     def x0(self) -> float:
