@@ -22,7 +22,6 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*")
 _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 # A hyphen between letters (the hyphen first: the scan jumps from hyphen to hyphen).
 _INLINE_HYPHEN = re.compile(r"([-\u2010\u2011])(?<=[^\W\d_][-\u2010\u2011])(?=[^\W\d_])")
-_HAS_HYPHEN = re.compile(r"[-\u2010\u2011]")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
 _FIRST_WORD = re.compile(r"^\s*[^\W\d_]+")
@@ -51,7 +50,7 @@ class Vocabulary:
         text = "\n".join(lines)
         # The hyphen patterns are run over the lines that have a hyphen (each line
         # matches on its own: none of them reaches past a line's end).
-        hyphenated = "\n".join(line for line in lines if _HAS_HYPHEN.search(line))
+        hyphenated = "\n".join(line for line in lines if _has_hyphen(line))
         counts = Counter(_TOKEN.findall(text))
         # The halves of words split at line ends are not words of the document.
         after_hyphen = False
@@ -134,6 +133,10 @@ class Vocabulary:
         return (head_known and tail_known) or (
             (head_known or tail_known) and min(len(last), len(tail_l)) >= 4
         )
+
+
+def _has_hyphen(text: str) -> bool:
+    return "-" in text or "\u2010" in text or "\u2011" in text
 
 
 def _normal_hyphens(text: str) -> str:

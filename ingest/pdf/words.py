@@ -47,7 +47,6 @@ LIGATURES = {
 }
 
 _LIGATURE_TABLE = str.maketrans(LIGATURES)
-_LIGATURE_SET = frozenset(LIGATURES)
 # Characters that are spaces: a word ends at each.
 _SPACES = np.array([9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000])
 
@@ -184,7 +183,7 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     chars = codes.tobytes().decode("utf-32-le")
     x0, x1 = glyphs.x0[order], glyphs.x1[order]
     size = _heights(glyphs)[order]
-    space = np.isin(codes, _SPACES)
+    space = _spaces(codes)
     gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
     same_line = line_of[1:] == line_of[:-1]
     letters = same_line & ~space[1:] & ~space[:-1]
@@ -224,7 +223,7 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
             if first > SMALL_CAPS_SCALE * styles[k][0]:
                 styles[k] = (first, *styles[k][1:])
     texts = list(map(chars.__getitem__, map(slice, firsts, lasts)))
-    if not _LIGATURE_SET.isdisjoint(chars):
+    if any(ligature in chars for ligature in LIGATURES):
         texts = [text.translate(_LIGATURE_TABLE) for text in texts]
     sizes, bolds, italics = zip(*styles, strict=True) if styles else ((), (), ())
     fields = zip(texts, x0[starts].tolist(), right, sizes, bolds, italics, strict=True)
@@ -232,6 +231,15 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     # Words are in line order: each line's are one slice.
     bounds = np.searchsorted(line_of[starts], np.arange(count + 1)).tolist()
     return [words[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _spaces(codes: np.ndarray) -> np.ndarray:
+    """Which code points are spaces (the ones past ASCII looked up only where they stand)."""
+    space = (codes == 32) | (codes == 9)
+    wide = np.flatnonzero(codes >= 0xA0)
+    if len(wide):
+        space[wide] = np.isin(codes[wide], _SPACES)
+    return space
 
 
 def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usual: np.ndarray):
