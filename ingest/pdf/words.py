@@ -48,7 +48,9 @@ LIGATURES = {
 
 _LIGATURE_TABLE = str.maketrans(LIGATURES)
 # Characters that are spaces: a word ends at each.
-_SPACES = np.array([9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000])
+_SPACES = [9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
+_SPACE_TABLE = np.zeros(max(_SPACES) + 2, dtype=bool)
+_SPACE_TABLE[_SPACES] = True
 
 
 class Word(NamedTuple):
@@ -123,9 +125,13 @@ def page_lines(glyphs: Glyphs, page: int) -> list[Line]:
         return []
     starts = _chunk_starts(glyphs)
     groups = _group_lines(glyphs, starts)
-    order = np.concatenate([np.concatenate(chunks) for _, _, chunks in groups])
-    lengths = [sum(len(c) for c in chunks) for _, _, chunks in groups]
-    line_of = np.repeat(np.arange(len(groups)), lengths)
+    # The glyphs in line order: each line's chunks, one range of glyphs each.
+    firsts = np.array([start for _, _, chunks in groups for start, _ in chunks])
+    ends = np.array([end for _, _, chunks in groups for _, end in chunks])
+    lengths = ends - firsts
+    order = np.arange(len(glyphs)) - np.repeat(np.cumsum(lengths) - lengths - firsts, lengths)
+    chunk_line = np.repeat(np.arange(len(groups)), [len(chunks) for _, _, chunks in groups])
+    line_of = np.repeat(chunk_line, lengths)
     words = _words(glyphs, order, line_of, len(groups))
     lines = []
     for number, (top, bottom, _) in enumerate(groups):
@@ -150,8 +156,8 @@ def _chunk_starts(glyphs: Glyphs) -> np.ndarray:
 
 
 def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float, list]]:
-    """Chunks grouped by vertical overlap into lines, top to bottom: (top, bottom, index
-    arrays of the line's chunks, left to right)."""
+    """Chunks grouped by vertical overlap into lines, top to bottom: (top, bottom, the
+    (start, end) glyph positions of the line's chunks, left to right)."""
     tops = np.maximum.reduceat(glyphs.top, starts).tolist()
     bottoms = np.minimum.reduceat(glyphs.bottom, starts).tolist()
     sizes = np.maximum.reduceat(_heights(glyphs), starts).tolist()
@@ -172,7 +178,7 @@ def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float,
         else:
             groups.append([centre, size, top, bottom, [(left, start, end)]])
     return [
-        (top, bottom, [np.arange(start, end) for _, start, end in sorted(members)])
+        (top, bottom, [(start, end) for _, start, end in sorted(members)])
         for _, _, top, bottom, members in groups
     ]
 
@@ -234,12 +240,8 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
 
 
 def _spaces(codes: np.ndarray) -> np.ndarray:
-    """Which code points are spaces (the ones past ASCII looked up only where they stand)."""
-    space = (codes == 32) | (codes == 9)
-    wide = np.flatnonzero(codes >= 0xA0)
-    if len(wide):
-        space[wide] = np.isin(codes[wide], _SPACES)
-    return space
+    """Which code points are spaces (looked up in a table; past its end, none is)."""
+    return _SPACE_TABLE[np.minimum(codes, len(_SPACE_TABLE) - 1)]
 
 
 def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usual: np.ndarray):
