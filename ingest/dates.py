@@ -15,16 +15,19 @@ _SETTINGS = {
     "STRICT_PARSING": False,
 }
 _LANGUAGES = ["en"]
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH_NAMES = "|".join(month.capitalize() for month in _MONTHS)
+# A month, or a day, written in full in these years is read without dateparser (its
+# answer would be the same, at a hundredth of the cost).
+_PLAIN_YEARS = range(1900, 2101)
+_MONTH_DAY_YEAR = re.compile(rf"({_MONTH_NAMES})\s+([0-9]{{1,2}}),?\s+([0-9]{{4}})", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_MONTH_YEAR = re.compile(
-    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+(\d{4})\b",
-    re.IGNORECASE,
-)
+_MONTH_YEAR = re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{4}})\b", re.IGNORECASE)
 _EXPECTED = re.compile(
     r"Expected\s+completion(?:\s+date)?(?:\s+is)?\s*:?\s*"
-    r"((?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})",
+    rf"((?:{_MONTH_NAMES})\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})",
     re.IGNORECASE,
 )
 
@@ -47,8 +50,18 @@ def parse_date(text: str) -> str | None:
             return date(int(iso[1]), int(iso[2]), int(iso[3])).isoformat()
         except ValueError:
             return None
+    plain = _MONTH_DAY_YEAR.fullmatch(cleaned)
+    if plain and int(plain[3]) in _PLAIN_YEARS:
+        try:
+            return date(int(plain[3]), _month(plain[1]), int(plain[2])).isoformat()
+        except ValueError:
+            pass  # dateparser decides
     parsed = dateparser.parse(cleaned, languages=_LANGUAGES, settings=_SETTINGS)
     return parsed.date().isoformat() if parsed else None
+
+
+def _month(name: str) -> int:
+    return _MONTHS.index(name.lower()) + 1
 
 
 @lru_cache(maxsize=4096)
@@ -57,6 +70,8 @@ def parse_month(text: str) -> str | None:
     if not text:
         return None
     named = _MONTH_YEAR.search(text)
+    if named and named[2].isascii() and int(named[2]) in _PLAIN_YEARS:
+        return f"{named[2]}-{_month(named[1]):02d}"
     if named:
         parsed = dateparser.parse(
             f"{named[1]} {named[2]}", languages=_LANGUAGES, settings=_SETTINGS

@@ -170,6 +170,7 @@ def any_case(pattern: str) -> str:
 
 _KEY_ANY_CASE_RE = re.compile(KEY_PATTERN, re.IGNORECASE)
 _KEY_IN_TEXT_RE = re.compile(KEY_IN_TEXT)
+_KEY_START_RE = re.compile(_KEY_START)
 _FORM_RES = tuple((form, re.compile(form.pattern, re.IGNORECASE)) for form in FORMS)
 _WBS_ANY_CASE_RE = re.compile(WBS_PATTERN, re.IGNORECASE)
 _WBS_IN_TEXT_RE = re.compile(WBS_IN_TEXT)
@@ -289,12 +290,20 @@ def parent_document(key: str) -> str | None:
     return None
 
 
+def may_hold_identifier(text: str) -> bool:
+    """False when no identifier can stand in a text (or in any part of it): none of
+    its characters start a key."""
+    return _KEY_START_RE.search(text) is not None
+
+
 def find_identifiers(text: str) -> list[Identifier]:
     """All identifiers in a text, normalised, in order of appearance.
 
     Positions are those of the text as given; a key wrapped by a table cell
     ("DMTC-7400-242 0") is found whole.
     """
+    if not may_hold_identifier(text):
+        return []
     # The wrap's space moves behind the key: positions stay those of the text.
     text = _WRAPPED_KEY.sub(lambda m: m[1] + m[2] + " ", text)
     found = []

@@ -30,6 +30,7 @@ from . import teams
 from . import wbs as wbs_codes
 from .blocks import Block, Layout
 from .dates import parse_month
+from .identifiers import may_hold_identifier
 from .models import Milestone, Reference, Report, Section
 from .references import find_identifiers, url_of
 from .text import ends_sentence, sentences, squash
@@ -313,6 +314,8 @@ class _Builder:
         self.ctx.lines.append(line)
 
     def cite(self, text: str, page: int) -> None:
+        if not may_hold_identifier(text):
+            return
         for sentence in sentences(text):
             for ident in find_identifiers(sentence):
                 ref = Reference(

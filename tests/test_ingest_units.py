@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import wbs
+from ingest import dates, wbs
 from ingest.blocks import Block, Cell, Span
 from ingest.dates import expected_completion, parse_date, parse_month
 from ingest.milestones import parse_table
@@ -75,6 +75,25 @@ def test_dates():
     assert parse_month("lsst-dm-monthly-report-2017-10") == "2017-10"
     assert expected_completion("Expected completion date is November 30, 2017.") == "2017-11-30"
     assert expected_completion("Delayed due to vendor delay.") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["November 30, 2017", "may 1 2016", "February 29, 2016", "SEPTEMBER 9,  1999", "June 07, 2100"],
+)
+def test_dates_written_in_full_read_as_dateparser_reads_them(text):
+    parsed = dates.dateparser.parse(text, languages=dates._LANGUAGES, settings=dates._SETTINGS)
+    assert parse_date(text) == parsed.date().isoformat()
+    month = text.split()[0]
+    year = text.split()[-1]
+    parsed = dates.dateparser.parse(
+        f"{month} {year}", languages=dates._LANGUAGES, settings=dates._SETTINGS
+    )
+    assert parse_month(f"{month} {year}") == f"{parsed.year:04d}-{parsed.month:02d}"
+
+
+def test_impossible_dates_are_left_to_dateparser():
+    assert parse_date("February 30, 2017") is None
 
 
 def test_join_lines_repairs_hyphenation():

@@ -27,7 +27,8 @@ _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
 
 _BOX_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
-_OBJECT_CALL = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+# An object's address as a plain integer (0, not None, where a glyph has none).
+_OBJECT_CALL = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int)
 
 
 def _plain(function, prototype):
@@ -205,44 +206,21 @@ class _ObjectStyles:
 
     def __init__(self, textpage, handle: int, indices: list[int], styles: FontStyles) -> None:
         self.textpage, self.handle, self.indices, self.styles = textpage, handle, indices, styles
-        self.objects: dict[int | None, tuple[float, bool, bool]] = {}
+        self.objects: dict[int, tuple[float, bool, bool]] = {}
 
     def __call__(self, positions: list[int]) -> list[tuple[float, bool, bool]]:
-        """The styles of glyphs at these positions.
-
-        PDFium lists a text object's characters one after another, so when two
-        glyphs belong to one object every glyph between them does too: the
-        objects are asked at the ends of each stretch and its middle only where
-        they differ (never more than once a glyph).
-        """
-        handle = self.handle
+        """The styles of glyphs at these positions: one call a glyph for its text
+        object (run by map(), not a Python loop), one look-up per object."""
         at = list(map(self.indices.__getitem__, positions))
-        ordered = sorted(set(at))
-        keys: dict[int, int | None] = {}
-        if ordered:
-            keys[ordered[0]] = _text_object(handle, ordered[0])
-            keys[ordered[-1]] = _text_object(handle, ordered[-1])
-            stack = [(0, len(ordered) - 1)]
-            while stack:
-                low, high = stack.pop()
-                first, last = keys[ordered[low]], keys[ordered[high]]
-                if high - low <= 1:
-                    continue
-                if first == last:
-                    keys.update(dict.fromkeys(ordered[low + 1 : high], first))
-                    continue
-                middle = (low + high) // 2
-                keys[ordered[middle]] = _text_object(handle, ordered[middle])
-                stack += [(low, middle), (middle, high)]
+        owners = list(map(_text_object, repeat(self.handle), at))
         objects = self.objects
-        owners = list(map(keys.__getitem__, at))
-        for key, index in zip(owners, at, strict=True):
+        for key, index in dict(zip(reversed(owners), reversed(at), strict=True)).items():
             if key not in objects:
                 objects[key] = _object_font(self.textpage, index, key, self.styles)
         return list(map(objects.__getitem__, owners))
 
 
-def _object_font(textpage, index: int, key: int | None, styles: FontStyles):
+def _object_font(textpage, index: int, key: int, styles: FontStyles):
     size = round(pdfium_c.FPDFText_GetFontSize(textpage, index), 1)
     if not key:
         return size, False, False

@@ -47,7 +47,11 @@ class Vocabulary:
 
     def __init__(self, lines: Iterable[str]) -> None:
         lines = list(lines)
-        counts = Counter(_TOKEN.findall("\n".join(lines)))
+        text = "\n".join(lines)
+        # The hyphen patterns are run over the lines that have a hyphen (each line
+        # matches on its own: none of them reaches past a line's end).
+        hyphenated = "\n".join(line for line in lines if _has_hyphen(line))
+        counts = Counter(_TOKEN.findall(text))
         # The halves of words split at line ends are not words of the document.
         after_hyphen = False
         for line in lines:
@@ -61,12 +65,12 @@ class Vocabulary:
         for token in +counts:
             lower = token.lower()
             if "-" in lower or "\u2010" in lower or "\u2011" in lower:
-                normal = re.sub("[\u2010\u2011]", "-", lower)
+                normal = _normal_hyphens(lower)
                 self.compounds.add(normal)
                 self.words.update(normal.split("-"))
             else:
                 self.words.add(lower)
-        self.hyphens: set[str] = set(_INLINE_HYPHEN.findall("\n".join(lines)))
+        self.hyphens: set[str] = set(_INLINE_HYPHEN.findall(hyphenated))
         self.automatic = False
         # Words the document writes alone inside a line: not first on a line (where the
         # rest of a word broken in a table cell stands) nor hyphenated at a line's end or
@@ -75,10 +79,10 @@ class Vocabulary:
         alone = Counter(
             _TOKEN.findall("\n".join(" " + _FIRST_WORD.sub("", line) for line in lines))
         )
-        for token in _BROKEN_INSIDE.findall("\n".join(lines)):
+        for token in _BROKEN_INSIDE.findall(hyphenated):
             alone[token] -= 1
         self.alone: set[str] = {
-            part for token in +alone for part in re.split(r"[-\u2010\u2011]", token.lower())
+            part for token in +alone for part in _normal_hyphens(token.lower()).split("-")
         }
 
     def knows(self, word: str) -> bool:
@@ -129,6 +133,14 @@ class Vocabulary:
         return (head_known and tail_known) or (
             (head_known or tail_known) and min(len(last), len(tail_l)) >= 4
         )
+
+
+def _has_hyphen(text: str) -> bool:
+    return "-" in text or "\u2010" in text or "\u2011" in text
+
+
+def _normal_hyphens(text: str) -> str:
+    return text.replace("\u2010", "-").replace("\u2011", "-")
 
 
 def _uncount(counts: Counter, match) -> None:

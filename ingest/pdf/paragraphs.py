@@ -36,12 +36,13 @@ def bullet_of(line: Line) -> tuple[str, float] | None:
     """(text after the bullet, x of the bullet) when a line starts a list item."""
     if line.bullet_x is not None:
         return line.text, line.bullet_x
-    first = line.words[0]
-    if len(line.words) > 1 and len(first.text) == 1 and _is_bullet(first.text):
-        return " ".join(w.text for w in line.words[1:]), first.x0
-    if len(line.words) > 1 and first.text == "o" and line.words[1].text[:1].isupper():
-        # Word's second-level bullet: a letter o (Courier New) before a capital.
-        return " ".join(w.text for w in line.words[1:]), first.x0
+    words = line.words
+    if len(words) < 2 or len(words[0].text) != 1:
+        return None
+    first = words[0]
+    # Word's second-level bullet: a letter o (Courier New) before a capital.
+    if _is_bullet(first.text) or (first.text == "o" and words[1].text[:1].isupper()):
+        return line.text[2:], first.x0  # the words after the bullet and its space
     return None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -46,9 +47,10 @@ LIGATURES = {
 }
 
 _LIGATURE_TABLE = str.maketrans(LIGATURES)
-_LIGATURE_SET = frozenset(LIGATURES)
 # Characters that are spaces: a word ends at each.
-_SPACES = np.array([9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000])
+_SPACES = [9, 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
+_SPACE_TABLE = np.zeros(max(_SPACES) + 2, dtype=bool)
+_SPACE_TABLE[_SPACES] = True
 
 
 class Word(NamedTuple):
@@ -64,6 +66,11 @@ class Word(NamedTuple):
     size: float
     bold: bool
     italic: bool
+
+
+_TEXT, _SIZE, _BOLD, _ITALIC = (
+    itemgetter(Word._fields.index(f)) for f in ("text", "size", "bold", "italic")
+)
 
 
 @dataclass(eq=False)
@@ -86,14 +93,18 @@ class Line:
     text: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
-        weights: dict[float, int] = {}
-        bold = italic = True
-        for word in self.words:
-            weights[word.size] = weights.get(word.size, 0) + len(word.text)
-            bold, italic = bold and word.bold, italic and word.italic
-        self.size = max(weights, key=weights.__getitem__) if weights else 0.0
-        self.bold, self.italic = bold, italic
-        self.text = " ".join(word.text for word in self.words)
+        words = self.words
+        texts = list(map(_TEXT, words))
+        sizes = set(map(_SIZE, words))
+        if len(sizes) > 1:
+            weights: dict[float, int] = {}
+            for word in words:
+                weights[word.size] = weights.get(word.size, 0) + len(word.text)
+            self.size = max(weights, key=weights.__getitem__)
+        else:
+            self.size = sizes.pop() if sizes else 0.0
+        self.bold, self.italic = all(map(_BOLD, words)), all(map(_ITALIC, words))
+        self.text = " ".join(texts)
 
     @property
     def x0(self) -> float:
@@ -114,9 +125,13 @@ def page_lines(glyphs: Glyphs, page: int) -> list[Line]:
         return []
     starts = _chunk_starts(glyphs)
     groups = _group_lines(glyphs, starts)
-    order = np.concatenate([np.concatenate(chunks) for _, _, chunks in groups])
-    lengths = [sum(len(c) for c in chunks) for _, _, chunks in groups]
-    line_of = np.repeat(np.arange(len(groups)), lengths)
+    # The glyphs in line order: each line's chunks, one range of glyphs each.
+    firsts = np.array([start for _, _, chunks in groups for start, _ in chunks])
+    ends = np.array([end for _, _, chunks in groups for _, end in chunks])
+    lengths = ends - firsts
+    order = np.arange(len(glyphs)) - np.repeat(np.cumsum(lengths) - lengths - firsts, lengths)
+    chunk_line = np.repeat(np.arange(len(groups)), [len(chunks) for _, _, chunks in groups])
+    line_of = np.repeat(chunk_line, lengths)
     words = _words(glyphs, order, line_of, len(groups))
     lines = []
     for number, (top, bottom, _) in enumerate(groups):
@@ -141,8 +156,8 @@ def _chunk_starts(glyphs: Glyphs) -> np.ndarray:
 
 
 def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float, list]]:
-    """Chunks grouped by vertical overlap into lines, top to bottom: (top, bottom, index
-    arrays of the line's chunks, left to right)."""
+    """Chunks grouped by vertical overlap into lines, top to bottom: (top, bottom, the
+    (start, end) glyph positions of the line's chunks, left to right)."""
     tops = np.maximum.reduceat(glyphs.top, starts).tolist()
     bottoms = np.minimum.reduceat(glyphs.bottom, starts).tolist()
     sizes = np.maximum.reduceat(_heights(glyphs), starts).tolist()
@@ -163,7 +178,7 @@ def _group_lines(glyphs: Glyphs, starts: np.ndarray) -> list[tuple[float, float,
         else:
             groups.append([centre, size, top, bottom, [(left, start, end)]])
     return [
-        (top, bottom, [np.arange(start, end) for _, start, end in sorted(members)])
+        (top, bottom, [(start, end) for _, start, end in sorted(members)])
         for _, _, top, bottom, members in groups
     ]
 
@@ -174,7 +189,7 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     chars = codes.tobytes().decode("utf-32-le")
     x0, x1 = glyphs.x0[order], glyphs.x1[order]
     size = _heights(glyphs)[order]
-    space = np.isin(codes, _SPACES)
+    space = _spaces(codes)
     gap = (x0[1:] - x1[:-1]) / np.maximum(size[1:], size[:-1])
     same_line = line_of[1:] == line_of[:-1]
     letters = same_line & ~space[1:] & ~space[:-1]
@@ -214,7 +229,7 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
             if first > SMALL_CAPS_SCALE * styles[k][0]:
                 styles[k] = (first, *styles[k][1:])
     texts = list(map(chars.__getitem__, map(slice, firsts, lasts)))
-    if not _LIGATURE_SET.isdisjoint(chars):
+    if any(ligature in chars for ligature in LIGATURES):
         texts = [text.translate(_LIGATURE_TABLE) for text in texts]
     sizes, bolds, italics = zip(*styles, strict=True) if styles else ((), (), ())
     fields = zip(texts, x0[starts].tolist(), right, sizes, bolds, italics, strict=True)
@@ -222,6 +237,11 @@ def _words(glyphs: Glyphs, order: np.ndarray, line_of: np.ndarray, count: int):
     # Words are in line order: each line's are one slice.
     bounds = np.searchsorted(line_of[starts], np.arange(count + 1)).tolist()
     return [words[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _spaces(codes: np.ndarray) -> np.ndarray:
+    """Which code points are spaces (looked up in a table; past its end, none is)."""
+    return _SPACE_TABLE[np.minimum(codes, len(_SPACE_TABLE) - 1)]
 
 
 def _word_limits(gap: np.ndarray, letters: np.ndarray, line_of: np.ndarray, usual: np.ndarray):
