@@ -423,6 +423,15 @@ def is_store_file(name: str) -> bool:
     return name == HISTORY_FILE or (name.startswith(PART_PREFIX) and name.endswith(PART_SUFFIX))
 
 
+def is_copied_store_file(name: str) -> bool:
+    """Whether a generation's file is the store's small file (or its journal): copied, not linked.
+
+    A new generation changes its small file, so it never shares the old one's
+    inode; the parts never change and are linked.
+    """
+    return HISTORY_FILE in name
+
+
 def natural_key(text: str) -> str:
     """Return a text that sorts IDs naturally (LDM-503-2 before LDM-503-10), as SQLite sorts."""
     parts = text.replace("-", " ").split()

@@ -50,7 +50,14 @@ from .errors import (
     IndexOutdated,
     SearchError,
 )
-from .history import HISTORY_FILE, HistoryReader, HistoryWriter, is_store_file, report_rows
+from .history import (
+    HISTORY_FILE,
+    HistoryReader,
+    HistoryWriter,
+    is_copied_store_file,
+    is_store_file,
+    report_rows,
+)
 from .models import ReportInfo
 from .schema import KIND_REPORT, SCHEMA, SCHEMA_VERSION
 from .segment import ReportSegmentWriter, SegmentBuilder, checked_docs
@@ -62,12 +69,9 @@ MANIFEST_KEY = "manifest"
 GENERATION_PREFIX = "gen-"
 # A reader may lose the race with a writer deleting an old generation; it retries.
 READ_RETRIES = 5
-# Whoosh's temporary TOC files and its own lock never belong to a new generation;
-# the history store's small file is copied, not linked (a new generation changes it), and each
-# generation writes its own manifest.
-_NOT_LINKED = re.compile(
-    r"\.toc\.|LOCK|" + re.escape(HISTORY_FILE) + "|^" + re.escape(health.MANIFEST)
-)
+# Whoosh's temporary TOC files and its own lock never belong to a new generation, and each
+# generation writes its own manifest (the history store says which of its files are copied).
+_NOT_LINKED = re.compile(r"\.toc\.|LOCK|^" + re.escape(health.MANIFEST))
 
 # How often a watching server worker looks at CURRENT for a new generation (seconds).
 WATCH_INTERVAL = 0.05
@@ -682,7 +686,9 @@ def _report_info(fields: dict) -> ReportInfo:
 def _link_tree(src: Path, dst: Path) -> None:
     dst.mkdir()
     for entry in src.iterdir():
-        if entry.is_file() and not _NOT_LINKED.search(entry.name):
+        if entry.is_file() and not (
+            _NOT_LINKED.search(entry.name) or is_copied_store_file(entry.name)
+        ):
             try:
                 os.link(entry, dst / entry.name)
             except OSError:

@@ -381,12 +381,9 @@ def test_any_file_a_generation_holds_is_covered(tmp_path):
         health.verify(gen, cached=False)  # ...as `dmreports check` does
 
 
-def test_an_index_without_manifests_still_opens(pristine, tmp_path):
-    # An index written before manifests were kept: read unverified, and the
-    # next ingest that changes it writes the manifest of its new generation.
-    folder, source = pristine
-    index_dir = tmp_path / "index"
-    shutil.copytree(source, index_dir)
+def copy_without_manifests(source: Path, index_dir: Path) -> dict:
+    """Copy an index as it was written before manifests were kept; return its CURRENT pointer."""
+    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
     for manifest in index_dir.glob(f"gen-*/{health.MANIFEST}"):
         manifest.unlink()
     # Generations written before manifests had no postings arrays either.
@@ -395,6 +392,15 @@ def test_an_index_without_manifests_still_opens(pristine, tmp_path):
     pointer = json.loads(generation(index_dir))
     del pointer["manifest"]
     (index_dir / "CURRENT").write_text(json.dumps(pointer))
+    return pointer
+
+
+def test_an_index_without_manifests_still_opens(pristine, tmp_path):
+    # An index written before manifests were kept: read unverified, and the
+    # next ingest that changes it writes the manifest of its new generation.
+    folder, source = pristine
+    index_dir = tmp_path / "index"
+    pointer = copy_without_manifests(source, index_dir)
     assert search(Index.open(index_dir), SearchRequest(q=marker(MONTHS[0]))).total > 0
     result = invoke("check", "--index", index_dir)
     assert result.exit_code == 0
@@ -428,15 +434,7 @@ def old_damaged(request, pristine, tmp_path):
     """A manifest-less copy of the index with its current generation damaged."""
     folder, source = pristine
     index_dir = tmp_path / "index"
-    shutil.copytree(source, index_dir, copy_function=shutil.copy2)
-    for manifest in index_dir.glob(f"gen-*/{health.MANIFEST}"):
-        manifest.unlink()
-    # Generations written before manifests had no postings arrays either.
-    for arrays in index_dir.glob("gen-*/*.arr"):
-        arrays.unlink()
-    pointer = json.loads(generation(index_dir))
-    del pointer["manifest"]
-    (index_dir / "CURRENT").write_text(json.dumps(pointer))
+    pointer = copy_without_manifests(source, index_dir)
     DAMAGES[request.param](index_dir / f"gen-{pointer['generation']:06d}")
     health.forget_verified()
     return folder, index_dir

@@ -268,14 +268,22 @@ def test_bullet_glyphs_become_nested_list_items():
     ]
 
 
-def test_dash_bullet_and_wrapped_item():
+def _levels(*placed: tuple[str, float, float]) -> list[tuple[int, str]]:
+    """(level, text) of the blocks read from texts placed at (x, y) on one page."""
     ink = Ink()
-    ink.text("-", 72, 700)
-    ink.text("an item that wraps onto", 84, 700)
-    ink.text("a second line", 84, 686)
-    ink.text("-", 72, 672)
-    ink.text("next item", 84, 672)
-    assert [(b.level, b.text) for b in _blocks(ink)] == [
+    for text, x, y in placed:
+        ink.text(text, x, y)
+    return [(b.level, b.text) for b in _blocks(ink)]
+
+
+def test_dash_bullet_and_wrapped_item():
+    assert _levels(
+        ("-", 72, 700),
+        ("an item that wraps onto", 84, 700),
+        ("a second line", 84, 686),
+        ("-", 72, 672),
+        ("next item", 84, 672),
+    ) == [
         (1, "an item that wraps onto a second line"),
         (1, "next item"),
     ]
@@ -284,15 +292,15 @@ def test_dash_bullet_and_wrapped_item():
 def test_word_bullets_without_a_hanging_indent():
     # Word's "·" and "o" bullets as printed from its HTML: the wrapped line of an item
     # starts back at the bullet, in lower case, and goes on with the item.
-    ink = Ink()
-    ink.text("\u00b7", 72, 700)
-    ink.text("Completed a prototype of the decorrelation", 100, 700)
-    ink.text("of the difference image.", 72, 686)
-    ink.text("o", 120, 672)
-    ink.text("Variance explanations were written.", 150, 672)
-    ink.text("\u00b7", 72, 658)
-    ink.text("Ported the association code.", 100, 658)
-    assert [(b.level, b.text) for b in _blocks(ink)] == [
+    assert _levels(
+        ("\u00b7", 72, 700),
+        ("Completed a prototype of the decorrelation", 100, 700),
+        ("of the difference image.", 72, 686),
+        ("o", 120, 672),
+        ("Variance explanations were written.", 150, 672),
+        ("\u00b7", 72, 658),
+        ("Ported the association code.", 100, 658),
+    ) == [
         (1, "Completed a prototype of the decorrelation of the difference image."),
         (2, "Variance explanations were written."),
         (1, "Ported the association code."),
