@@ -508,12 +508,16 @@ class Matcher:
             found = self.arrays.facets[fieldname] = FacetArrays.of(values, docs, self.arrays.size)
         return found
 
+    def _whole_field(self, fieldname: str) -> list[tuple] | None:
+        """`codec.read_field_postings` of each segment, in order; None when one has no arrays."""
+        fields = [read_field_postings(segment, fieldname) for segment, _ in self.arrays.segments]
+        return None if any(field is None for field in fields) else fields
+
     def _facet_of_field(self, fieldname: str, skip: frozenset[str]) -> FacetArrays | None:
         """A facet's arrays from each segment's whole field at once (None: a segment has no
         arrays file); the values `facet` keeps, in its order."""
-        segments = self.arrays.segments
-        fields = [read_field_postings(segment, fieldname) for segment, _ in segments]
-        if any(field is None for field in fields):
+        fields = self._whole_field(fieldname)
+        if fields is None:
             return None
         live = self.arrays.live
 
@@ -524,7 +528,7 @@ class Matcher:
                 held &= np.array([value not in skip for value in values], dtype=bool)
             return held
 
-        offsets = [offset for _, offset in segments]
+        offsets = [offset for _, offset in self.arrays.segments]
         found = FacetArrays.of_field(fields, offsets, keep, self.arrays.size)
         self.arrays.facets[fieldname] = found
         return found
@@ -548,8 +552,8 @@ class Matcher:
         if found is None:
             found = np.full(self.arrays.size, -1, dtype=np.int64)
             segments = self.arrays.segments
-            fields = [read_field_postings(segment, fieldname) for segment, _ in segments]
-            if all(field is not None for field in fields):  # each segment's field at once
+            fields = self._whole_field(fieldname)
+            if fields is not None:  # each segment's field at once
                 ranks = {t: i for i, t in enumerate(sorted(set().union(*(f[0] for f in fields))))}
                 for (terms, ids, counts), (_, offset) in zip(fields, segments, strict=True):
                     rank = np.array([ranks[t] for t in terms], dtype=np.int64)

@@ -77,17 +77,18 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
             if field.indexed:
                 terms = pool.terms(name)
                 scorable = field.scorable
-                if isinstance(field, ReportText) and isinstance(value, str):
-                    if field.analyzes_tokens:
-                        # The commonest case, its postings added as they are made.
-                        tokens, found = pool.analyzed(name, field, value)
-                        if name in VOCABULARY_FIELDS:
-                            tokens_seen.update(dict.fromkeys(tokens))
-                        added = _add_found(terms, docnum, field, found)
-                        length += added if scorable else 0
-                        items = ()
-                    else:
-                        items = field.index(value)
+                if (
+                    isinstance(field, ReportText)
+                    and isinstance(value, str)
+                    and field.analyzes_tokens
+                ):
+                    # The commonest case, its postings added as they are made.
+                    tokens, found = pool.analyzed(name, field, value)
+                    if name in VOCABULARY_FIELDS:
+                        tokens_seen.update(dict.fromkeys(tokens))
+                    added = _add_found(terms, docnum, field, found)
+                    length += added if scorable else 0
+                    items = ()
                 elif isinstance(field, ReportText):
                     items = field.index(value)
                 else:
