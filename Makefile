@@ -11,7 +11,7 @@ PORT ?= 8000
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py ingest/pdf/_charcalls.c
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "dmreports needs Python 3.11 or newer"; exit 1; }
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || $(MAKE) system-deps
@@ -50,4 +50,4 @@ corpus: setup
 	$(BIN)/python corpus/build.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache build ingest/pdf/_charcalls.*.so

@@ -1,23 +1,21 @@
 """PDFium's text layer of a page, glyph by glyph (pypdfium2's raw API).
 
 A page's text comes in one call; the box of every character and the text
-object it belongs to take one call each, made through plain C prototypes
-(integer arguments, results written into one array) because ctypes' checked
-wrappers cost more than PDFium's work. Each text object's font size and style
-are asked once. The page's paths are read too: thin ones are table rules,
-small compact ones may be bullets drawn as shapes.
+object it belongs to are asked for all characters at once (`charcalls`). Each
+text object's font size and style are asked once. The page's paths are read
+too: thin ones are table rules, small compact ones may be bullets drawn as shapes.
 """
 
 from __future__ import annotations
 
 import ctypes
 import re
-from collections import deque
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import pypdfium2.raw as pdfium_c
+
+from .charcalls import loose_boxes, plain, text_objects
 
 # PDFium reports a hyphen-minus that ends a line as one of these.
 PDFIUM_HYPHENS = {"\x02": "-", "\ufffe": "-"}
@@ -26,23 +24,11 @@ RULE_WIDTH = 2.0
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
 
-_BOX_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
-# An object's address as a plain integer (0, not None, where a glyph has none).
-_OBJECT_CALL = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int)
-
-
-def _plain(function, prototype):
-    """The same C function called through a prototype of untyped pointers."""
-    return prototype(ctypes.cast(function, ctypes.c_void_p).value)
-
-
-_loose_box = _plain(pdfium_c.FPDFText_GetLooseCharBox, _BOX_CALL)
-_char_origin = _plain(
+_char_origin = plain(
     pdfium_c.FPDFText_GetCharOrigin,
     ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p),
 )
-_text_object = _plain(pdfium_c.FPDFText_GetTextObject, _OBJECT_CALL)
-_object_font_handle = _plain(
+_object_font_handle = plain(
     pdfium_c.FPDFTextObj_GetFont, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
 )
 
@@ -160,15 +146,9 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     breaks = (codes == 10) | (codes == 13)
     handle = ctypes.cast(textpage, ctypes.c_void_p).value
-    boxes = (ctypes.c_float * (4 * count))()  # FS_RECTF: left, top, right, bottom
-    boxed = np.flatnonzero(~breaks)  # line breaks PDFium made up have no box
-    # One call a character, run by map() rather than a Python loop.
-    calls = map(
-        _loose_box, repeat(handle), boxed.tolist(), (ctypes.addressof(boxes) + 16 * boxed).tolist()
-    )
-    deque(calls, maxlen=0)
-    rects = np.frombuffer(boxes, dtype=np.float32).reshape(count, 4).astype(np.float64)
-    left, top, right, bottom = rects.T
+    # Line breaks PDFium made up have no box.
+    rects = loose_boxes(handle, count, np.flatnonzero(~breaks)).astype(np.float64)
+    left, top, right, bottom = rects.T  # FS_RECTF
     # Spaces PDFium made up (they have no width) are left out too: geometry decides.
     made_up = breaks | ((codes == 32) & (right - left <= 0.01))
     where = np.flatnonzero(~made_up)
@@ -212,7 +192,7 @@ class _ObjectStyles:
         """The styles of glyphs at these positions: one call a glyph for its text
         object (run by map(), not a Python loop), one look-up per object."""
         at = list(map(self.indices.__getitem__, positions))
-        owners = list(map(_text_object, repeat(self.handle), at))
+        owners = text_objects(self.handle, at)
         objects = self.objects
         for key, index in dict(zip(reversed(owners), reversed(at), strict=True)).items():
             if key not in objects:

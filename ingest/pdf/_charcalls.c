@@ -1,0 +1,156 @@
+/* PDFium's per-character text-page calls, run in a C loop over many characters.
+
+A page of a monthly report has a few thousand characters and PDFium answers one
+character per call. Made from Python through ctypes, each call costs more than
+PDFium's own work; this module makes the same calls from C, so that a page costs
+one Python call per question instead of one per character.
+
+The PDFium functions are passed in by address (the ones pypdfium2 has loaded), so
+this module neither links to PDFium nor needs its headers: it only knows their C
+signatures, which are part of PDFium's stable public API (fpdf_text.h):
+
+    FPDF_BOOL FPDFText_GetLooseCharBox(FPDF_TEXTPAGE, int index, FS_RECTF *rect);
+    FPDF_PAGEOBJECT FPDFText_GetTextObject(FPDF_TEXTPAGE, int index);
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+typedef int (*loose_box_fn)(void *textpage, int index, float *rect);
+typedef void *(*text_object_fn)(void *textpage, int index);
+
+/* A C-contiguous buffer of `itemsize`-byte items (writable when asked). */
+static int
+get_items(PyObject *object, Py_buffer *view, Py_ssize_t itemsize, int writable, const char *what)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, view, flags) < 0)
+        return -1;
+    if (view->itemsize != itemsize) {
+        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes expected, got %zd", what, itemsize,
+                     view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+get_address(PyObject *object, void **out, const char *what)
+{
+    *out = PyLong_AsVoidPtr(object);
+    if (*out == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "%s: a null address", what);
+        return -1;
+    }
+    return 0;
+}
+
+/* The arguments of every call: (function, textpage, indices, out), the indices int32
+   and `out` writable items of `out_itemsize` bytes. */
+static int
+get_call(PyObject *const *args, Py_ssize_t nargs, const char *usage, Py_ssize_t out_itemsize,
+         void **function, void **textpage, Py_buffer *indices, Py_buffer *out)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    if (get_address(args[0], function, "function") < 0 ||
+        get_address(args[1], textpage, "textpage") < 0)
+        return -1;
+    if (get_items(args[2], indices, 4, 0, "indices") < 0)
+        return -1;
+    if (get_items(args[3], out, out_itemsize, 1, "out") < 0) {
+        PyBuffer_Release(indices);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+release(Py_buffer *indices, Py_buffer *out)
+{
+    PyBuffer_Release(indices);
+    PyBuffer_Release(out);
+}
+
+/* loose_boxes(function, textpage, indices, out): for every character index i in
+   `indices` (int32), PDFium's loose box of character i into out[4*i:4*i+4] (float32:
+   left, top, right, bottom). Checks every index before the first call. Returns how
+   many calls PDFium answered false. */
+static PyObject *
+loose_boxes(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    void *function, *textpage;
+    Py_buffer indices, out;
+    if (get_call(args, nargs, "loose_boxes(function, textpage, indices, out)", 4, &function,
+                 &textpage, &indices, &out) < 0)
+        return NULL;
+    const int32_t *at = indices.buf;
+    float *rects = out.buf;
+    Py_ssize_t n = indices.len / 4, slots = out.len / 16;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (at[k] < 0 || at[k] >= slots) {
+            PyErr_Format(PyExc_IndexError, "character %d outside a buffer of %zd boxes", at[k],
+                         slots);
+            release(&indices, &out);
+            return NULL;
+        }
+    }
+    long failed = 0;
+    loose_box_fn call = (loose_box_fn)function;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < n; k++)
+        failed += !call(textpage, at[k], rects + 4 * (Py_ssize_t)at[k]);
+    Py_END_ALLOW_THREADS
+    release(&indices, &out);
+    return PyLong_FromLong(failed);
+}
+
+/* text_objects(function, textpage, indices, out): out[k] = the address of the text
+   object that character indices[k] (int32) belongs to, 0 where it has none (uint64). */
+static PyObject *
+text_objects(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    void *function, *textpage;
+    Py_buffer indices, out;
+    if (get_call(args, nargs, "text_objects(function, textpage, indices, out)", 8, &function,
+                 &textpage, &indices, &out) < 0)
+        return NULL;
+    Py_ssize_t n = indices.len / 4;
+    if (out.len / 8 < n) {
+        PyErr_Format(PyExc_IndexError, "%zd characters for %zd slots", n, out.len / 8);
+        release(&indices, &out);
+        return NULL;
+    }
+    const int32_t *at = indices.buf;
+    uint64_t *objects = out.buf;
+    text_object_fn call = (text_object_fn)function;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < n; k++)
+        objects[k] = (uint64_t)(uintptr_t)call(textpage, at[k]);
+    Py_END_ALLOW_THREADS
+    release(&indices, &out);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"loose_boxes", (PyCFunction)(void (*)(void))loose_boxes, METH_FASTCALL,
+     "PDFium loose character boxes of many characters."},
+    {"text_objects", (PyCFunction)(void (*)(void))text_objects, METH_FASTCALL,
+     "PDFium text objects of many characters."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_charcalls", "PDFium's per-character calls in a C loop.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__charcalls(void)
+{
+    return PyModule_Create(&module);
+}

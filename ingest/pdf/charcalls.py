@@ -1,0 +1,74 @@
+"""PDFium's per-character text-page calls, asked for many characters at once.
+
+PDFium answers one character per call. The package's small C module
+(`_charcalls.c`, built when the package is installed) makes those calls in a C
+loop, one Python call per page; where it could not be built (no C compiler at
+install time) the same calls are made one by one through ctypes, with the same
+results, more slowly. `COMPILED` says which is in use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections import deque
+from itertools import repeat
+
+import numpy as np
+import pypdfium2.raw as pdfium_c
+
+try:
+    from . import _charcalls
+except ImportError:  # built without a C compiler
+    _charcalls = None
+
+COMPILED = _charcalls is not None
+
+_BOX_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+# An object's address as a plain integer (0, not None, where a glyph has none).
+_OBJECT_CALL = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int)
+
+
+def address(function) -> int:
+    """The address of a C function pypdfium2 has loaded."""
+    return ctypes.cast(function, ctypes.c_void_p).value
+
+
+def plain(function, prototype):
+    """The same C function called through a prototype of untyped pointers (ctypes'
+    checked wrappers cost more than PDFium's work)."""
+    return prototype(address(function))
+
+
+_LOOSE_BOX = address(pdfium_c.FPDFText_GetLooseCharBox)
+_TEXT_OBJECT = address(pdfium_c.FPDFText_GetTextObject)
+_loose_box = plain(pdfium_c.FPDFText_GetLooseCharBox, _BOX_CALL)
+_text_object = plain(pdfium_c.FPDFText_GetTextObject, _OBJECT_CALL)
+
+
+def loose_boxes(textpage: int, count: int, indices: np.ndarray, compiled: bool | None = None):
+    """PDFium's loose boxes (float32 left, top, right, bottom; one row per character of
+    the page, zeros where not asked) of the characters at `indices` of a text page
+    (an FPDF_TEXTPAGE address) of `count` characters. `compiled`: through the C module
+    or not (default: `COMPILED`)."""
+    boxes = np.zeros((count, 4), np.float32)
+    at = np.ascontiguousarray(indices, np.int32)
+    if COMPILED if compiled is None else compiled:
+        _charcalls.loose_boxes(_LOOSE_BOX, textpage, at, boxes)
+        return boxes
+    start = boxes.ctypes.data
+    # One call a character, run by map() rather than a Python loop.
+    deque(
+        map(_loose_box, repeat(textpage), at.tolist(), (start + 16 * at.astype(np.int64)).tolist()),
+        maxlen=0,
+    )
+    return boxes
+
+
+def text_objects(textpage: int, indices: list[int], compiled: bool | None = None) -> list[int]:
+    """The address of the text object each character at `indices` belongs to (0 for
+    none)."""
+    if COMPILED if compiled is None else compiled:
+        out = np.empty(len(indices), np.uint64)
+        _charcalls.text_objects(_TEXT_OBJECT, textpage, np.asarray(indices, np.int32), out)
+        return out.tolist()
+    return list(map(_text_object, repeat(textpage), indices))
