@@ -1,6 +1,6 @@
-"""PDFium's per-character calls made in C (ingest/pdf/_charcalls.c) answer exactly what the
-same calls made one by one through ctypes answer, and the reader's Report does not depend
-on which of the two is used."""
+"""PDFium's per-character and per-object calls made in C (ingest/pdf/_charcalls.c) answer
+exactly what the same calls made one by one through ctypes answer, and the reader's Report
+does not depend on which of the two is used."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ from ingest.pipeline import load_report
 
 FIXTURES = Path(__file__).parent / "producers"
 # Producers whose text layers differ most: kerned runs, ligatures, Type 3 and CID fonts.
-PRODUCERS = ["reportlab.pdf", "pdflatex.pdf", "chromium.pdf", "libreoffice.pdf", "weasyprint.pdf"]
+# Paths (table rules, borders, shading) each draws.
+PRODUCERS = {
+    "reportlab.pdf": 0,
+    "pdflatex.pdf": 32,
+    "chromium.pdf": 413,
+    "libreoffice.pdf": 155,
+    "weasyprint.pdf": 51,
+}
 
 
 def test_the_installed_package_has_its_c_module():
@@ -33,7 +40,7 @@ def _textpages(path: Path):
             page = pdfium_c.FPDF_LoadPage(document.raw, number)
             textpage = pdfium_c.FPDFText_LoadPage(page)
             try:
-                yield charcalls.address(textpage), pdfium_c.FPDFText_CountChars(textpage)
+                yield charcalls.address(textpage), pdfium_c.FPDFText_CountChars(textpage), page
             finally:
                 pdfium_c.FPDFText_ClosePage(textpage)
                 pdfium_c.FPDF_ClosePage(page)
@@ -43,8 +50,8 @@ def _textpages(path: Path):
 
 @pytest.mark.parametrize("name", PRODUCERS)
 def test_boxes_and_text_objects_equal_the_one_by_one_calls(name):
-    pages = chars = 0
-    for handle, count in _textpages(FIXTURES / name):
+    pages = chars = paths = 0
+    for handle, count, page in _textpages(FIXTURES / name):
         every = np.arange(count)
         some = every[::3]  # rows not asked stay zero
         for indices in (every, some):
@@ -57,13 +64,18 @@ def test_boxes_and_text_objects_equal_the_one_by_one_calls(name):
         objects = charcalls.text_objects(handle, listed, compiled=True)
         assert objects == charcalls.text_objects(handle, listed, compiled=False)
         assert all(type(o) is int for o in objects)
+        drawn = charcalls.path_bounds(page, compiled=True)
+        assert drawn == charcalls.path_bounds(page, compiled=False)
+        assert all(type(v) is float for box in drawn for v in box)
         pages += 1
         chars += count
+        paths += len(drawn)
     assert pages >= 3 and chars > 10_000
+    assert paths == PRODUCERS[name]
 
 
 def test_a_character_outside_the_page_is_an_error_not_a_write():
-    handle, count = next(_textpages(FIXTURES / "reportlab.pdf"))
+    handle, count, page = next(_textpages(FIXTURES / "reportlab.pdf"))
     boxes = np.zeros((count, 4), np.float32)
     with pytest.raises(IndexError, match=f"character {count} outside a buffer of {count} boxes"):
         charcalls._charcalls.loose_boxes(
@@ -73,6 +85,10 @@ def test_a_character_outside_the_page_is_an_error_not_a_write():
     with pytest.raises(TypeError, match="items of 4 bytes expected, got 8"):
         charcalls._charcalls.loose_boxes(
             charcalls._LOOSE_BOX, handle, np.array([0], np.int64), boxes
+        )
+    with pytest.raises(IndexError, match="3 objects for 2 slots"):
+        charcalls._charcalls.object_bounds(
+            charcalls._OBJECT_BOUNDS, charcalls.address(page), 3, 2, np.zeros((2, 4), np.float32)
         )
     with pytest.raises(IndexError, match="2 characters for 1 slots"):
         charcalls._charcalls.text_objects(

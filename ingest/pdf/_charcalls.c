@@ -11,13 +11,22 @@ signatures, which are part of PDFium's stable public API (fpdf_text.h):
 
     FPDF_BOOL FPDFText_GetLooseCharBox(FPDF_TEXTPAGE, int index, FS_RECTF *rect);
     FPDF_PAGEOBJECT FPDFText_GetTextObject(FPDF_TEXTPAGE, int index);
+    FPDF_PAGEOBJECT FPDFPage_GetObject(FPDF_PAGE, int index);          (fpdf_edit.h)
+    int FPDFPageObj_GetType(FPDF_PAGEOBJECT);
+    FPDF_BOOL FPDFPageObj_GetBounds(FPDF_PAGEOBJECT, float *left, float *bottom,
+                                    float *right, float *top);
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <stdint.h>
 
 typedef int (*loose_box_fn)(void *textpage, int index, float *rect);
 typedef void *(*text_object_fn)(void *textpage, int index);
+typedef void *(*page_object_fn)(void *page, int index);
+typedef int (*object_type_fn)(void *object);
+typedef int (*object_bounds_fn)(void *object, float *left, float *bottom, float *right,
+                                float *top);
 
 /* A C-contiguous buffer of `itemsize`-byte items (writable when asked). */
 static int
@@ -136,11 +145,65 @@ text_objects(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* object_bounds(functions, page, count, type, out): the bounds (float32 left, bottom,
+   right, top) of those of a page's first `count` objects whose type is `type`, into
+   `out` (4 floats an object, room for `count`), in the page's order; `functions` is
+   (FPDFPage_GetObject, FPDFPageObj_GetType, FPDFPageObj_GetBounds). Where PDFium has
+   no bounds for an object it gets the bounds before it (zeros for the first). Returns
+   how many objects were written. */
+static PyObject *
+object_bounds(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    void *get, *type_of, *bounds_of, *page;
+    Py_buffer out;
+    if (nargs != 5 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 3) {
+        PyErr_SetString(PyExc_TypeError,
+                        "object_bounds((get_object, get_type, get_bounds), page, count, type, out)");
+        return NULL;
+    }
+    if (get_address(PyTuple_GET_ITEM(args[0], 0), &get, "get_object") < 0 ||
+        get_address(PyTuple_GET_ITEM(args[0], 1), &type_of, "get_type") < 0 ||
+        get_address(PyTuple_GET_ITEM(args[0], 2), &bounds_of, "get_bounds") < 0 ||
+        get_address(args[1], &page, "page") < 0)
+        return NULL;
+    long count = PyLong_AsLong(args[2]), wanted = PyLong_AsLong(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (count > INT_MAX || wanted < INT_MIN || wanted > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "count or type outside a C int");
+        return NULL;
+    }
+    if (get_items(args[4], &out, 4, 1, "out") < 0)
+        return NULL;
+    if (count < 0 || out.len / 16 < count) {
+        PyErr_Format(PyExc_IndexError, "%ld objects for %zd slots", count, out.len / 16);
+        PyBuffer_Release(&out);
+        return NULL;
+    }
+    float *rects = out.buf;
+    float left = 0, bottom = 0, right = 0, top = 0;
+    Py_ssize_t written = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (int k = 0; k < count; k++) {
+        void *object = ((page_object_fn)get)(page, k);
+        if (((object_type_fn)type_of)(object) != wanted)
+            continue;
+        ((object_bounds_fn)bounds_of)(object, &left, &bottom, &right, &top);
+        float *rect = rects + 4 * written++;
+        rect[0] = left, rect[1] = bottom, rect[2] = right, rect[3] = top;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    return PyLong_FromSsize_t(written);
+}
+
 static PyMethodDef methods[] = {
     {"loose_boxes", (PyCFunction)(void (*)(void))loose_boxes, METH_FASTCALL,
      "PDFium loose character boxes of many characters."},
     {"text_objects", (PyCFunction)(void (*)(void))text_objects, METH_FASTCALL,
      "PDFium text objects of many characters."},
+    {"object_bounds", (PyCFunction)(void (*)(void))object_bounds, METH_FASTCALL,
+     "PDFium bounds of a page's objects of one type."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -41,6 +41,11 @@ def plain(function, prototype):
 
 _LOOSE_BOX = address(pdfium_c.FPDFText_GetLooseCharBox)
 _TEXT_OBJECT = address(pdfium_c.FPDFText_GetTextObject)
+_OBJECT_BOUNDS = (
+    address(pdfium_c.FPDFPage_GetObject),
+    address(pdfium_c.FPDFPageObj_GetType),
+    address(pdfium_c.FPDFPageObj_GetBounds),
+)
 _loose_box = plain(pdfium_c.FPDFText_GetLooseCharBox, _BOX_CALL)
 _text_object = plain(pdfium_c.FPDFText_GetTextObject, _OBJECT_CALL)
 
@@ -72,3 +77,25 @@ def text_objects(textpage: int, indices: list[int], compiled: bool | None = None
         _charcalls.text_objects(_TEXT_OBJECT, textpage, np.asarray(indices, np.int32), out)
         return out.tolist()
     return list(map(_text_object, repeat(textpage), indices))
+
+
+def path_bounds(page, compiled: bool | None = None) -> list[tuple[float, float, float, float]]:
+    """Bounds (x0, bottom, x1, top) of the paths a page (FPDF_PAGE) draws, in its order."""
+    count = max(pdfium_c.FPDFPage_CountObjects(page), 0)
+    if COMPILED if compiled is None else compiled:
+        out = np.empty((count, 4), np.float32)
+        written = _charcalls.object_bounds(
+            _OBJECT_BOUNDS, address(page), count, pdfium_c.FPDF_PAGEOBJ_PATH, out
+        )
+        return list(map(tuple, out[:written].tolist()))
+    out = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
+    for index in range(count):
+        obj = pdfium_c.FPDFPage_GetObject(page, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) != path_type:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, *refs)
+        out.append((left.value, bottom.value, right.value, top.value))
+    return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
-from .charcalls import loose_boxes, plain, text_objects
+from .charcalls import loose_boxes, path_bounds, plain, text_objects
 
 # PDFium reports a hyphen-minus that ends a line as one of these.
 PDFIUM_HYPHENS = {"\x02": "-", "\ufffe": "-"}
@@ -124,7 +124,7 @@ def _font_style(font) -> tuple[bool, bool]:
 
 def page_ink(page, textpage, styles: FontStyles) -> PageInk:
     """Read one page (PDFium FPDF_PAGE and FPDF_TEXTPAGE handles)."""
-    return PageInk(_glyphs(textpage, styles), _paths(page), _links(page))
+    return PageInk(_glyphs(textpage, styles), path_bounds(page), _links(page))
 
 
 def _page_text(textpage, count: int) -> str:
@@ -207,21 +207,6 @@ def _object_font(textpage, index: int, key: int, styles: FontStyles):
     font = _object_font_handle(key)
     bold, italic = styles.of(font) if font else (False, False)
     return size, bold, italic
-
-
-def _paths(page) -> list[tuple[float, float, float, float]]:
-    """Bounds (x0, bottom, x1, top) of the paths a page draws: rules, borders, shading, dots."""
-    out = []
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
-    path_type = pdfium_c.FPDF_PAGEOBJ_PATH
-    for index in range(pdfium_c.FPDFPage_CountObjects(page)):
-        obj = pdfium_c.FPDFPage_GetObject(page, index)
-        if pdfium_c.FPDFPageObj_GetType(obj) != path_type:
-            continue
-        pdfium_c.FPDFPageObj_GetBounds(obj, *refs)
-        out.append((left.value, bottom.value, right.value, top.value))
-    return out
 
 
 def _links(page) -> list[tuple[tuple[float, float, float, float], str]]:
