@@ -49,7 +49,7 @@ def _textpages(path: Path):
 
 
 @pytest.mark.parametrize("name", PRODUCERS)
-def test_boxes_and_text_objects_equal_the_one_by_one_calls(name):
+def test_boxes_styles_and_paths_equal_the_one_by_one_calls(name):
     pages = chars = paths = 0
     for handle, count, page in _textpages(FIXTURES / name):
         every = np.arange(count)
@@ -60,10 +60,16 @@ def test_boxes_and_text_objects_equal_the_one_by_one_calls(name):
             assert fast.dtype == slow.dtype == np.float32
             assert np.array_equal(fast, slow)
         assert not charcalls.loose_boxes(handle, count, some)[1::3].any()
-        listed = every.tolist()
-        objects = charcalls.text_objects(handle, listed, compiled=True)
-        assert objects == charcalls.text_objects(handle, listed, compiled=False)
-        assert all(type(o) is int for o in objects)
+        fast = charcalls.text_styles(handle, every, compiled=True)
+        slow = charcalls.text_styles(handle, every, compiled=False)
+        for made, expected, dtype in zip(
+            fast, slow, (np.uint64, np.float64, np.uint64), strict=True
+        ):
+            assert made.dtype == expected.dtype == dtype
+            assert np.array_equal(made, expected)
+        objects, sizes, fonts = fast
+        assert objects.any() and fonts[objects != 0].all() and not fonts[objects == 0].any()
+        assert sizes[objects != 0].min() > 4
         drawn = charcalls.path_bounds(page, compiled=True)
         assert drawn == charcalls.path_bounds(page, compiled=False)
         assert all(type(v) is float for box in drawn for v in box)
@@ -91,8 +97,13 @@ def test_a_character_outside_the_page_is_an_error_not_a_write():
             charcalls._OBJECT_BOUNDS, charcalls.address(page), 3, 2, np.zeros((2, 4), np.float32)
         )
     with pytest.raises(IndexError, match="2 characters for 1 slots"):
-        charcalls._charcalls.text_objects(
-            charcalls._TEXT_OBJECT, handle, np.array([0, 1], np.int32), np.zeros(1, np.uint64)
+        charcalls._charcalls.text_styles(
+            charcalls._TEXT_STYLES,
+            handle,
+            np.array([0, 1], np.int32),
+            np.zeros(2, np.uint64),
+            np.zeros(1, np.float64),
+            np.zeros(2, np.uint64),
         )
 
 

@@ -11,6 +11,8 @@ signatures, which are part of PDFium's stable public API (fpdf_text.h):
 
     FPDF_BOOL FPDFText_GetLooseCharBox(FPDF_TEXTPAGE, int index, FS_RECTF *rect);
     FPDF_PAGEOBJECT FPDFText_GetTextObject(FPDF_TEXTPAGE, int index);
+    double FPDFText_GetFontSize(FPDF_TEXTPAGE, int index);
+    FPDF_FONT FPDFTextObj_GetFont(FPDF_PAGEOBJECT text);
     FPDF_PAGEOBJECT FPDFPage_GetObject(FPDF_PAGE, int index);          (fpdf_edit.h)
     int FPDFPageObj_GetType(FPDF_PAGEOBJECT);
     FPDF_BOOL FPDFPageObj_GetBounds(FPDF_PAGEOBJECT, float *left, float *bottom,
@@ -23,6 +25,8 @@ signatures, which are part of PDFium's stable public API (fpdf_text.h):
 
 typedef int (*loose_box_fn)(void *textpage, int index, float *rect);
 typedef void *(*text_object_fn)(void *textpage, int index);
+typedef double (*font_size_fn)(void *textpage, int index);
+typedef void *(*object_font_fn)(void *object);
 typedef void *(*page_object_fn)(void *page, int index);
 typedef int (*object_type_fn)(void *object);
 typedef int (*object_bounds_fn)(void *object, float *left, float *bottom, float *right,
@@ -118,31 +122,65 @@ loose_boxes(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromLong(failed);
 }
 
-/* text_objects(function, textpage, indices, out): out[k] = the address of the text
-   object that character indices[k] (int32) belongs to, 0 where it has none (uint64). */
+/* text_styles((get_object, get_size, get_font), textpage, indices, objects, sizes, fonts):
+   for each character indices[k] (int32), the address of the text object it belongs to
+   (objects[k], uint64, 0 for none), its font size (sizes[k], float64) and its text
+   object's font handle (fonts[k], uint64, 0 where it has no object); the functions are
+   FPDFText_GetTextObject, FPDFText_GetFontSize and FPDFTextObj_GetFont. */
 static PyObject *
-text_objects(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+text_styles(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
-    void *function, *textpage;
-    Py_buffer indices, out;
-    if (get_call(args, nargs, "text_objects(function, textpage, indices, out)", 8, &function,
-                 &textpage, &indices, &out) < 0)
-        return NULL;
-    Py_ssize_t n = indices.len / 4;
-    if (out.len / 8 < n) {
-        PyErr_Format(PyExc_IndexError, "%zd characters for %zd slots", n, out.len / 8);
-        release(&indices, &out);
+    void *get_object, *get_size, *get_font, *textpage;
+    Py_buffer indices, objects, sizes, fonts;
+    if (nargs != 6 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 3) {
+        PyErr_SetString(PyExc_TypeError, "text_styles((get_object, get_size, get_font), "
+                                         "textpage, indices, objects, sizes, fonts)");
         return NULL;
     }
+    if (get_address(PyTuple_GET_ITEM(args[0], 0), &get_object, "get_object") < 0 ||
+        get_address(PyTuple_GET_ITEM(args[0], 1), &get_size, "get_size") < 0 ||
+        get_address(PyTuple_GET_ITEM(args[0], 2), &get_font, "get_font") < 0 ||
+        get_address(args[1], &textpage, "textpage") < 0)
+        return NULL;
+    if (get_items(args[2], &indices, 4, 0, "indices") < 0)
+        return NULL;
+    if (get_items(args[3], &objects, 8, 1, "objects") < 0) {
+        PyBuffer_Release(&indices);
+        return NULL;
+    }
+    if (get_items(args[4], &sizes, 8, 1, "sizes") < 0) {
+        release(&indices, &objects);
+        return NULL;
+    }
+    if (get_items(args[5], &fonts, 8, 1, "fonts") < 0) {
+        release(&indices, &objects);
+        PyBuffer_Release(&sizes);
+        return NULL;
+    }
+    Py_ssize_t n = indices.len / 4;
+    PyObject *result = NULL;
+    if (objects.len / 8 < n || sizes.len / 8 < n || fonts.len / 8 < n) {
+        PyErr_Format(PyExc_IndexError, "%zd characters for %zd slots", n,
+                     Py_MIN(objects.len, Py_MIN(sizes.len, fonts.len)) / 8);
+        goto done;
+    }
     const int32_t *at = indices.buf;
-    uint64_t *objects = out.buf;
-    text_object_fn call = (text_object_fn)function;
+    uint64_t *owner = objects.buf, *font = fonts.buf;
+    double *size = sizes.buf;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t k = 0; k < n; k++)
-        objects[k] = (uint64_t)(uintptr_t)call(textpage, at[k]);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        void *object = ((text_object_fn)get_object)(textpage, at[k]);
+        owner[k] = (uint64_t)(uintptr_t)object;
+        size[k] = ((font_size_fn)get_size)(textpage, at[k]);
+        font[k] = object ? (uint64_t)(uintptr_t)((object_font_fn)get_font)(object) : 0;
+    }
     Py_END_ALLOW_THREADS
-    release(&indices, &out);
-    Py_RETURN_NONE;
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    release(&indices, &objects);
+    release(&sizes, &fonts);
+    return result;
 }
 
 /* object_bounds(functions, page, count, type, out): the bounds (float32 left, bottom,
@@ -200,8 +238,8 @@ object_bounds(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs
 static PyMethodDef methods[] = {
     {"loose_boxes", (PyCFunction)(void (*)(void))loose_boxes, METH_FASTCALL,
      "PDFium loose character boxes of many characters."},
-    {"text_objects", (PyCFunction)(void (*)(void))text_objects, METH_FASTCALL,
-     "PDFium text objects of many characters."},
+    {"text_styles", (PyCFunction)(void (*)(void))text_styles, METH_FASTCALL,
+     "PDFium text objects, font sizes and fonts of many characters."},
     {"object_bounds", (PyCFunction)(void (*)(void))object_bounds, METH_FASTCALL,
      "PDFium bounds of a page's objects of one type."},
     {NULL, NULL, 0, NULL},

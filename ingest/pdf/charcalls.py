@@ -40,7 +40,11 @@ def plain(function, prototype):
 
 
 _LOOSE_BOX = address(pdfium_c.FPDFText_GetLooseCharBox)
-_TEXT_OBJECT = address(pdfium_c.FPDFText_GetTextObject)
+_TEXT_STYLES = (
+    address(pdfium_c.FPDFText_GetTextObject),
+    address(pdfium_c.FPDFText_GetFontSize),
+    address(pdfium_c.FPDFTextObj_GetFont),
+)
 _OBJECT_BOUNDS = (
     address(pdfium_c.FPDFPage_GetObject),
     address(pdfium_c.FPDFPageObj_GetType),
@@ -48,6 +52,13 @@ _OBJECT_BOUNDS = (
 )
 _loose_box = plain(pdfium_c.FPDFText_GetLooseCharBox, _BOX_CALL)
 _text_object = plain(pdfium_c.FPDFText_GetTextObject, _OBJECT_CALL)
+_font_size = plain(
+    pdfium_c.FPDFText_GetFontSize,
+    ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_void_p, ctypes.c_int),
+)
+_object_font = plain(
+    pdfium_c.FPDFTextObj_GetFont, ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p)
+)
 
 
 def loose_boxes(textpage: int, count: int, indices: np.ndarray, compiled: bool | None = None):
@@ -69,14 +80,21 @@ def loose_boxes(textpage: int, count: int, indices: np.ndarray, compiled: bool |
     return boxes
 
 
-def text_objects(textpage: int, indices: list[int], compiled: bool | None = None) -> list[int]:
-    """The address of the text object each character at `indices` belongs to (0 for
-    none)."""
+def text_styles(textpage: int, indices: np.ndarray, compiled: bool | None = None):
+    """For the characters at `indices`: the address of the text object each belongs to
+    (0 for none), its font size, and its object's font handle (0 where none), as three
+    arrays (uint64, float64, uint64)."""
+    at = np.ascontiguousarray(indices, np.int32)
+    objects, sizes, fonts = (np.zeros(len(at), t) for t in (np.uint64, np.float64, np.uint64))
     if COMPILED if compiled is None else compiled:
-        out = np.empty(len(indices), np.uint64)
-        _charcalls.text_objects(_TEXT_OBJECT, textpage, np.asarray(indices, np.int32), out)
-        return out.tolist()
-    return list(map(_text_object, repeat(textpage), indices))
+        _charcalls.text_styles(_TEXT_STYLES, textpage, at, objects, sizes, fonts)
+        return objects, sizes, fonts
+    listed = at.tolist()
+    owners = list(map(_text_object, repeat(textpage), listed))
+    objects[:] = owners
+    sizes[:] = list(map(_font_size, repeat(textpage), listed))
+    fonts[:] = [_object_font(owner) or 0 if owner else 0 for owner in owners]
+    return objects, sizes, fonts
 
 
 def path_bounds(page, compiled: bool | None = None) -> list[tuple[float, float, float, float]]:

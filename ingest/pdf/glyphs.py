@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
-from .charcalls import loose_boxes, path_bounds, plain, text_objects
+from .charcalls import loose_boxes, path_bounds, plain, text_styles
 
 # PDFium reports a hyphen-minus that ends a line as one of these.
 PDFIUM_HYPHENS = {"\x02": "-", "\ufffe": "-"}
@@ -27,9 +27,6 @@ _ITALIC = re.compile(r"italic|oblique|-it$|\bit\b", re.IGNORECASE)
 _char_origin = plain(
     pdfium_c.FPDFText_GetCharOrigin,
     ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p),
-)
-_object_font_handle = plain(
-    pdfium_c.FPDFTextObj_GetFont, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
 )
 
 
@@ -159,7 +156,7 @@ def _glyphs(textpage, styles: FontStyles) -> Glyphs:
         right[where],
         bottom[where],
         top[where],
-        _ObjectStyles(textpage, handle, where.tolist(), styles),
+        _ObjectStyles(handle, where, styles),
         _Origins(handle, where.tolist()),
         kept,
     )
@@ -182,31 +179,23 @@ class _Origins:
 
 
 class _ObjectStyles:
-    """Font size and style of glyphs, from their text objects (asked once per object)."""
+    """Font size and style of glyphs, from their text objects (worked out once per object)."""
 
-    def __init__(self, textpage, handle: int, indices: list[int], styles: FontStyles) -> None:
-        self.textpage, self.handle, self.indices, self.styles = textpage, handle, indices, styles
+    def __init__(self, handle: int, indices: np.ndarray, styles: FontStyles) -> None:
+        self.handle, self.indices, self.styles = handle, indices, styles
         self.objects: dict[int, tuple[float, bool, bool]] = {}
 
     def __call__(self, positions: list[int]) -> list[tuple[float, bool, bool]]:
-        """The styles of glyphs at these positions: one call a glyph for its text
-        object (run by map(), not a Python loop), one look-up per object."""
-        at = list(map(self.indices.__getitem__, positions))
-        owners = text_objects(self.handle, at)
+        """The styles of glyphs at these positions: PDFium asked about all of them in one
+        call; each text object's style worked out from its first glyph asked."""
+        owners, sizes, fonts = text_styles(self.handle, self.indices[positions])
         objects = self.objects
-        for key, index in dict(zip(reversed(owners), reversed(at), strict=True)).items():
+        keys, firsts = np.unique(owners, return_index=True)
+        for key, first in zip(keys.tolist(), firsts.tolist(), strict=True):
             if key not in objects:
-                objects[key] = _object_font(self.textpage, index, key, self.styles)
-        return list(map(objects.__getitem__, owners))
-
-
-def _object_font(textpage, index: int, key: int, styles: FontStyles):
-    size = round(pdfium_c.FPDFText_GetFontSize(textpage, index), 1)
-    if not key:
-        return size, False, False
-    font = _object_font_handle(key)
-    bold, italic = styles.of(font) if font else (False, False)
-    return size, bold, italic
+                size, font = round(float(sizes[first]), 1), int(fonts[first])
+                objects[key] = (size, *self.styles.of(font)) if font else (size, False, False)
+        return list(map(objects.__getitem__, owners.tolist()))
 
 
 def _links(page) -> list[tuple[tuple[float, float, float, float], str]]:
