@@ -24,7 +24,9 @@ _LAST_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)*$")
 _INLINE_HYPHEN = re.compile(r"([-\u2010\u2011])(?<=[^\W\d_][-\u2010\u2011])(?=[^\W\d_])")
 _HEAD = re.compile(r"([\w\u2010\u2011-]*?)([\w]+)[-\u2010\u2011]$")
 _TAIL = re.compile(r"[\w]+")
-_FIRST_WORD = re.compile(r"^\s*[^\W\d_]+")
+# A line's first token when the line (after its spaces) begins with it: its first
+# letters, then the rest of it.
+_FIRST_TOKEN = re.compile(r"^[^\S\n]*([^\W\d_]+)((?:[-\u2010\u2011][^\W\d_]+)*)", re.MULTILINE)
 _BROKEN_INSIDE = re.compile(
     r"(?<![\w\u2010\u2011-])([^\W\d_]+)[-\u2010\u2011](?= \S|\s*$)", re.MULTILINE
 )
@@ -51,7 +53,8 @@ class Vocabulary:
         # The hyphen patterns are run over the lines that have a hyphen (each line
         # matches on its own: none of them reaches past a line's end).
         hyphenated = "\n".join(line for line in lines if _has_hyphen(line))
-        counts = Counter(_TOKEN.findall(text))
+        tokens = Counter(_TOKEN.findall(text))
+        counts = tokens.copy()
         # The halves of words split at line ends are not words of the document.
         after_hyphen = False
         for line in lines:
@@ -60,30 +63,30 @@ class Vocabulary:
             after_hyphen = line.rstrip().endswith((*LINE_END_HYPHENS, SOFT_HYPHEN))
             if after_hyphen:
                 _uncount(counts, _LAST_TOKEN.search(line.rstrip()[:-1]))
+        kept = +counts
         self.words: set[str] = set()
         self.compounds: set[str] = set()
-        for token in +counts:
-            lower = token.lower()
-            if "-" in lower or "\u2010" in lower or "\u2011" in lower:
-                normal = _normal_hyphens(lower)
-                self.compounds.add(normal)
-                self.words.update(normal.split("-"))
-            else:
-                self.words.add(lower)
+        compounds = [token for token in kept if _has_hyphen(token)]
+        for token in compounds:
+            normal = _normal_hyphens(token.lower())
+            self.compounds.add(normal)
+            self.words.update(normal.split("-"))
+        self.words.update(_lower_parts(kept.keys() - compounds))
         self.hyphens: set[str] = set(_INLINE_HYPHEN.findall(hyphenated))
         self.automatic = False
         # Words the document writes alone inside a line: not first on a line (where the
         # rest of a word broken in a table cell stands) nor hyphenated at a line's end or
         # before a space (where a cell's line ends in the middle of the page's line:
-        # "Super- 2016-11-30").
-        alone = Counter(
-            _TOKEN.findall("\n".join(" " + _FIRST_WORD.sub("", line) for line in lines))
-        )
+        # "Super- 2016-11-30"). A line's first token loses its first letters; what
+        # follows its first hyphen, if any, stays a token.
+        alone = tokens
+        for first, rest in _FIRST_TOKEN.findall(text):
+            alone[first + rest] -= 1
+            if rest:
+                alone[rest[1:]] += 1
         for token in _BROKEN_INSIDE.findall(hyphenated):
             alone[token] -= 1
-        self.alone: set[str] = {
-            part for token in +alone for part in _normal_hyphens(token.lower()).split("-")
-        }
+        self.alone: set[str] = _lower_parts(+alone)
 
     def knows(self, word: str) -> bool:
         """True when the document writes the word, or its stem, as a word of its own."""
@@ -137,6 +140,13 @@ class Vocabulary:
 
 def _has_hyphen(text: str) -> bool:
     return "-" in text or "\u2010" in text or "\u2011" in text
+
+
+def _lower_parts(tokens: Iterable[str]) -> set[str]:
+    """The tokens' parts between hyphens, in lower case (in one pass over them all:
+    tokens hold no line break)."""
+    joined = _normal_hyphens("\n".join(tokens).lower())
+    return set(joined.replace("-", "\n").split("\n")) if joined else set()
 
 
 def _normal_hyphens(text: str) -> str:
