@@ -634,6 +634,11 @@ def _paths() -> dict:
         **wbs_page,
         "description": f"Page of {REF_MONTHS_PER_PAGE} months of mentions." + BLANK,
     }
+    milestone_page = {
+        **wbs_page,
+        "description": f"Page of {MILESTONES_PER_PAGE} milestones; without it, every "
+        "milestone." + BLANK,
+    }
     return {
         url_for("api.search"): _get("Search the reports.", "SearchResponse", SEARCH_PARAMETERS),
         url_for("api.openapi"): {
@@ -659,7 +664,9 @@ def _paths() -> dict:
         "/ref/{key}.json": _get(
             "Every mention of an identifier, by month.", "RefPage", [key, ref_page], found=True
         ),
-        "/milestones.json": _get("Every milestone.", "MilestoneList", [milestone_sort]),
+        "/milestones.json": _get(
+            "Every milestone, or a page of them.", "MilestoneList", [milestone_sort, milestone_page]
+        ),
         "/milestones.csv": _csv("Every milestone.", MILESTONE_COLUMNS, [milestone_sort]),
         "/milestones/{mid}.json": _get(
             "A milestone's due date in every report.", "MilestonePage", [mid], found=True
