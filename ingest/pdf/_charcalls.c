@@ -7,13 +7,15 @@ one Python call per question instead of one per character.
 
 The PDFium functions are passed in by address (the ones pypdfium2 has loaded), so
 this module neither links to PDFium nor needs its headers: it only knows their C
-signatures, which are part of PDFium's stable public API (fpdf_text.h):
+signatures, which are part of PDFium's stable public API (fpdf_text.h, and
+fpdf_edit.h for the page objects). The loops hold the GIL: PDFium is not
+thread-safe.
 
     FPDF_BOOL FPDFText_GetLooseCharBox(FPDF_TEXTPAGE, int index, FS_RECTF *rect);
     FPDF_PAGEOBJECT FPDFText_GetTextObject(FPDF_TEXTPAGE, int index);
     double FPDFText_GetFontSize(FPDF_TEXTPAGE, int index);
     FPDF_FONT FPDFTextObj_GetFont(FPDF_PAGEOBJECT text);
-    FPDF_PAGEOBJECT FPDFPage_GetObject(FPDF_PAGE, int index);          (fpdf_edit.h)
+    FPDF_PAGEOBJECT FPDFPage_GetObject(FPDF_PAGE, int index);
     int FPDFPageObj_GetType(FPDF_PAGEOBJECT);
     FPDF_BOOL FPDFPageObj_GetBounds(FPDF_PAGEOBJECT, float *left, float *bottom,
                                     float *right, float *top);
@@ -114,10 +116,8 @@ loose_boxes(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     }
     long failed = 0;
     loose_box_fn call = (loose_box_fn)function;
-    Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < n; k++)
         failed += !call(textpage, at[k], rects + 4 * (Py_ssize_t)at[k]);
-    Py_END_ALLOW_THREADS
     release(&indices, &out);
     return PyLong_FromLong(failed);
 }
@@ -167,14 +167,12 @@ text_styles(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     const int32_t *at = indices.buf;
     uint64_t *owner = objects.buf, *font = fonts.buf;
     double *size = sizes.buf;
-    Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t k = 0; k < n; k++) {
         void *object = ((text_object_fn)get_object)(textpage, at[k]);
         owner[k] = (uint64_t)(uintptr_t)object;
         size[k] = ((font_size_fn)get_size)(textpage, at[k]);
         font[k] = object ? (uint64_t)(uintptr_t)((object_font_fn)get_font)(object) : 0;
     }
-    Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);
 done:
@@ -221,7 +219,6 @@ object_bounds(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs
     float *rects = out.buf;
     float left = 0, bottom = 0, right = 0, top = 0;
     Py_ssize_t written = 0;
-    Py_BEGIN_ALLOW_THREADS
     for (int k = 0; k < count; k++) {
         void *object = ((page_object_fn)get)(page, k);
         if (((object_type_fn)type_of)(object) != wanted)
@@ -230,7 +227,6 @@ object_bounds(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs
         float *rect = rects + 4 * written++;
         rect[0] = left, rect[1] = bottom, rect[2] = right, rect[3] = top;
     }
-    Py_END_ALLOW_THREADS
     PyBuffer_Release(&out);
     return PyLong_FromSsize_t(written);
 }
