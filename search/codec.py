@@ -24,7 +24,7 @@ What is here:
   and weights as flat arrays, and `segment_arrays` maps it: a term's postings
   are then two slices of the mapping, with nothing decoded (a segment without
   the file, written before it existed, is read through Whoosh's blocks);
-- writing: `write_postings` (one term's postings, a block at a time),
+- writing: `write_terms` (a field's terms, each term's posting blocks at once),
   `BlockSegmentWriter` (Whoosh's `SegmentWriter` fed documents in bulk and
   listing segments written elsewhere), `open_segment` / `close_segment` for
   segments written outside any writer, `encode_positions` / `encode_frequency`
@@ -39,6 +39,7 @@ import json
 import mmap
 import os
 import threading
+import zlib
 from array import array
 from collections.abc import Callable
 from itertools import accumulate, chain
@@ -46,14 +47,23 @@ from pickle import dumps, loads
 
 import numpy as np
 import whoosh
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocWriter,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.filedb.filestore import FileStorage, StorageError
 from whoosh.filedb.filetables import FileFormatError
+from whoosh.filedb.filetables import _lengths as _HASH_LENGTHS
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 from whoosh.matching import FilterMatcher
 from whoosh.reading import ReaderClosed, TermNotFound
-from whoosh.system import pack_uint
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
@@ -439,6 +449,32 @@ class ArraysCollector:
         next(ends)  # the run of the last term's end
         runs.extend(ends)
 
+    def add_field(
+        self, fieldname: str, terms, term_starts, ids, weights, pos_starts=None, positions=None
+    ) -> None:
+        """Add a whole field's postings at once (terms in order, after the fields before it).
+
+        Term i holds postings term_starts[i]:term_starts[i + 1] of the arrays
+        ids and weights; for a field keeping positions, posting j's are
+        positions[pos_starts[j]:pos_starts[j + 1]].
+        """
+        prefix = fieldname.encode("utf-8") + b"\0"
+        keys, key_starts = self.keys, self.key_starts
+        for tbytes in terms:
+            keys += prefix + tbytes
+            key_starts.append(len(keys))
+        base = len(self.ids)
+        self.starts.frombytes((np.asarray(term_starts[1:], dtype="<i8") + base).tobytes())
+        self.ids.frombytes(np.asarray(ids, dtype="<u4").tobytes())
+        self.weights.frombytes(np.asarray(weights, dtype="<f4").tobytes())
+        end = self.pos_starts[-1]
+        if pos_starts is None:
+            self.pos_starts.frombytes(np.full(len(ids), end, dtype="<u4").tobytes())
+            return
+        runs = np.asarray(pos_starts[1:], dtype=np.int64) + end
+        self.pos_starts.frombytes(runs.astype("<u4").tobytes())
+        self.positions.frombytes(np.asarray(positions, dtype="<u4").tobytes())
+
 
 def arrays_file(segment) -> str:
     """The name of a segment's postings arrays file."""
@@ -512,6 +548,45 @@ def stored_length(length: int) -> int:
     return byte_to_length(lbyte) if lbyte else 0
 
 
+def field_adder(perdocwriter) -> Callable:
+    """perdocwriter.add_field(name, field, stored value, length), returning the length as stored.
+
+    For W3's per-document writer, what its add_field does, done here: the
+    stored value kept, the length's byte added to the field's length column
+    and to the field's total, each length's byte worked out once.
+    """
+    if type(perdocwriter) is not W3PerDocWriter:
+
+        def add_field(fieldname: str, fieldobj, value, length) -> int:
+            perdocwriter.add_field(fieldname, fieldobj, value, length)
+            return stored_length(length)
+
+        return add_field
+
+    columns, totals, bytes_of = perdocwriter._colwriters, perdocwriter._fieldlengths, {}
+
+    def add_field(fieldname: str, fieldobj, value, length) -> int:
+        if value is not None:
+            perdocwriter._storedfields[fieldname] = value
+        if not length:
+            return 0
+        found = bytes_of.get(length)
+        if found is None:
+            lbyte = length_to_byte(length)
+            found = bytes_of[length] = (lbyte, byte_to_length(lbyte) if lbyte else 0)
+        lbyte, stored = found
+        lenfield = _lenfield(fieldname)
+        column = columns.get(lenfield)
+        if column is None:
+            perdocwriter._create_column(lenfield, LENGTHS_COLUMN)
+            column = columns[lenfield]
+        column.add(perdocwriter._docnum, lbyte)
+        totals[fieldname] += length
+        return stored
+
+    return add_field
+
+
 def encode_frequency(freq: int) -> bytes:
     """A posting's value in a Frequency field."""
     return pack_uint(freq)
@@ -532,15 +607,127 @@ def encode_positions(poses: list[int]) -> bytes:
     return pack_uint(len(poses)) + dumps(deltas, 2)
 
 
-def write_postings(fieldwriter, ids, weights, values: list[bytes], lengths: dict) -> None:
-    """Give a W3 field writer one term's postings (started by start_term) a block at a time.
+def write_terms(fieldwriter, terms, lengths: dict) -> None:
+    """Write a field's terms (started by start_field) to a W3 field writer, in order.
 
-    Sets the block buffers and statistics `add_posting` would have built one
-    posting at a time; the writer then encodes each block itself. The last
-    block is left buffered for `finish_postings` (called by finish_term).
-    lengths: {document number: field length as stored} of the term's field.
+    terms: (term bytes, document numbers, weights, values) of each term, as
+    lists; lengths: {document number: field length as stored} of the field.
+    Writes what start_term, add (per posting) and finish_term write: the
+    same posting blocks, bytes for bytes, and the same term infos, each
+    term's blocks written at once and its statistics gathered in one place.
     """
     postwriter = fieldwriter._postwriter
+    if postwriter._inlinelimit > 1 or postwriter._byteids:
+        # Postings a term info would inline: Whoosh's own steps, a block at a time.
+        for tbytes, ids, weights, values in terms:
+            fieldwriter.start_term(tbytes)
+            _buffer_postings(postwriter, ids, weights, values, lengths)
+            fieldwriter.finish_term()
+        return
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+    fieldid = pack_ushort(fieldwriter._fieldid)
+    limit, comp = postwriter._blocklimit, postwriter._compression
+    fixedsize = fieldwriter._format.fixed_value_size()
+    pack_info = W3TermInfo._struct.pack
+    # What tindex.add does for each term (OrderedHashWriter.add), the offsets counted here.
+    tfile, hashfn, buckets, positions = tindex.dbfile, tindex.hashfn, tindex.buckets, tindex.index
+    offset, tpos, lastkey = postfile.tell(), tfile.tell(), tindex.lastkey
+    for tbytes, ids, weights, values in terms:
+        count = len(ids)
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total, minlength, maxlength, maxweight = 0, None, 0, 0
+        for start in range(0, count, limit):
+            end = start + limit
+            block_ids, block_weights = ids[start:end], weights[start:end]
+            block_values = [v for v in values[start:end] if v]
+            block_maxweight = max(0, max(block_weights))
+            block_lengths = [n for n in map(lengths.get, block_ids) if n]
+            block_min = min(block_lengths) if block_lengths else None
+            block_max = max(block_lengths) if block_lengths else 0
+            # What W3TermInfo.add_block gathers.
+            total += sum(block_weights)
+            minlength = block_min if minlength is None else min(minlength, block_min)
+            maxlength = max(maxlength, block_max)
+            maxweight = max(maxweight, block_maxweight)
+            # What W3PostingsWriter._write_block writes.
+            data = dumps(
+                (
+                    tuple(_deltas(block_ids)),
+                    _mini_weights(block_weights),
+                    _mini_values(block_values, fixedsize),
+                ),
+                2,
+            )
+            if comp:
+                data = zlib.compress(data, comp)
+            info = dumps(
+                (
+                    len(block_ids),
+                    block_ids[-1],
+                    block_maxweight,
+                    comp,
+                    length_to_byte(block_min),
+                    length_to_byte(block_max),
+                ),
+                2,
+            )
+            size = len(info) + len(data)
+            parts += (pack_int(-size if end >= count else size), info, data)
+        written = b"".join(parts)
+        postfile.write(written)
+        terminfo = pack_info(
+            0,
+            total,
+            count,
+            0 if minlength is None else length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            ids[0],
+            ids[-1],
+        )
+        terminfo += pack_long(offset) + pack_int(len(written))
+        offset += len(written)
+        key = fieldid + tbytes
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        row = _HASH_LENGTHS.pack(len(key), len(terminfo)) + key + terminfo
+        tfile.write(row)
+        positions.append(tpos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, tpos))
+        tpos += len(row)
+        lastkey = tindex.lastkey = key
+
+
+def _deltas(ids: list[int]) -> list[int]:
+    return [b - a for a, b in zip([0, *ids], ids, strict=False)]
+
+
+def _mini_weights(weights: list[float]):
+    # As W3PostingsWriter._mini_weights.
+    if all(w == 1.0 for w in weights):
+        return None
+    if all(w == weights[0] for w in weights):
+        return weights[0]
+    return tuple(weights)
+
+
+def _mini_values(values: list[bytes], fixedsize):
+    # As W3PostingsWriter._mini_values.
+    if fixedsize is None or fixedsize < 0:
+        return tuple(values)
+    if fixedsize == 0:
+        return None
+    return b"".join(values)
+
+
+def _buffer_postings(postwriter, ids, weights, values: list[bytes], lengths: dict) -> None:
+    """Set a W3 postings writer's block buffers to one term's postings, a block at a time.
+
+    Sets the buffers and statistics `add_posting` would have built one
+    posting at a time; the writer then encodes each block itself. The last
+    block is left buffered for `finish_postings` (called by finish_term).
+    """
     limit = postwriter._blocklimit
     count = len(ids)
     for start in range(0, count, limit):
