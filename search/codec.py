@@ -548,28 +548,24 @@ def stored_length(length: int) -> int:
     return byte_to_length(lbyte) if lbyte else 0
 
 
-def field_adder(perdocwriter) -> Callable:
-    """perdocwriter.add_field(name, field, stored value, length), returning the length as stored.
+def field_adder(perdocwriter, lengths: dict[str, dict[int, int]]) -> Callable:
+    """perdocwriter.add_field(name, field, stored value, length), keeping the length.
 
-    For W3's per-document writer, what its add_field does, done here: the
+    lengths: {field: {document number: length}}, each length as the codec
+    reads it back (from a one-byte column), filled in as fields are added.
+    What W3's per-document writer's add_field does is done here: the
     stored value kept, the length's byte added to the field's length column
-    and to the field's total, each length's byte worked out once.
+    and the length to the field's total, each length's byte worked out once.
     """
     if type(perdocwriter) is not W3PerDocWriter:
-
-        def add_field(fieldname: str, fieldobj, value, length) -> int:
-            perdocwriter.add_field(fieldname, fieldobj, value, length)
-            return stored_length(length)
-
-        return add_field
-
+        raise TypeError(f"not a W3 per-document writer: {perdocwriter!r}")
     columns, totals, bytes_of = perdocwriter._colwriters, perdocwriter._fieldlengths, {}
 
-    def add_field(fieldname: str, fieldobj, value, length) -> int:
+    def add_field(fieldname: str, fieldobj, value, length) -> None:
         if value is not None:
             perdocwriter._storedfields[fieldname] = value
         if not length:
-            return 0
+            return
         found = bytes_of.get(length)
         if found is None:
             lbyte = length_to_byte(length)
@@ -580,9 +576,14 @@ def field_adder(perdocwriter) -> Callable:
         if column is None:
             perdocwriter._create_column(lenfield, LENGTHS_COLUMN)
             column = columns[lenfield]
-        column.add(perdocwriter._docnum, lbyte)
+        docnum = perdocwriter._docnum
+        column.add(docnum, lbyte)
         totals[fieldname] += length
-        return stored
+        if stored:
+            held = lengths.get(fieldname)
+            if held is None:
+                held = lengths[fieldname] = {}
+            held[docnum] = stored
 
     return add_field
 
@@ -607,83 +608,137 @@ def encode_positions(poses: list[int]) -> bytes:
     return pack_uint(len(poses)) + dumps(deltas, 2)
 
 
-def write_terms(fieldwriter, terms, lengths: dict) -> None:
+def write_terms(
+    fieldwriter, terms: list[bytes], term_starts, ids, weights, values, lengths
+) -> None:
     """Write a field's terms (started by start_field) to a W3 field writer, in order.
 
-    terms: (term bytes, document numbers, weights, values) of each term, as
-    lists; lengths: {document number: field length as stored} of the field.
-    Writes what start_term, add (per posting) and finish_term write: the
-    same posting blocks, bytes for bytes, and the same term infos, each
-    term's blocks written at once and its statistics gathered in one place.
+    Term i holds postings term_starts[i]:term_starts[i + 1] of ids and
+    weights (arrays) and values (a list of encoded values); lengths:
+    {document number: field length as stored} of the field. Writes what
+    start_term, add (per posting) and finish_term write: the same posting
+    blocks, bytes for bytes, and the same term infos, with the blocks'
+    bounds and statistics worked out for the whole field at once.
     """
+    if not terms:
+        return
     postwriter = fieldwriter._postwriter
+    limit, comp = postwriter._blocklimit, postwriter._compression
+    ids = np.asarray(ids, dtype=np.int64)
+    weights = np.asarray(weights, dtype=np.float32)
+    starts = np.asarray(term_starts, dtype=np.int64)
     if postwriter._inlinelimit > 1 or postwriter._byteids:
         # Postings a term info would inline: Whoosh's own steps, a block at a time.
-        for tbytes, ids, weights, values in terms:
+        id_list, weight_list, bounds = ids.tolist(), weights.tolist(), starts.tolist()
+        for i, tbytes in enumerate(terms):
+            a, b = bounds[i], bounds[i + 1]
             fieldwriter.start_term(tbytes)
-            _buffer_postings(postwriter, ids, weights, values, lengths)
+            _buffer_postings(postwriter, id_list[a:b], weight_list[a:b], values[a:b], lengths)
             fieldwriter.finish_term()
         return
+    # Each term's blocks: `limit` postings each, the last one what is left.
+    counts = np.diff(starts)
+    nblocks = -(-counts // limit)
+    block_term = np.repeat(np.arange(len(terms)), nblocks)
+    first_block = np.concatenate(([0], np.cumsum(nblocks)))
+    within = np.arange(int(first_block[-1])) - first_block[:-1][block_term]
+    block_start = starts[:-1][block_term] + within * limit
+    block_end = np.minimum(block_start + limit, starts[1:][block_term])
+    # Document numbers as each block stores them: deltas from the block's start.
+    deltas = ids.copy()
+    deltas[1:] -= ids[:-1]
+    deltas[block_start] = ids[block_start]
+    # Each block's shortest and longest field length (no length: None and 0).
+    doc_lengths = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+    if lengths:
+        known = np.fromiter(lengths, dtype=np.int64, count=len(lengths))
+        inside = known < len(doc_lengths)
+        doc_lengths[known[inside]] = np.fromiter(lengths.values(), np.int64, len(lengths))[inside]
+    posting_lengths = doc_lengths[ids]
+    none = np.iinfo(np.int64).max
+    block_min = np.minimum.reduceat(
+        np.where(posting_lengths > 0, posting_lengths, none), block_start
+    ).tolist()
+    block_max = np.maximum.reduceat(posting_lengths, block_start).tolist()
+    block_maxweight = np.maximum.reduceat(weights, block_start).tolist()
+    # What _mini_weights keeps of a block: None when all are 1.0, one when all are alike.
+    all_one = np.logical_and.reduceat(weights == 1.0, block_start).tolist()
+    all_same = np.logical_and.reduceat(
+        weights == np.repeat(weights[block_start], block_end - block_start), block_start
+    ).tolist()
+    fixedsize = fieldwriter._format.fixed_value_size()
+    if fixedsize is not None and fixedsize == 0:
+        values = None
+    elif not all(values):
+        values = [v if v else None for v in values]
+    id_list, delta_list, weight_list = ids.tolist(), deltas.tolist(), weights.tolist()
+    block_start, block_end, first_block = (
+        block_start.tolist(),
+        block_end.tolist(),
+        first_block.tolist(),
+    )
     postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
     fieldid = pack_ushort(fieldwriter._fieldid)
-    limit, comp = postwriter._blocklimit, postwriter._compression
-    fixedsize = fieldwriter._format.fixed_value_size()
     pack_info = W3TermInfo._struct.pack
     # What tindex.add does for each term (OrderedHashWriter.add), the offsets counted here.
     tfile, hashfn, buckets, positions = tindex.dbfile, tindex.hashfn, tindex.buckets, tindex.index
     offset, tpos, lastkey = postfile.tell(), tfile.tell(), tindex.lastkey
-    for tbytes, ids, weights, values in terms:
-        count = len(ids)
+    for i, tbytes in enumerate(terms):
         parts = [WHOOSH3_HEADER_MAGIC]
         total, minlength, maxlength, maxweight = 0, None, 0, 0
-        for start in range(0, count, limit):
-            end = start + limit
-            block_ids, block_weights = ids[start:end], weights[start:end]
-            block_values = [v for v in values[start:end] if v]
-            block_maxweight = max(0, max(block_weights))
-            block_lengths = [n for n in map(lengths.get, block_ids) if n]
-            block_min = min(block_lengths) if block_lengths else None
-            block_max = max(block_lengths) if block_lengths else 0
+        last = first_block[i + 1] - 1
+        for b in range(first_block[i], last + 1):
+            start, end = block_start[b], block_end[b]
+            block_weights = weight_list[start:end]
+            shortest = block_min[b] if block_min[b] != none else None
+            longest = block_max[b]
+            top = max(0, block_maxweight[b])
             # What W3TermInfo.add_block gathers.
             total += sum(block_weights)
-            minlength = block_min if minlength is None else min(minlength, block_min)
-            maxlength = max(maxlength, block_max)
-            maxweight = max(maxweight, block_maxweight)
+            minlength = shortest if minlength is None else min(minlength, shortest)
+            maxlength = max(maxlength, longest)
+            maxweight = max(maxweight, top)
             # What W3PostingsWriter._write_block writes.
-            data = dumps(
-                (
-                    tuple(_deltas(block_ids)),
-                    _mini_weights(block_weights),
-                    _mini_values(block_values, fixedsize),
-                ),
-                2,
-            )
+            if all_one[b]:
+                mini_weights = None
+            elif all_same[b]:
+                mini_weights = block_weights[0]
+            else:
+                mini_weights = tuple(block_weights)
+            if values is None:
+                mini_values = None
+            else:
+                block_values = values[start:end]
+                if None in block_values:
+                    block_values = [v for v in block_values if v is not None]
+                mini_values = _mini_values(block_values, fixedsize)
+            data = dumps((tuple(delta_list[start:end]), mini_weights, mini_values), 2)
             if comp:
                 data = zlib.compress(data, comp)
             info = dumps(
                 (
-                    len(block_ids),
-                    block_ids[-1],
-                    block_maxweight,
+                    end - start,
+                    id_list[end - 1],
+                    top,
                     comp,
-                    length_to_byte(block_min),
-                    length_to_byte(block_max),
+                    length_to_byte(shortest),
+                    length_to_byte(longest),
                 ),
                 2,
             )
             size = len(info) + len(data)
-            parts += (pack_int(-size if end >= count else size), info, data)
+            parts += (pack_int(-size if b == last else size), info, data)
         written = b"".join(parts)
         postfile.write(written)
         terminfo = pack_info(
             0,
             total,
-            count,
+            block_end[last] - block_start[first_block[i]],
             0 if minlength is None else length_to_byte(minlength),
             length_to_byte(maxlength),
             maxweight,
-            ids[0],
-            ids[-1],
+            id_list[block_start[first_block[i]]],
+            id_list[block_end[last] - 1],
         )
         terminfo += pack_long(offset) + pack_int(len(written))
         offset += len(written)
@@ -697,19 +752,6 @@ def write_terms(fieldwriter, terms, lengths: dict) -> None:
         buckets[h & 255].append((h, tpos))
         tpos += len(row)
         lastkey = tindex.lastkey = key
-
-
-def _deltas(ids: list[int]) -> list[int]:
-    return [b - a for a, b in zip([0, *ids], ids, strict=False)]
-
-
-def _mini_weights(weights: list[float]):
-    # As W3PostingsWriter._mini_weights.
-    if all(w == 1.0 for w in weights):
-        return None
-    if all(w == weights[0] for w in weights):
-        return weights[0]
-    return tuple(weights)
 
 
 def _mini_values(values: list[bytes], fixedsize):

@@ -28,6 +28,7 @@ from array import array
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -73,34 +74,31 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
     """
     # Most short values (the report, its month, a kind) repeat in every document.
     short: dict[tuple[str, object], list] = {}
-    # The distinct tokens of the texts, for a report document without its words.
-    tokens_seen: dict[tuple[str, str, str], None] = {}
+    # The tokens of the texts, for a report document without its words.
+    tokens_seen: list[list[tuple[str, str, str]]] = []
+    add_field, plans = pdw.add_field, _PLANS
     for doc in docs:
         if doc.get("kind") == KIND_REPORT and "words" not in doc:
-            doc = {**doc, "words": vocabulary_of(tokens_seen)}
+            doc = {**doc, "words": vocabulary_of(chain.from_iterable(tokens_seen))}
         pdw.start_doc(docnum)
         for name in sorted(doc):
             value = doc[name]
             if value is None:
                 continue
-            field = SCHEMA[name]
+            plan = plans.get(name) or _plan(name)
+            field = plan.field
             length = 0
-            if field.indexed:
+            if plan.indexed:
                 terms = pool.terms(name)
-                scorable = field.scorable
-                if (
-                    isinstance(field, ReportText)
-                    and isinstance(value, str)
-                    and field.analyzes_tokens
-                ):
+                if plan.text and isinstance(value, str):
                     # The commonest case: its (term, position) pairs kept flat, grouped
                     # by term when the segment is written (see _Occurrences).
                     occurrences = pool.occurrences(name)
                     tokens, ids, poses = pool.analyzed(name, field, value, occurrences)
-                    if name in VOCABULARY_FIELDS:
-                        tokens_seen.update(dict.fromkeys(tokens))
+                    if plan.vocabulary:
+                        tokens_seen.append(tokens)
                     occurrences.add(docnum, ids, poses)
-                    length += len(ids) if scorable else 0
+                    length += len(ids) if plan.scorable else 0
                     items = ()
                 elif isinstance(field, ReportText):
                     items = field.index(value)
@@ -109,7 +107,7 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
                     if items is None:
                         items = short[(name, value)] = list(field.index(value))
                 for tbytes, freq, weight, vbytes in items:
-                    if scorable:
+                    if plan.scorable:
                         length += freq
                     entry = terms.get(tbytes)
                     if entry is None:
@@ -117,12 +115,44 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
                     entry.ids.append(docnum)
                     entry.weights.append(weight)
                     entry.values.append(vbytes)
-            pdw.add_field(name, field, value if field.stored else None, length)
-            if field.column_type:
-                pdw.add_column_value(name, field.column_type, field.to_column_value(value))
+            add_field(name, field, value if plan.stored else None, length)
+            if plan.column_type:
+                pdw.add_column_value(name, plan.column_type, field.to_column_value(value))
         pdw.finish_doc()
         docnum += 1
     return docnum
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What index_docs needs to know of a schema field, looked up once."""
+
+    field: object
+    indexed: bool
+    scorable: bool
+    # Text values analyzed in one pass (`ReportText.analyzes_tokens`).
+    text: bool
+    stored: bool
+    column_type: object
+    # Its tokens make the report document's words.
+    vocabulary: bool
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(name: str) -> _Plan:
+    field = SCHEMA[name]
+    plan = _PLANS[name] = _Plan(
+        field,
+        field.indexed,
+        field.scorable,
+        isinstance(field, ReportText) and field.analyzes_tokens,
+        field.stored,
+        field.column_type,
+        name in VOCABULARY_FIELDS,
+    )
+    return plan
 
 
 # Text values at most this long are analyzed once per segment (see TermStore.analyzed).
@@ -255,18 +285,35 @@ class _Terms:
     """A field's postings from a dict of them by term (what `TermStore.add` gathers)."""
 
     def __init__(self, terms: dict[bytes, _Postings], positional: bool):
-        self.terms = terms
+        self.terms = sorted(terms)
         self.positional = positional
-
-    def items(self):
-        terms = self.terms
-        for tbytes in sorted(terms):
+        ids, weights, self.values = array("I"), array("f"), []
+        starts = [0]
+        for tbytes in self.terms:
             postings = terms[tbytes]
-            yield tbytes, postings.ids, postings.weights, postings.values
+            ids.extend(postings.ids)
+            weights.extend(postings.weights)
+            self.values.extend(postings.values)
+            starts.append(len(ids))
+        self.term_starts = np.array(starts, dtype=np.int64)
+        self.ids = np.array(ids, dtype=np.uint32)
+        self.weights = np.array(weights, dtype=np.float32)
 
     def collect(self, collected: ArraysCollector, fieldname: str) -> None:
-        for tbytes, ids, weights, values in self.items():
-            collected.add(fieldname, tbytes, ids, weights, values if self.positional else None)
+        ids, weights, values = self.ids, self.weights, self.values
+        if not self.positional:
+            collected.add_field(fieldname, self.terms, self.term_starts, ids, weights)
+            return
+        bounds = self.term_starts.tolist()
+        for i, tbytes in enumerate(self.terms):
+            start, end = bounds[i], bounds[i + 1]
+            collected.add(
+                fieldname,
+                tbytes,
+                ids[start:end].tolist(),
+                weights[start:end].tolist(),
+                values[start:end],
+            )
 
 
 def _merged(terms: dict[bytes, _Postings], more: dict[bytes, _Postings]) -> dict:
@@ -380,24 +427,11 @@ class _LengthRecorder:
     def __init__(self, perdocwriter):
         self._pdw = perdocwriter
         self.lengths: dict[str, dict[int, int]] = {}
-        self._docnum = 0
-        self._add_field = field_adder(perdocwriter)
+        # add_field(name, field, stored value, length) records the length too.
+        self.add_field = field_adder(perdocwriter, self.lengths)
 
     def __getattr__(self, name: str):
         return getattr(self._pdw, name)
-
-    def start_doc(self, docnum: int) -> None:
-        self._docnum = docnum
-        self._pdw.start_doc(docnum)
-
-    def add_field(self, fieldname: str, fieldobj, value, length) -> None:
-        # The codec reads lengths back from a one-byte column: as stored.
-        stored = self._add_field(fieldname, fieldobj, value, length)
-        if stored:
-            lengths = self.lengths.get(fieldname)
-            if lengths is None:
-                lengths = self.lengths[fieldname] = {}
-            lengths[self._docnum] = stored
 
 
 class ReportSegmentWriter(BlockSegmentWriter):
@@ -530,6 +564,14 @@ def _write_terms(fieldwriter, pool: TermStore, lengths: dict[str, dict[int, int]
         postings = grouped[fieldname] = pool.postings(fieldname)
         fieldwriter.start_field(fieldname, schema[fieldname])
         field_lengths = lengths.get(fieldname, {})
-        write_terms(fieldwriter, postings.items(), field_lengths)
+        write_terms(
+            fieldwriter,
+            postings.terms,
+            postings.term_starts,
+            postings.ids,
+            postings.weights,
+            postings.values,
+            field_lengths,
+        )
         fieldwriter.finish_field()
     return grouped
