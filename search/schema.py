@@ -181,22 +181,11 @@ class ReportAnalyzer(Tokenizer):
         `encoded_positions`, one after another as the tokens come, without a
         dict of them (an indexer groups them by term a segment at a time).
         """
-        found = self._token_terms(tokens)
-        if self.stop:
-            # As encoded_positions: numbered on from the first token kept.
-            kept = list(filter(None, found))
-            if not kept:
-                return [], ()
-            first = 0 if found[0] else next(i for i, terms in enumerate(found) if terms)
-            starts: Sequence[int] = range(first, first + len(kept))
-        else:
-            numbered = [(pos, terms) for pos, terms in enumerate(found) if terms]
-            kept = [terms for _, terms in numbered]
-            starts = [pos for pos, _ in numbered]
-        terms = list(chain.from_iterable(kept))
-        if len(terms) == len(kept):
-            return terms, starts
-        return terms, list(chain.from_iterable(map(repeat, starts, map(len, kept))))
+        return numbered(self.token_terms(tokens), self.stop)
+
+    def token_terms(self, tokens: list[tuple[str, str, str]]) -> list[tuple[bytes, ...]]:
+        """The terms each token indexes as (none for a stop word), each distinct token's once."""
+        return self._token_terms(tokens)
 
     def _token_terms(self, tokens: list[tuple[str, str, str]]) -> list[tuple[bytes, ...]]:
         # The terms each token indexes as (none for a stop word), each distinct token's once.
@@ -301,6 +290,29 @@ KEY_ANALYZER = ReportAnalyzer(kinds=("key",), stop=False, stem=False, fold=False
 MILESTONE_ANALYZER = ReportAnalyzer(kinds=("key",), stop=False, stem=False, fold=False)
 # One case-insensitive value (month, part, kind, status, milestone ID...).
 EXACT_ANALYZER = IDTokenizer() | LowercaseFilter()
+
+
+def numbered(found: list[tuple], stop: bool) -> tuple[list, Sequence[int]]:
+    """Each token's terms (`ReportAnalyzer.token_terms`, or anything standing for them),
+    one after another, and the position of each.
+
+    With stop, tokens that index nothing are dropped and the rest numbered on
+    from the first one kept (as Whoosh's StopFilter does, and encoded_positions).
+    """
+    if stop:
+        kept = list(filter(None, found))
+        if not kept:
+            return [], ()
+        first = 0 if found[0] else next(i for i, terms in enumerate(found) if terms)
+        starts: Sequence[int] = range(first, first + len(kept))
+    else:
+        pairs = [(pos, terms) for pos, terms in enumerate(found) if terms]
+        kept = [terms for _, terms in pairs]
+        starts = [pos for pos, _ in pairs]
+    terms = list(chain.from_iterable(kept))
+    if len(terms) == len(kept):
+        return terms, starts
+    return terms, list(chain.from_iterable(map(repeat, starts, map(len, kept))))
 
 
 class ReportText(TEXT):

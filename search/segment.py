@@ -51,6 +51,7 @@ from .schema import (
     ReportText,
     encode_positions,
     frequency_values,
+    numbered,
     one_position_values,
 )
 
@@ -79,7 +80,8 @@ def index_docs(docs: list[dict], pool: TermStore, pdw, docnum: int) -> int:
     add_field, plans = pdw.add_field, _PLANS
     for doc in docs:
         if doc.get("kind") == KIND_REPORT and "words" not in doc:
-            doc = {**doc, "words": vocabulary_of(chain.from_iterable(tokens_seen))}
+            seen = dict.fromkeys(chain.from_iterable(tokens_seen))
+            doc = {**doc, "words": vocabulary_of(seen)}
         pdw.start_doc(docnum)
         for name in sorted(doc):
             value = doc[name]
@@ -176,21 +178,35 @@ class _Occurrences:
     term until the segment is written (`grouped`), with NumPy, all at once.
     """
 
-    __slots__ = ("terms", "ids", "positions", "docs", "counts")
+    __slots__ = ("terms", "token_ids", "ids", "positions", "docs", "counts")
 
     def __init__(self) -> None:
         self.terms: dict[bytes, int] = {}
+        # {token: the ids of the terms it indexes as}
+        self.token_ids: dict[tuple[str, str, str], tuple[int, ...]] = {}
         self.ids = array("I")
         self.positions = array("I")
         self.docs = array("I")
         self.counts = array("I")
 
-    def term_ids(self, terms: list[bytes]) -> array:
-        """The ids of terms (new ones numbered on)."""
-        known = self.terms
-        for tbytes in set(terms).difference(known):
-            known[tbytes] = len(known)
-        return array("I", map(known.__getitem__, terms))
+    def analyze(self, analyzer, tokens: list[tuple[str, str, str]]) -> tuple[array, Sequence[int]]:
+        """A value's pairs from its tokens (TOKEN_RE.findall): their term ids, their positions.
+
+        As `ReportAnalyzer.occurrences`, each distinct token's term ids worked out once.
+        """
+        cache = self.token_ids
+        found = list(map(cache.get, tokens))
+        if None in found:
+            new = list(set(tokens).difference(cache))
+            known = self.terms
+            for groups, terms in zip(new, analyzer.token_terms(new), strict=True):
+                for tbytes in terms:
+                    if tbytes not in known:
+                        known[tbytes] = len(known)
+                cache[groups] = tuple(map(known.__getitem__, terms))
+            found = list(map(cache.__getitem__, tokens))
+        ids, positions = numbered(found, analyzer.stop)
+        return array("I", ids), positions
 
     def add(self, docnum: int, ids: array, positions) -> None:
         """Add one value's pairs (documents in order, each field's value once a document)."""
@@ -362,8 +378,7 @@ class TermStore:
         found = self._analyzed.get(key)
         if found is None:
             tokens = TOKEN_RE.findall(value)
-            terms, positions = field.analyzer.occurrences(tokens)
-            found = (tokens, occurrences.term_ids(terms), positions)
+            found = (tokens, *occurrences.analyze(field.analyzer, tokens))
             if len(value) <= _SHORT_VALUE:
                 self._analyzed[key] = found
         return found
