@@ -658,8 +658,11 @@ def write_terms(
     none = np.iinfo(np.int64).max
     block_min = np.minimum.reduceat(
         np.where(posting_lengths > 0, posting_lengths, none), block_start
-    ).tolist()
-    block_max = np.maximum.reduceat(posting_lengths, block_start).tolist()
+    )
+    block_max = np.maximum.reduceat(posting_lengths, block_start)
+    # Their bytes, as length_to_byte gives them (0 for no length).
+    min_byte, max_byte = _length_bytes(block_min, none).tolist(), _length_bytes(block_max).tolist()
+    block_min, block_max = block_min.tolist(), block_max.tolist()
     block_maxweight = np.maximum.reduceat(weights, block_start).tolist()
     # What _mini_weights keeps of a block: None when all are 1.0, one when all are alike.
     all_one = np.logical_and.reduceat(weights == 1.0, block_start).tolist()
@@ -683,6 +686,9 @@ def write_terms(
     # What tindex.add does for each term (OrderedHashWriter.add), the offsets counted here.
     tfile, hashfn, buckets, positions = tindex.dbfile, tindex.hashfn, tindex.buckets, tindex.index
     offset, tpos, lastkey = postfile.tell(), tfile.tell(), tindex.lastkey
+    # The field's posting blocks and terms table rows, each file written once.
+    blocks, rows = [], []
+    byte_of: dict[int, int] = {}
     for i, tbytes in enumerate(terms):
         parts = [WHOOSH3_HEADER_MAGIC]
         total, minlength, maxlength, maxweight = 0, None, 0, 0
@@ -721,21 +727,24 @@ def write_terms(
                     id_list[end - 1],
                     top,
                     comp,
-                    length_to_byte(shortest),
-                    length_to_byte(longest),
+                    min_byte[b],
+                    max_byte[b],
                 ),
                 2,
             )
             size = len(info) + len(data)
             parts += (pack_int(-size if b == last else size), info, data)
         written = b"".join(parts)
-        postfile.write(written)
+        blocks.append(written)
+        for length in (minlength, maxlength):
+            if length not in byte_of:
+                byte_of[length] = length_to_byte(length)
         terminfo = pack_info(
             0,
             total,
             block_end[last] - block_start[first_block[i]],
-            0 if minlength is None else length_to_byte(minlength),
-            length_to_byte(maxlength),
+            byte_of[minlength],
+            byte_of[maxlength],
             maxweight,
             id_list[block_start[first_block[i]]],
             id_list[block_end[last] - 1],
@@ -746,12 +755,25 @@ def write_terms(
         if key <= lastkey:
             raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
         row = _HASH_LENGTHS.pack(len(key), len(terminfo)) + key + terminfo
-        tfile.write(row)
+        rows.append(row)
         positions.append(tpos)
         h = hashfn(key)
         buckets[h & 255].append((h, tpos))
         tpos += len(row)
         lastkey = tindex.lastkey = key
+    postfile.write(b"".join(blocks))
+    tfile.write(b"".join(rows))
+
+
+# Length -> its byte (length_to_byte), as an array: the lengths each byte begins.
+_BYTE_STARTS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def _length_bytes(lengths: np.ndarray, none: int | None = None) -> np.ndarray:
+    """length_to_byte of each length (`none` standing for None, whose byte is 0)."""
+    found = np.searchsorted(_BYTE_STARTS, lengths, side="left")
+    found = np.where(lengths >= 106374, 255, found)
+    return found if none is None else np.where(lengths == none, 0, found)
 
 
 def _mini_values(values: list[bytes], fixedsize):
