@@ -604,8 +604,12 @@ def decode_positions(value: bytes) -> tuple[int, ...]:
 
 def encode_positions(poses: list[int]) -> bytes:
     """A posting's value in a Positions field: the count, then the pickled deltas."""
-    deltas = [b - a for a, b in zip([0, *poses], poses, strict=False)]
-    return pack_uint(len(poses)) + dumps(deltas, 2)
+    return encode_deltas([b - a for a, b in zip([0, *poses], poses, strict=False)])
+
+
+def encode_deltas(deltas: list[int]) -> bytes:
+    """`encode_positions` of the positions whose deltas (the first from 0) these are."""
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
 def write_terms(

@@ -38,6 +38,7 @@ from .codec import (
     ArraysCollector,
     BlockSegmentWriter,
     close_segment,
+    encode_deltas,
     field_adder,
     open_segment,
     write_segment_arrays,
@@ -49,7 +50,6 @@ from .schema import (
     SCHEMA,
     TOKEN_RE,
     ReportText,
-    encode_positions,
     frequency_values,
     numbered,
     one_position_values,
@@ -244,9 +244,13 @@ class _Occurrences:
             values = np.empty(len(starts), dtype=object)
             values[single] = one_position_values(pos[starts[single]].tolist())
             values = values.tolist()
-            poses, bounds = pos.tolist(), pos_starts.tolist()
+            # Each posting's positions as deltas, the first from 0 (as Positions encodes them).
+            deltas = pos.astype(np.int64)
+            deltas[1:] -= deltas[:-1].copy()
+            deltas[starts] = pos[starts]
+            deltas, bounds = deltas.tolist(), pos_starts.tolist()
             for j in np.flatnonzero(~single).tolist():
-                values[j] = encode_positions(poses[bounds[j] : bounds[j + 1]])
+                values[j] = encode_deltas(deltas[bounds[j] : bounds[j + 1]])
             return _Grouped(terms, term_starts, doc[starts], weights, values, pos_starts, pos)
         values = frequency_values(freqs.tolist())
         return _Grouped(terms, term_starts, doc[starts], weights, values)
