@@ -24,7 +24,7 @@ What is here:
   and weights as flat arrays, and `segment_arrays` maps it: a term's postings
   are then two slices of the mapping, with nothing decoded (a segment without
   the file, written before it existed, is read through Whoosh's blocks);
-- writing: `write_postings` (one term's postings, a block at a time),
+- writing: `write_terms` (a field's terms, each term's posting blocks at once),
   `BlockSegmentWriter` (Whoosh's `SegmentWriter` fed documents in bulk and
   listing segments written elsewhere), `open_segment` / `close_segment` for
   segments written outside any writer, `encode_positions` / `encode_frequency`
@@ -39,6 +39,7 @@ import json
 import mmap
 import os
 import threading
+import zlib
 from array import array
 from collections.abc import Callable
 from itertools import accumulate, chain
@@ -46,14 +47,23 @@ from pickle import dumps, loads
 
 import numpy as np
 import whoosh
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocWriter,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.filedb.filestore import FileStorage, StorageError
 from whoosh.filedb.filetables import FileFormatError
+from whoosh.filedb.filetables import _lengths as _HASH_LENGTHS
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 from whoosh.matching import FilterMatcher
 from whoosh.reading import ReaderClosed, TermNotFound
-from whoosh.system import pack_uint
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
@@ -439,6 +449,32 @@ class ArraysCollector:
         next(ends)  # the run of the last term's end
         runs.extend(ends)
 
+    def add_field(
+        self, fieldname: str, terms, term_starts, ids, weights, pos_starts=None, positions=None
+    ) -> None:
+        """Add a whole field's postings at once (terms in order, after the fields before it).
+
+        Term i holds postings term_starts[i]:term_starts[i + 1] of the arrays
+        ids and weights; for a field keeping positions, posting j's are
+        positions[pos_starts[j]:pos_starts[j + 1]].
+        """
+        prefix = fieldname.encode("utf-8") + b"\0"
+        keys, key_starts = self.keys, self.key_starts
+        for tbytes in terms:
+            keys += prefix + tbytes
+            key_starts.append(len(keys))
+        base = len(self.ids)
+        self.starts.frombytes((np.asarray(term_starts[1:], dtype="<i8") + base).tobytes())
+        self.ids.frombytes(np.asarray(ids, dtype="<u4").tobytes())
+        self.weights.frombytes(np.asarray(weights, dtype="<f4").tobytes())
+        end = self.pos_starts[-1]
+        if pos_starts is None:
+            self.pos_starts.frombytes(np.full(len(ids), end, dtype="<u4").tobytes())
+            return
+        runs = np.asarray(pos_starts[1:], dtype=np.int64) + end
+        self.pos_starts.frombytes(runs.astype("<u4").tobytes())
+        self.positions.frombytes(np.asarray(positions, dtype="<u4").tobytes())
+
 
 def arrays_file(segment) -> str:
     """The name of a segment's postings arrays file."""
@@ -512,6 +548,46 @@ def stored_length(length: int) -> int:
     return byte_to_length(lbyte) if lbyte else 0
 
 
+def field_adder(perdocwriter, lengths: dict[str, dict[int, int]]) -> Callable:
+    """perdocwriter.add_field(name, field, stored value, length), keeping the length.
+
+    lengths: {field: {document number: length}}, each length as the codec
+    reads it back (from a one-byte column), filled in as fields are added.
+    What W3's per-document writer's add_field does is done here: the
+    stored value kept, the length's byte added to the field's length column
+    and the length to the field's total, each length's byte worked out once.
+    """
+    if type(perdocwriter) is not W3PerDocWriter:
+        raise TypeError(f"not a W3 per-document writer: {perdocwriter!r}")
+    columns, totals, bytes_of = perdocwriter._colwriters, perdocwriter._fieldlengths, {}
+
+    def add_field(fieldname: str, fieldobj, value, length) -> None:
+        if value is not None:
+            perdocwriter._storedfields[fieldname] = value
+        if not length:
+            return
+        found = bytes_of.get(length)
+        if found is None:
+            lbyte = length_to_byte(length)
+            found = bytes_of[length] = (lbyte, byte_to_length(lbyte) if lbyte else 0)
+        lbyte, stored = found
+        lenfield = _lenfield(fieldname)
+        column = columns.get(lenfield)
+        if column is None:
+            perdocwriter._create_column(lenfield, LENGTHS_COLUMN)
+            column = columns[lenfield]
+        docnum = perdocwriter._docnum
+        column.add(docnum, lbyte)
+        totals[fieldname] += length
+        if stored:
+            held = lengths.get(fieldname)
+            if held is None:
+                held = lengths[fieldname] = {}
+            held[docnum] = stored
+
+    return add_field
+
+
 def encode_frequency(freq: int) -> bytes:
     """A posting's value in a Frequency field."""
     return pack_uint(freq)
@@ -528,19 +604,198 @@ def decode_positions(value: bytes) -> tuple[int, ...]:
 
 def encode_positions(poses: list[int]) -> bytes:
     """A posting's value in a Positions field: the count, then the pickled deltas."""
-    deltas = [b - a for a, b in zip([0, *poses], poses, strict=False)]
-    return pack_uint(len(poses)) + dumps(deltas, 2)
+    return encode_deltas([b - a for a, b in zip([0, *poses], poses, strict=False)])
 
 
-def write_postings(fieldwriter, ids, weights, values: list[bytes], lengths: dict) -> None:
-    """Give a W3 field writer one term's postings (started by start_term) a block at a time.
+def encode_deltas(deltas: list[int]) -> bytes:
+    """`encode_positions` of the positions whose deltas (the first from 0) these are."""
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
 
-    Sets the block buffers and statistics `add_posting` would have built one
+
+def write_terms(
+    fieldwriter, terms: list[bytes], term_starts, ids, weights, values, lengths
+) -> None:
+    """Write a field's terms (started by start_field) to a W3 field writer, in order.
+
+    Term i holds postings term_starts[i]:term_starts[i + 1] of ids and
+    weights (arrays) and values (a list of encoded values); lengths:
+    {document number: field length as stored} of the field. Writes what
+    start_term, add (per posting) and finish_term write: the same posting
+    blocks, bytes for bytes, and the same term infos, with the blocks'
+    bounds and statistics worked out for the whole field at once.
+    """
+    if not terms:
+        return
+    postwriter = fieldwriter._postwriter
+    limit, comp = postwriter._blocklimit, postwriter._compression
+    ids = np.asarray(ids, dtype=np.int64)
+    weights = np.asarray(weights, dtype=np.float32)
+    starts = np.asarray(term_starts, dtype=np.int64)
+    if postwriter._inlinelimit > 1 or postwriter._byteids:
+        # Postings a term info would inline: Whoosh's own steps, a block at a time.
+        id_list, weight_list, bounds = ids.tolist(), weights.tolist(), starts.tolist()
+        for i, tbytes in enumerate(terms):
+            a, b = bounds[i], bounds[i + 1]
+            fieldwriter.start_term(tbytes)
+            _buffer_postings(postwriter, id_list[a:b], weight_list[a:b], values[a:b], lengths)
+            fieldwriter.finish_term()
+        return
+    # Each term's blocks: `limit` postings each, the last one what is left.
+    counts = np.diff(starts)
+    nblocks = -(-counts // limit)
+    block_term = np.repeat(np.arange(len(terms)), nblocks)
+    first_block = np.concatenate(([0], np.cumsum(nblocks)))
+    within = np.arange(int(first_block[-1])) - first_block[:-1][block_term]
+    block_start = starts[:-1][block_term] + within * limit
+    block_end = np.minimum(block_start + limit, starts[1:][block_term])
+    # Document numbers as each block stores them: deltas from the block's start.
+    deltas = ids.copy()
+    deltas[1:] -= ids[:-1]
+    deltas[block_start] = ids[block_start]
+    # Each block's shortest and longest field length (no length: None and 0).
+    doc_lengths = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+    if lengths:
+        known = np.fromiter(lengths, dtype=np.int64, count=len(lengths))
+        inside = known < len(doc_lengths)
+        doc_lengths[known[inside]] = np.fromiter(lengths.values(), np.int64, len(lengths))[inside]
+    posting_lengths = doc_lengths[ids]
+    none = np.iinfo(np.int64).max
+    block_min = np.minimum.reduceat(
+        np.where(posting_lengths > 0, posting_lengths, none), block_start
+    )
+    block_max = np.maximum.reduceat(posting_lengths, block_start)
+    # Their bytes, as length_to_byte gives them (0 for no length).
+    min_byte, max_byte = _length_bytes(block_min, none).tolist(), _length_bytes(block_max).tolist()
+    block_min, block_max = block_min.tolist(), block_max.tolist()
+    block_maxweight = np.maximum.reduceat(weights, block_start).tolist()
+    # What _mini_weights keeps of a block: None when all are 1.0, one when all are alike.
+    all_one = np.logical_and.reduceat(weights == 1.0, block_start).tolist()
+    all_same = np.logical_and.reduceat(
+        weights == np.repeat(weights[block_start], block_end - block_start), block_start
+    ).tolist()
+    fixedsize = fieldwriter._format.fixed_value_size()
+    if fixedsize is not None and fixedsize == 0:
+        values = None
+    elif not all(values):
+        values = [v if v else None for v in values]
+    id_list, delta_list, weight_list = ids.tolist(), deltas.tolist(), weights.tolist()
+    block_start, block_end, first_block = (
+        block_start.tolist(),
+        block_end.tolist(),
+        first_block.tolist(),
+    )
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+    fieldid = pack_ushort(fieldwriter._fieldid)
+    pack_info = W3TermInfo._struct.pack
+    # What tindex.add does for each term (OrderedHashWriter.add), the offsets counted here.
+    tfile, hashfn, buckets, positions = tindex.dbfile, tindex.hashfn, tindex.buckets, tindex.index
+    offset, tpos, lastkey = postfile.tell(), tfile.tell(), tindex.lastkey
+    # The field's posting blocks and terms table rows, each file written once.
+    blocks, rows = [], []
+    byte_of: dict[int, int] = {}
+    for i, tbytes in enumerate(terms):
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total, minlength, maxlength, maxweight = 0, None, 0, 0
+        last = first_block[i + 1] - 1
+        for b in range(first_block[i], last + 1):
+            start, end = block_start[b], block_end[b]
+            block_weights = weight_list[start:end]
+            shortest = block_min[b] if block_min[b] != none else None
+            longest = block_max[b]
+            top = max(0, block_maxweight[b])
+            # What W3TermInfo.add_block gathers.
+            total += sum(block_weights)
+            minlength = shortest if minlength is None else min(minlength, shortest)
+            maxlength = max(maxlength, longest)
+            maxweight = max(maxweight, top)
+            # What W3PostingsWriter._write_block writes.
+            if all_one[b]:
+                mini_weights = None
+            elif all_same[b]:
+                mini_weights = block_weights[0]
+            else:
+                mini_weights = tuple(block_weights)
+            if values is None:
+                mini_values = None
+            else:
+                block_values = values[start:end]
+                if None in block_values:
+                    block_values = [v for v in block_values if v is not None]
+                mini_values = _mini_values(block_values, fixedsize)
+            data = dumps((tuple(delta_list[start:end]), mini_weights, mini_values), 2)
+            if comp:
+                data = zlib.compress(data, comp)
+            info = dumps(
+                (
+                    end - start,
+                    id_list[end - 1],
+                    top,
+                    comp,
+                    min_byte[b],
+                    max_byte[b],
+                ),
+                2,
+            )
+            size = len(info) + len(data)
+            parts += (pack_int(-size if b == last else size), info, data)
+        written = b"".join(parts)
+        blocks.append(written)
+        for length in (minlength, maxlength):
+            if length not in byte_of:
+                byte_of[length] = length_to_byte(length)
+        terminfo = pack_info(
+            0,
+            total,
+            block_end[last] - block_start[first_block[i]],
+            byte_of[minlength],
+            byte_of[maxlength],
+            maxweight,
+            id_list[block_start[first_block[i]]],
+            id_list[block_end[last] - 1],
+        )
+        terminfo += pack_long(offset) + pack_int(len(written))
+        offset += len(written)
+        key = fieldid + tbytes
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        row = _HASH_LENGTHS.pack(len(key), len(terminfo)) + key + terminfo
+        rows.append(row)
+        positions.append(tpos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, tpos))
+        tpos += len(row)
+        lastkey = tindex.lastkey = key
+    postfile.write(b"".join(blocks))
+    tfile.write(b"".join(rows))
+
+
+# Length -> its byte (length_to_byte), as an array: the lengths each byte begins.
+_BYTE_STARTS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def _length_bytes(lengths: np.ndarray, none: int | None = None) -> np.ndarray:
+    """length_to_byte of each length (`none` standing for None, whose byte is 0)."""
+    found = np.searchsorted(_BYTE_STARTS, lengths, side="left")
+    found = np.where(lengths >= 106374, 255, found)
+    return found if none is None else np.where(lengths == none, 0, found)
+
+
+def _mini_values(values: list[bytes], fixedsize):
+    # As W3PostingsWriter._mini_values.
+    if fixedsize is None or fixedsize < 0:
+        return tuple(values)
+    if fixedsize == 0:
+        return None
+    return b"".join(values)
+
+
+def _buffer_postings(postwriter, ids, weights, values: list[bytes], lengths: dict) -> None:
+    """Set a W3 postings writer's block buffers to one term's postings, a block at a time.
+
+    Sets the buffers and statistics `add_posting` would have built one
     posting at a time; the writer then encodes each block itself. The last
     block is left buffered for `finish_postings` (called by finish_term).
-    lengths: {document number: field length as stored} of the term's field.
     """
-    postwriter = fieldwriter._postwriter
     limit = postwriter._blocklimit
     count = len(ids)
     for start in range(0, count, limit):

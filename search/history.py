@@ -42,7 +42,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ingest.models import Reference, Report
@@ -319,30 +319,25 @@ def report_mentions(
 
 def _mention(info: ReportInfo, ref: Reference, doc: Doc | None) -> Mention:
     wbs = canonical_wbs(ref.wbs) if ref.wbs else None
-    mention = Mention(
+    section_title, wbs_title, part = None, None, ref.part
+    if doc is not None and doc.kind == KIND_MILESTONE:
+        section_title = MILESTONE_SUMMARY_TITLE
+    elif doc is not None:
+        section_title, wbs_title = doc.title, doc.wbs_title
+        wbs, part = doc.wbs or wbs, doc.part or ref.part
+    return Mention(
         key=ref.key,
         kind=ref.kind,
         month=info.month,
         report=info.id,
         doc_id=doc.id if doc else None,
-        section_title=None,
+        section_title=section_title,
         wbs=wbs,
-        wbs_title=None,
-        part=ref.part,
+        wbs_title=wbs_title,
+        part=part,
         page=ref.page,
         context=ref.context,
         source=info.source,
-    )
-    if doc is None:
-        return mention
-    if doc.kind == KIND_MILESTONE:
-        return replace(mention, section_title=MILESTONE_SUMMARY_TITLE)
-    return replace(
-        mention,
-        section_title=doc.title,
-        wbs=doc.wbs or wbs,
-        wbs_title=doc.wbs_title,
-        part=doc.part or ref.part,
     )
 
 

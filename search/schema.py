@@ -12,8 +12,9 @@ token; ordinary words are accent-folded, stop-filtered and stemmed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from itertools import chain, repeat
 from typing import Literal
 
 from whoosh.analysis import (
@@ -155,19 +156,7 @@ class ReportAnalyzer(Tokenizer):
 
     def encoded_positions(self, tokens: list[tuple[str, str, str]]) -> dict[bytes, list[int]]:
         """`term_positions` of a value's tokens (TOKEN_RE.findall), terms as UTF-8 bytes."""
-        cache = self._cache
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        found = list(map(cache.get, tokens))
-        if None in found:
-            for index, groups in enumerate(tokens):
-                if found[index] is None:
-                    terms = cache.get(groups)
-                    if terms is None:
-                        terms = cache[groups] = tuple(
-                            text.encode("utf-8") for text in self._index_terms(groups)
-                        )
-                    found[index] = terms
+        found = self._token_terms(tokens)
         if self.stop:
             # Tokens that index nothing are dropped and the rest renumbered on
             # from the first one kept (as Whoosh's StopFilter does).
@@ -184,6 +173,31 @@ class ReportAnalyzer(Tokenizer):
                 else:
                     poses.append(pos)
         return out
+
+    def occurrences(self, tokens: list[tuple[str, str, str]]) -> tuple[list[bytes], Sequence[int]]:
+        """Every (term, position) of a value's tokens (TOKEN_RE.findall), in order.
+
+        Returns (terms as UTF-8 bytes, their positions): the pairs of
+        `encoded_positions`, one after another as the tokens come, without a
+        dict of them (an indexer groups them by term a segment at a time).
+        """
+        return numbered(self.token_terms(tokens), self.stop)
+
+    def token_terms(self, tokens: list[tuple[str, str, str]]) -> list[tuple[bytes, ...]]:
+        """The terms each token indexes as (none for a stop word), each distinct token's once."""
+        return self._token_terms(tokens)
+
+    def _token_terms(self, tokens: list[tuple[str, str, str]]) -> list[tuple[bytes, ...]]:
+        # The terms each token indexes as (none for a stop word), each distinct token's once.
+        cache = self._cache
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        found = list(map(cache.get, tokens))
+        if None in found:
+            for groups in set(tokens).difference(cache):
+                cache[groups] = tuple(text.encode("utf-8") for text in self._index_terms(groups))
+            found = list(map(cache.__getitem__, tokens))
+        return found
 
     def _index_terms(self, groups: tuple[str, str, str]) -> tuple[str, ...]:
         # The terms one token indexes as (none if its kind is not kept or it is a stop word).
@@ -278,6 +292,29 @@ MILESTONE_ANALYZER = ReportAnalyzer(kinds=("key",), stop=False, stem=False, fold
 EXACT_ANALYZER = IDTokenizer() | LowercaseFilter()
 
 
+def numbered(found: list[tuple], stop: bool) -> tuple[list, Sequence[int]]:
+    """Each token's terms (`ReportAnalyzer.token_terms`, or anything standing for them),
+    one after another, and the position of each.
+
+    With stop, tokens that index nothing are dropped and the rest numbered on
+    from the first one kept (as Whoosh's StopFilter does, and encoded_positions).
+    """
+    if stop:
+        kept = list(filter(None, found))
+        if not kept:
+            return [], ()
+        first = 0 if found[0] else next(i for i, terms in enumerate(found) if terms)
+        starts: Sequence[int] = range(first, first + len(kept))
+    else:
+        pairs = [(pos, terms) for pos, terms in enumerate(found) if terms]
+        kept = [terms for _, terms in pairs]
+        starts = [pos for pos, _ in pairs]
+    terms = list(chain.from_iterable(kept))
+    if len(terms) == len(kept):
+        return terms, starts
+    return terms, list(chain.from_iterable(map(repeat, starts, map(len, kept))))
+
+
 class ReportText(TEXT):
     """A TEXT field whose `ReportAnalyzer` indexes a value in one pass.
 
@@ -309,6 +346,11 @@ class ReportText(TEXT):
         ]
 
     @property
+    def keeps_positions(self) -> bool:
+        """True when a posting's value is its positions (else it is its count of them)."""
+        return type(self.format) is Positions
+
+    @property
     def value_encoder(self) -> Callable[[list[int]], bytes]:
         """A posting's value from the term's positions in the value (see `index_tokens`)."""
         return _positions if type(self.format) is Positions else _frequency_of
@@ -326,6 +368,22 @@ def _positions(poses: list[int]) -> bytes:
 
 
 _ONE_POSITION: dict[int, bytes] = {}
+
+
+def one_position_values(positions: list[int]) -> list[bytes]:
+    """`_positions` of many postings that each hold one position (the encodings shared alike)."""
+    cache = _ONE_POSITION
+    for pos in set(positions).difference(cache):
+        cache[pos] = encode_positions([pos])
+    return list(map(cache.__getitem__, positions))
+
+
+def frequency_values(counts: list[int]) -> list[bytes]:
+    """`_frequency_of` of many postings, from their counts of positions."""
+    cache = _FREQUENCY
+    for count in set(counts).difference(cache):
+        cache[count] = encode_frequency(count)
+    return list(map(cache.__getitem__, counts))
 
 
 def _frequency_of(poses: list[int]) -> bytes:

@@ -19,7 +19,7 @@ from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from search import Index, SearchError, SearchRequest, search
+from search import Index, SearchError, SearchRequest, codec, search
 from search import segment as segment_module
 from search.codec import index_codec
 from search.documents import report_docs
@@ -287,3 +287,89 @@ def test_a_report_built_twice_in_one_write_is_refused(tmp_path, pdf_report):
             builder.add(pdf_report, "oct")
             writer.add_built(builder.finish())
     assert index.report_files() == {}
+
+
+def _arrays_against_blocks(ix) -> int:
+    """Check every term of every segment's arrays file against Whoosh's posting blocks.
+
+    Document numbers, weights and (for the fields keeping them) each
+    posting's positions; returns the number of terms checked.
+    """
+    checked = 0
+    with ix.reader() as reader:
+        for segment_reader, _ in reader.leaf_readers():
+            assert not segment_reader.has_deletions()
+            mapped = codec.segment_arrays(segment_reader)
+            terms = 0
+            for fieldname in segment_reader.indexed_field_names():
+                positional = SCHEMA[fieldname].format.supports("positions")
+                for text in segment_reader.lexicon(fieldname):
+                    i = mapped.find(fieldname, text)
+                    assert i >= 0, (fieldname, text)
+                    matcher = segment_reader.postings(fieldname, text)
+                    ids, weights, positions = [], [], []
+                    while matcher.is_active():
+                        ids.append(matcher.id())
+                        weights.append(matcher.weight())
+                        if positional:
+                            positions.append(list(matcher.value_as("positions")))
+                        matcher.next()
+                    start, end = int(mapped._starts[i]), int(mapped._starts[i + 1])
+                    assert mapped._ids[start:end].tolist() == ids, (fieldname, text)
+                    assert mapped._weights[start:end].tolist() == weights, (fieldname, text)
+                    runs = mapped._pos_starts[start : end + 1].tolist()
+                    if positional:
+                        assert [
+                            mapped._positions[a:b].tolist()
+                            for a, b in zip(runs[:-1], runs[1:], strict=True)
+                        ] == positions, (fieldname, text)
+                    else:
+                        assert len(set(runs)) == 1, (fieldname, text)
+                    terms += 1
+            assert terms == mapped._count
+            checked += terms
+    return checked
+
+
+def test_arrays_files_hold_what_the_posting_blocks_hold(tmp_path, three_reports):
+    # Segments written by the writer (merging one with deletions into the next)...
+    merged = _new_index(tmp_path / "merged")
+    _write_fast(merged, three_reports[:2])
+    _write_fast(merged, three_reports[2:], removes=["oct-pdf"], optimize=True)
+    assert _arrays_against_blocks(merged) > 1000
+    # ...and by a SegmentBuilder, as each parsing worker writes them.
+    built = _new_index(tmp_path / "built")
+    _write_built(built, three_reports)
+    assert _arrays_against_blocks(built) > 3000
+
+
+def test_text_of_stop_words_and_codes_only_indexes_as_whoosh_does(tmp_path):
+    # Values that index nothing (stop words only), codes and keys with their ancestors or
+    # parents at the same position, a term repeated in a value, a title seen twice.
+    report = {
+        "doc_id": "r#1",
+        "kind": "section",
+        "report": "r",
+        "order": 0,
+        "text": "the and of a",
+        "title": "DM-12256 DM-12256 LDM-503-2 LDM-503",
+        "wbs": "see 02C.03.04, not 99",
+        "wbs_title": "1.02C.03.04 Science Platform Science",
+        "refs": "LDM-503-2 DM-1 DM-1",
+    }
+    other = {**report, "doc_id": "r#2", "order": 1, "text": "Science platform of the plans"}
+    stock, fast = _new_index(tmp_path / "stock"), _new_index(tmp_path / "fast")
+    writer = SegmentWriter(stock, codec=index_codec(), compound=False)
+    for doc in (report, other):
+        writer.add_document(**doc)
+    writer.commit()
+    writer = ReportSegmentWriter(fast)
+    writer.add_docs(
+        lambda pool, pdw, docnum: segment_module.index_docs([report, other], pool, pdw, docnum)
+    )
+    writer.commit()
+    expected, got = _contents(stock), _contents(fast)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert _arrays_against_blocks(fast) > 10
