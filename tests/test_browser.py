@@ -637,6 +637,9 @@ def test_the_sort_menu_can_be_driven_with_arrow_keys(page: Page, server: Server)
     expect(page).to_have_url(server.url("/?q=Qserv"))
     page.keyboard.press("Enter")
     expect(page).to_have_url(server.url("/?q=Qserv&sort=oldest"))
+    # The new page's deferred script marks the document once its handlers are
+    # attached; a choice made before that would be a plain no-script change.
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
     # Picked with the pointer, the choice applies at once.
     page.locator("#sort").select_option("newest")
     expect(page).to_have_url(server.url("/?q=Qserv&sort=newest"))
