@@ -194,15 +194,24 @@ class TermStore:
         self._analyzed.clear()
 
 
-class _LengthRecorder:
-    """The per-document writer, remembering each document's field lengths as stored.
+# The stored fields of a report document the arrays file keeps (see `_LengthRecorder`).
+_REPORT_FACTS = frozenset({"kind", "month", "labels"})
 
-    lengths: {field: {document number: length}}, as the codec will read them back.
+
+class _LengthRecorder:
+    """The per-document writer, remembering each document's field lengths as stored,
+    and the month and WBS labels of each report document.
+
+    lengths: {field: {document number: length}}, as the codec will read them back;
+    reports: (document number, month, labels text) of the report documents, in order.
+    Both index_docs and Whoosh's merge of old segments write through it.
     """
 
     def __init__(self, perdocwriter):
         self._pdw = perdocwriter
         self.lengths: dict[str, dict[int, int]] = {}
+        self.reports: list[tuple[int, str, str]] = []
+        self._facts: dict[str, object] = {}
         self._docnum = 0
 
     def __getattr__(self, name: str):
@@ -210,14 +219,25 @@ class _LengthRecorder:
 
     def start_doc(self, docnum: int) -> None:
         self._docnum = docnum
+        self._facts.clear()
         self._pdw.start_doc(docnum)
 
     def add_field(self, fieldname: str, fieldobj, value, length) -> None:
         self._pdw.add_field(fieldname, fieldobj, value, length)
+        if fieldname in _REPORT_FACTS and value is not None:
+            self._facts[fieldname] = value
         # The codec reads lengths back from a one-byte column: as stored.
         stored = stored_length(length)
         if stored:
             self.lengths.setdefault(fieldname, {})[self._docnum] = stored
+
+    def finish_doc(self) -> None:
+        self._pdw.finish_doc()
+        facts = self._facts
+        if facts.get("kind") == KIND_REPORT:
+            # As stored: what reading the document's stored fields gives.
+            labels = facts.get("labels") or "{}"
+            self.reports.append((self._docnum, facts.get("month") or "", labels))
 
 
 class ReportSegmentWriter(BlockSegmentWriter):
@@ -239,7 +259,7 @@ def _flush_terms(
     fieldwriter, pool: TermStore, perdocwriter: _LengthRecorder, folder: str, segment
 ) -> None:
     _write_terms(fieldwriter, pool, perdocwriter.lengths, SCHEMA)
-    write_segment_arrays(folder, segment, _collect(pool))
+    write_segment_arrays(folder, segment, _collect(pool), perdocwriter.reports)
 
 
 @dataclass
@@ -258,7 +278,7 @@ def _write_open(schema, folder: str, done: _Open):
     done.perdocwriter.close()
     _write_terms(done.fieldwriter, done.pool, done.perdocwriter.lengths, schema)
     done.fieldwriter.close()
-    write_segment_arrays(folder, done.segment, _collect(done.pool))
+    write_segment_arrays(folder, done.segment, _collect(done.pool), done.perdocwriter.reports)
     done.pool.cleanup()
     return close_segment(done.segment, done.docnum)
 
