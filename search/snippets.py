@@ -139,9 +139,9 @@ def _forms(token: str) -> frozenset[str]:
     """The terms the index holds for one token of text (a key also gives its parents).
 
     `analyze(token, mode="index")`'s terms, through the analyzer's one-pass path
-    (as indexing analyzes: each distinct token's terms worked out once per process).
+    (Whoosh's token protocol was most of a first search's snippets).
     """
-    return frozenset(TEXT_ANALYZER.term_positions(token))
+    return TEXT_ANALYZER.index_terms(token)
 
 
 def _fragments(text: str, matches: list[tuple[int, int]]) -> list[tuple[int, int, list]]:
