@@ -22,8 +22,6 @@ from __future__ import annotations
 import calendar
 import json
 from functools import lru_cache
-from itertools import repeat
-from operator import is_
 
 import numpy as np
 
@@ -197,24 +195,24 @@ def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) 
     rank, labels, made = found
     values = arrays.values
     order = np.argsort(rank[at], kind="stable")
-    if len(made) > _MADE_VALUES:
-        made.clear()
+    if len(made) > _MADE_VALUES:  # replaced, never cleared: another search may be reading it
+        made = {}
+        arrays.derived[name] = (rank, labels, made)
     at, counts = at[order], counts[order]
     # Values are immutable: one per (value, count) in a generation, looked up by
-    # one number (value index and count), in one pass of C.
+    # one number (value index and count); those not made yet are made in one go.
     keys = (at.astype(np.int64) << 32 | counts).tolist()
-    out = list(map(made.get, keys))
-    if any(map(is_, out, repeat(None))):
-        missing = [k for k, value in enumerate(out) if value is None]
+    known = np.fromiter(map(made.__contains__, keys), dtype=bool, count=len(keys))
+    if not known.all():
+        missing = np.flatnonzero(~known)
         indices = at[missing].tolist()
         new = unselected_values(
             list(map(values.__getitem__, indices)),
             list(map(labels.__getitem__, indices)),
             counts[missing].tolist(),
         )
-        for k, value in zip(missing, new, strict=True):
-            out[k] = made[keys[k]] = value
-    return out
+        made.update(zip(map(keys.__getitem__, missing.tolist()), new, strict=True))
+    return list(map(made.__getitem__, keys))
 
 
 # FacetValues a facet keeps for reuse (by value and count) in one generation.
