@@ -22,6 +22,8 @@ from __future__ import annotations
 import calendar
 import json
 from functools import lru_cache
+from itertools import repeat
+from operator import is_
 
 import numpy as np
 
@@ -202,8 +204,9 @@ def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) 
     # Values are immutable: one per (value, count) in a generation, looked up by
     # one number (value index and count); those not made yet are made in one go.
     keys = (at.astype(np.int64) << 32 | counts).tolist()
-    known = np.fromiter(map(made.__contains__, keys), dtype=bool, count=len(keys))
-    if not known.all():
+    out = list(map(made.get, keys))
+    if any(map(is_, out, repeat(None))):
+        known = np.fromiter(map(made.__contains__, keys), dtype=bool, count=len(keys))
         missing = np.flatnonzero(~known)
         indices = at[missing].tolist()
         new = unselected_values(
@@ -212,7 +215,8 @@ def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) 
             counts[missing].tolist(),
         )
         made.update(zip(map(keys.__getitem__, missing.tolist()), new, strict=True))
-    return list(map(made.__getitem__, keys))
+        out = list(map(made.__getitem__, keys))
+    return out
 
 
 # FacetValues a facet keeps for reuse (by value and count) in one generation.
