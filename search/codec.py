@@ -23,7 +23,10 @@ What is here:
   writes, one file (`<segment>.arr`) holding every term's document numbers
   and weights as flat arrays, and `segment_arrays` maps it: a term's postings
   are then two slices of the mapping, with nothing decoded (a segment without
-  the file, written before it existed, is read through Whoosh's blocks);
+  the file, written before it existed, is read through Whoosh's blocks); the
+  file also keeps the month and WBS labels of the segment's report documents
+  (`report_labels`), read in one go instead of each report's stored fields
+  (a file written before it kept them has none: the stored fields are read);
 - writing: `write_terms` (a field's terms, each term's posting blocks at once),
   `BlockSegmentWriter` (Whoosh's `SegmentWriter` fed documents in bulk and
   listing segments written elsewhere), `open_segment` / `close_segment` for
@@ -301,6 +304,10 @@ _ARRAYS = {"keys": "u1", "key_starts": "<i8", "starts": "<i8", "ids": "<u4", "we
 # The positions of the fields that keep them: posting j's positions are
 # positions[pos_starts[j]:pos_starts[j + 1]] (no run for postings of other fields).
 _POSITION_ARRAYS = {"pos_starts": "<u4", "positions": "<u4"}
+# The segment's report documents: their numbers, and one JSON text holding each one's
+# month and WBS labels (`PostingArrays.report_labels`); a file written before they
+# were kept lacks both.
+_REPORT_ARRAYS = {"report_docs": "<u4", "report_facts": "u1"}
 # Bytes before the first array: the magic line, then the layout as one JSON line.
 _ARRAYS_HEADER = 512
 _EMPTY_IDS = np.zeros(0, dtype=np.uint32)
@@ -312,6 +319,7 @@ class PostingArrays:
     documents ids[starts[i]:starts[i + 1]] with the same slice of weights."""
 
     def __init__(self, path: str):
+        self._path = path
         with open(path, "rb") as f:
             self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
@@ -320,7 +328,7 @@ class PostingArrays:
                 raise FileFormatError(f"{path} is not a postings arrays file")
             layout = json.loads(self._map[len(_ARRAYS_MAGIC) : end])
             arrays = {}
-            for name, dtype in (_ARRAYS | _POSITION_ARRAYS).items():
+            for name, dtype in (_ARRAYS | _POSITION_ARRAYS | _REPORT_ARRAYS).items():
                 if name not in layout:
                     continue
                 offset, count = layout[name]
@@ -334,6 +342,8 @@ class PostingArrays:
         self._weights = arrays["weights"]
         self._pos_starts = arrays.get("pos_starts")
         self._positions = arrays.get("positions")
+        self._report_docs = arrays.get("report_docs")
+        self._report_facts = arrays.get("report_facts")
         self._count = len(self._key_starts) - 1
 
     def _key(self, i: int) -> bytes:
@@ -396,7 +406,26 @@ class PostingArrays:
                 return _EMPTY_IDS
         if found is None:
             return _EMPTY_IDS
-        return np.unique(found >> 32)
+        # Each document once, in order: np.unique's answer, without the import of
+        # numpy.ma its first call in a process makes (tens of milliseconds).
+        docs = np.sort(found >> 32)
+        return docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+
+    def report_labels(self) -> list[tuple[int, str, dict[str, str]]] | None:
+        """(document number, month, WBS labels) of each report document, in document order.
+
+        Deleted documents are included. None when the file was written without them.
+        Reports with the same labels share one dict (never to be changed).
+        """
+        if self._report_docs is None or self._report_facts is None:
+            return None
+        try:
+            facts = json.loads(self._report_facts.tobytes())
+            labels, months, which = facts["labels"], facts["months"], facts["which"]
+            docs = self._report_docs.tolist()
+            return [(d, m, labels[w]) for d, m, w in zip(docs, months, which, strict=True)]
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise FileFormatError(f"{self._path} is damaged: {exc}") from exc
 
 
 class _Keys:
@@ -481,8 +510,23 @@ def arrays_file(segment) -> str:
     return segment.make_filename(ARRAYS_EXT)
 
 
-def write_segment_arrays(folder: str, segment, collected: ArraysCollector) -> None:
-    """Write a segment's postings arrays file into the index folder."""
+def write_segment_arrays(
+    folder: str, segment, collected: ArraysCollector, reports: list[tuple[int, str, str]]
+) -> None:
+    """Write a segment's postings arrays file into the index folder.
+
+    reports: (document number, month, WBS labels as stored: a JSON object's text) of
+    each report document, in document order; each distinct labels text is kept once.
+    """
+    distinct: dict[str, int] = {}
+    which = [distinct.setdefault(labels, len(distinct)) for _, _, labels in reports]
+    facts = {
+        "labels": [json.loads(text) for text in distinct],
+        "months": [month for _, month, _ in reports],
+        "which": which,
+    }
+    report_facts = json.dumps(facts, ensure_ascii=False).encode("utf-8")
+    report_docs = array("I", [docnum for docnum, _, _ in reports])
     parts = {
         "keys": bytes(collected.keys),
         "key_starts": collected.key_starts.tobytes(),
@@ -491,6 +535,8 @@ def write_segment_arrays(folder: str, segment, collected: ArraysCollector) -> No
         "weights": collected.weights.tobytes(),
         "pos_starts": collected.pos_starts.tobytes(),
         "positions": collected.positions.tobytes(),
+        "report_docs": report_docs.tobytes(),
+        "report_facts": report_facts,
     }
     counts = {
         "keys": len(collected.keys),
@@ -500,6 +546,8 @@ def write_segment_arrays(folder: str, segment, collected: ArraysCollector) -> No
         "weights": len(collected.weights),
         "pos_starts": len(collected.pos_starts),
         "positions": len(collected.positions),
+        "report_docs": len(report_docs),
+        "report_facts": len(report_facts),
     }
     layout, offset = {}, _ARRAYS_HEADER
     for name, data in parts.items():
@@ -514,6 +562,12 @@ def write_segment_arrays(folder: str, segment, collected: ArraysCollector) -> No
 
 
 _mapped_lock = threading.Lock()
+
+
+def report_labels(segment_reader) -> list[tuple[int, str, dict[str, str]]] | None:
+    """`PostingArrays.report_labels` of a segment; None when its arrays file has none."""
+    mapped = segment_arrays(segment_reader)
+    return mapped.report_labels() if mapped is not None else None
 
 
 def segment_arrays(segment_reader) -> PostingArrays | None:
@@ -586,6 +640,14 @@ def field_adder(perdocwriter, lengths: dict[str, dict[int, int]]) -> Callable:
             held[docnum] = stored
 
     return add_field
+
+
+def stored_values(perdocwriter) -> dict:
+    """The stored values added so far to the per-document writer's open document
+    (read before its finish_doc, which writes and clears them)."""
+    if type(perdocwriter) is not W3PerDocWriter:
+        raise TypeError(f"not a W3 per-document writer: {perdocwriter!r}")
+    return perdocwriter._storedfields
 
 
 def encode_frequency(freq: int) -> bytes:

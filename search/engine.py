@@ -520,10 +520,14 @@ class Matcher:
         if fields is None:
             return None
         live = self.arrays.live
+        deleted = not live.all()
 
         def keep(values, pair_value, pair_doc):
             # A value held only by deleted documents is no value of this generation.
-            held = np.bincount(pair_value[live[pair_doc]], minlength=len(values)) > 0
+            if not deleted:  # the pairs of live documents are all the pairs
+                held = np.bincount(pair_value, minlength=len(values)) > 0
+            else:
+                held = np.bincount(pair_value[live[pair_doc]], minlength=len(values)) > 0
             if skip:
                 held &= np.array([value not in skip for value in values], dtype=bool)
             return held

@@ -31,10 +31,10 @@ from ingest.models import PARTS, REF_KINDS
 from ingest.references import kind_of, normalise_key
 from ingest.wbs import GUIDE_NAMES
 
-from .codec import read_postings
+from .codec import read_postings, report_labels
 from .engine import FacetArrays, Matcher, arrays_for, warm
 from .indexer import Snapshot
-from .models import FACETS, Facet, FacetValue, ReferenceCount, SearchRequest
+from .models import FACETS, Facet, FacetValue, ReferenceCount, SearchRequest, unselected_values
 from .schema import (
     DEFAULT_FIELDS,
     KIND_REPORT,
@@ -197,19 +197,25 @@ def _listed(name: str, arrays: FacetArrays, at: np.ndarray, counts: np.ndarray) 
     rank, labels, made = found
     values = arrays.values
     order = np.argsort(rank[at], kind="stable")
-    if len(made) > _MADE_VALUES:
-        made.clear()
+    if len(made) > _MADE_VALUES:  # replaced, never cleared: another search may be reading it
+        made = {}
+        arrays.derived[name] = (rank, labels, made)
     at, counts = at[order], counts[order]
     # Values are immutable: one per (value, count) in a generation, looked up by
-    # one number (value index and count), in one pass of C.
+    # one number (value index and count); those not made yet are made in one go.
     keys = (at.astype(np.int64) << 32 | counts).tolist()
     out = list(map(made.get, keys))
     if any(map(is_, out, repeat(None))):
-        for k, value in enumerate(out):
-            if value is None:
-                key = keys[k]
-                i, n = key >> 32, key & 0xFFFFFFFF
-                out[k] = made[key] = FacetValue(values[i], labels[i], n, False)
+        known = np.fromiter(map(made.__contains__, keys), dtype=bool, count=len(keys))
+        missing = np.flatnonzero(~known)
+        indices = at[missing].tolist()
+        new = unselected_values(
+            list(map(values.__getitem__, indices)),
+            list(map(labels.__getitem__, indices)),
+            counts[missing].tolist(),
+        )
+        made.update(zip(map(keys.__getitem__, missing.tolist()), new, strict=True))
+        out = list(map(made.__getitem__, keys))
     return out
 
 
@@ -328,7 +334,19 @@ def wbs_labels(snap: Snapshot) -> dict[str, str]:
 
 
 def _segment_labels(segment) -> list[tuple[int, str, dict[str, str]]]:
-    """(document number, month, WBS labels) of each report document of one segment."""
+    """(document number, month, WBS labels) of each report document of one segment.
+
+    From the segment's arrays file, which keeps them; else (a file written before
+    it did) from each report document's stored fields.
+    """
+    found = report_labels(segment)
+    if found is not None:
+        return found
+    return stored_labels(segment)
+
+
+def stored_labels(segment) -> list[tuple[int, str, dict[str, str]]]:
+    """`_segment_labels` read from each report document's stored fields."""
     docs = read_postings(segment, "kind", KIND_REPORT)[0].tolist()
     out = []
     # Reports of one era list the same headings: each distinct labels text is parsed once

@@ -149,6 +149,27 @@ class FacetValue:
         fields["selected"], fields["parent"] = selected, parent
 
 
+def unselected_values(values: list[str], labels: list[str], counts: list[int]) -> list[FacetValue]:
+    """`FacetValue(value, label, count, False)` of each value, its label and count.
+
+    A first search at 1200 reports makes some ten thousand of these: made in one
+    loop without a call of `__init__` each, about a quarter cheaper.
+    """
+    new = object.__new__
+    out = []
+    append = out.append
+    for value, label, count in zip(values, labels, counts, strict=True):
+        made = new(FacetValue)
+        fields = made.__dict__
+        fields["value"] = value
+        fields["label"] = label
+        fields["count"] = count
+        fields["selected"] = False
+        fields["parent"] = None
+        append(made)
+    return out
+
+
 @dataclass(frozen=True)
 class Facet:
     """A facet's values, counted under every other facet's selection but not its own.

@@ -154,6 +154,11 @@ class ReportAnalyzer(Tokenizer):
         found = self.encoded_positions(TOKEN_RE.findall(value))
         return {tbytes.decode("utf-8"): poses for tbytes, poses in found.items()}
 
+    def index_terms(self, value: str) -> frozenset[str]:
+        """The distinct terms indexing makes of a value: `term_positions`' terms, without
+        working out their positions."""
+        return frozenset(chain.from_iterable(map(self._index_terms, TOKEN_RE.findall(value))))
+
     def encoded_positions(self, tokens: list[tuple[str, str, str]]) -> dict[bytes, list[int]]:
         """`term_positions` of a value's tokens (TOKEN_RE.findall), terms as UTF-8 bytes."""
         found = self._token_terms(tokens)

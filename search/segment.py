@@ -41,6 +41,7 @@ from .codec import (
     encode_deltas,
     field_adder,
     open_segment,
+    stored_values,
     write_segment_arrays,
     write_terms,
 )
@@ -437,10 +438,17 @@ class TermStore:
         self._analyzed.clear()
 
 
-class _LengthRecorder:
-    """The per-document writer, remembering each document's field lengths as stored.
+# The stored fields of a report document the arrays file keeps (see `_LengthRecorder`).
+_REPORT_FACTS = frozenset({"kind", "month", "labels"})
 
-    lengths: {field: {document number: length}}, as the codec will read them back.
+
+class _LengthRecorder:
+    """The per-document writer, remembering each document's field lengths as stored,
+    and the month and WBS labels of each report document.
+
+    lengths: {field: {document number: length}}, as the codec will read them back;
+    reports: (document number, month, labels text) of the report documents, in order.
+    Both index_docs and Whoosh's merge of old segments write through it.
     """
 
     def __init__(self, perdocwriter):
@@ -448,9 +456,23 @@ class _LengthRecorder:
         self.lengths: dict[str, dict[int, int]] = {}
         # add_field(name, field, stored value, length) records the length too.
         self.add_field = field_adder(perdocwriter, self.lengths)
+        self.reports: list[tuple[int, str, str]] = []
+        self._docnum = 0
 
     def __getattr__(self, name: str):
         return getattr(self._pdw, name)
+
+    def start_doc(self, docnum: int) -> None:
+        self._docnum = docnum
+        self._pdw.start_doc(docnum)
+
+    def finish_doc(self) -> None:
+        facts = stored_values(self._pdw)
+        if facts.get("kind") == KIND_REPORT:
+            # As stored: what reading the document's stored fields gives.
+            labels = facts.get("labels") or "{}"
+            self.reports.append((self._docnum, facts.get("month") or "", labels))
+        self._pdw.finish_doc()
 
 
 class ReportSegmentWriter(BlockSegmentWriter):
@@ -472,7 +494,7 @@ def _flush_terms(
     fieldwriter, pool: TermStore, perdocwriter: _LengthRecorder, folder: str, segment
 ) -> None:
     grouped = _write_terms(fieldwriter, pool, perdocwriter.lengths, SCHEMA)
-    write_segment_arrays(folder, segment, _collect(grouped))
+    write_segment_arrays(folder, segment, _collect(grouped), perdocwriter.reports)
 
 
 @dataclass
@@ -491,7 +513,7 @@ def _write_open(schema, folder: str, done: _Open):
     done.perdocwriter.close()
     grouped = _write_terms(done.fieldwriter, done.pool, done.perdocwriter.lengths, schema)
     done.fieldwriter.close()
-    write_segment_arrays(folder, done.segment, _collect(grouped))
+    write_segment_arrays(folder, done.segment, _collect(grouped), done.perdocwriter.reports)
     done.pool.cleanup()
     return close_segment(done.segment, done.docnum)
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from .schema import SPELLING_FIELD, STEMMED_FIELDS, TOKEN_RE, analyze
+from .schema import SPELLING_FIELD, STEMMED_FIELDS, TEXT_ANALYZER, TOKEN_RE, analyze
 
 # Characters of context around the matches, and how many passages a snippet joins.
 SNIPPET_CHARS = 240
@@ -136,8 +136,12 @@ VOCABULARY_CHUNKS = 300_000
 
 @lru_cache(maxsize=200_000)
 def _forms(token: str) -> frozenset[str]:
-    """The terms the index holds for one token of text (a key also gives its parents)."""
-    return frozenset(analyze(token, mode="index"))
+    """The terms the index holds for one token of text (a key also gives its parents).
+
+    `analyze(token, mode="index")`'s terms, through the analyzer's one-pass path
+    (Whoosh's token protocol was most of a first search's snippets).
+    """
+    return TEXT_ANALYZER.index_terms(token)
 
 
 def _fragments(text: str, matches: list[tuple[int, int]]) -> list[tuple[int, int, list]]:

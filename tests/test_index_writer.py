@@ -373,3 +373,38 @@ def test_text_of_stop_words_and_codes_only_indexes_as_whoosh_does(tmp_path):
     for key in expected:
         assert got[key] == expected[key], key
     assert _arrays_against_blocks(fast) > 10
+
+
+def _report_labels(ix) -> list[list]:
+    """Each segment's report labels from its arrays file, checked against its stored fields."""
+    from search.codec import report_labels
+    from search.facets import stored_labels
+
+    out = []
+    with ix.reader() as reader:
+        for segment, _ in reader.leaf_readers():
+            found = report_labels(segment)
+            assert found is not None and found == stored_labels(segment)
+            out.append(found)
+    return out
+
+
+def test_arrays_files_keep_the_report_labels_of_written_merged_and_built_segments(
+    tmp_path, three_reports
+):
+    fast, built = _new_index(tmp_path / "fast"), _new_index(tmp_path / "built")
+    first, second = three_reports[:2], three_reports[2:]
+    _write_fast(fast, first)
+    (written,) = _report_labels(fast)
+    assert [docnum for docnum, _, _ in written] == [
+        n
+        for n, doc in enumerate(d for r, i in first for d in report_docs(r, i))
+        if doc["kind"] == "report"
+    ]
+    assert written[0][1] == "2017-10" and written[0][2]["1.02C.03"]
+    # Merged by Whoosh, the deleted report's document dropped.
+    _write_fast(fast, second, removes=["oct-pdf"], optimize=True)
+    (merged,) = _report_labels(fast)
+    assert len(merged) == 2 and merged[0][2] == written[1][2]
+    _write_built(built, three_reports)
+    assert [len(found) for found in _report_labels(built)] == [1, 1, 1]

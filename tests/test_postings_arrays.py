@@ -342,3 +342,33 @@ def test_a_refused_pattern_is_refused_again_and_a_remembered_one_follows_the_cap
     for _ in range(2):
         with pytest.raises(QueryError, match="pipe\\* matches more than 1 terms"):
             search(october, SearchRequest(q="pipe*"))
+
+
+def test_report_labels_kept_in_the_arrays_file_equal_the_stored_fields(
+    october, html_report, pdf_report, monkeypatch
+):
+    from search import facets
+
+    # More segments, old documents deleted, and small segments merged by Whoosh.
+    for report, report_id in ((html_report, "html"), (pdf_report, None), (html_report, "html")):
+        october.add_report(report, report_id)
+    with october.reading(warm=False) as snap:
+        segments = list(snap.searcher.reader().leaf_readers())
+        assert len(segments) >= 2 and snap.searcher.doc_count() < snap.searcher.doc_count_all()
+        kept = 0
+        for segment, _ in segments:
+            found = codec.report_labels(segment)
+            assert found is not None and found == facets.stored_labels(segment)
+            kept += len(found)
+        assert kept >= 2
+    with october.reading() as snap:
+        labels = facets.wbs_labels(snap)
+    assert labels["1.02C.03"] and len(labels) > 20
+    # Segments whose arrays file has no report labels (written before it kept them).
+    monkeypatch.setattr(facets, "report_labels", lambda segment: None)
+    with Index(october.path).reading() as snap:
+        assert facets.wbs_labels(snap) == labels
+    assert (
+        search(Index(october.path), SearchRequest(q="qserv")).facets
+        == search(october, SearchRequest(q="qserv")).facets
+    )

@@ -265,6 +265,12 @@ def test_snippet_matches_are_the_tokens_that_meet_the_terms(pdf_report):
     ]
     texts = [section.text for section in pdf_report.sections]
     assert sum(len(text) for text in texts) > 40_000
+    # Each token's forms through the one-pass analyzer are the Whoosh analyzer's terms.
+    tokens = {m[0] for text in texts for chunk in text.split(" ") for m in TOKEN_RE.finditer(chunk)}
+    tokens |= {"DM-12256", "LDM-503-2", "02C.03.04", "the", "a", "Ångström", "x.y.z"}
+    assert len(tokens) > 1500
+    for token in tokens:
+        assert snippets._forms(token) == frozenset(analyze(token)), token
     for terms in term_sets:
         found = [snippets._matches(text, terms) for text in texts]
         assert found == [_token_matches(text, terms) for text in texts]
