@@ -40,6 +40,7 @@ level below ``02C``). The canonical form has the ``1.`` and an upper-case letter
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -233,6 +234,13 @@ def _form_of(upper: str) -> Form | None:
     return None
 
 
+# The same few thousand keys and codes recur in every report of an archive, and
+# an ingest asks for their canonical forms hundreds of thousands of times: both
+# functions are pure, so their answers are kept (bounded, a few MiB at most).
+_CACHE_SIZE = 1 << 15
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def normalise_key(raw: str) -> str | None:
     """The canonical form of an identifier ('dm_12305' -> 'DM-12305'); None if it is none."""
     text = _SPACE.sub("", raw)
@@ -352,6 +360,7 @@ def is_cycle_marker(text: str) -> bool:
 # --- WBS codes -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def canonical_wbs(code: str) -> str | None:
     """'1.02C.03.04' for '02c.03.04' or '1.02C.03.04'; None if it is not a WBS code."""
     code = code.strip()
