@@ -86,38 +86,56 @@ class FacetArrays:
     def of_field(cls, fields: list[tuple], offsets: list[int], keep, size: int) -> FacetArrays:
         """The arrays of a field from each segment's `codec.read_field_postings`.
 
-        keep(values, pair_value, pair_doc): the mask of the values kept.
+        keep(values, lengths, pairs): the mask of the values kept, from each value's
+        count of pairs; pairs() gives every (value, document) pair, for a keep that
+        needs them (deletions).
         """
-        values = sorted(set().union(*(terms for terms, _, _ in fields)))
-        index = {value: i for i, value in enumerate(values)}
-        pair_value = np.concatenate(
-            [np.zeros(0, dtype=np.int64)]
-            + [
-                np.repeat(np.array([index[t] for t in terms], dtype=np.int64), counts)
-                for terms, _, counts in fields
-            ]
-        )
-        pair_doc = np.concatenate(
-            [np.zeros(0, dtype=np.int64)]
-            + [
-                ids.astype(np.int64) + offset
-                for (_, ids, _), offset in zip(fields, offsets, strict=True)
-            ]
-        )
-        if len(fields) > 1:  # by value, then by document (segments come in document order)
+        if len(fields) == 1 and offsets[0] == 0:
+            # One segment (a full ingest's): its terms are sorted and distinct already,
+            # and its postings, one run per term, are the pairs by value as they are.
+            terms, ids, lengths = fields[0]
+            values = list(terms)
+            pair_doc = np.asarray(ids)
+
+            def pairs():
+                return np.repeat(np.arange(len(values), dtype=np.int32), lengths), pair_doc
+
+        else:
+            values = sorted(set().union(*(terms for terms, _, _ in fields)))
+            index = {value: i for i, value in enumerate(values)}
+            pair_value = np.concatenate(
+                [np.zeros(0, dtype=np.int32)]
+                + [
+                    np.repeat(np.array([index[t] for t in terms], dtype=np.int32), counts)
+                    for terms, _, counts in fields
+                ]
+            )
+            pair_doc = np.concatenate(
+                [np.zeros(0, dtype=np.int32)]
+                + [
+                    ids.astype(np.int32) + offset
+                    for (_, ids, _), offset in zip(fields, offsets, strict=True)
+                ]
+            )
+            # By value, then by document (segments come in document order).
             order = np.argsort(pair_value, kind="stable")
             pair_value, pair_doc = pair_value[order], pair_doc[order]
-        kept = keep(values, pair_value, pair_doc)
+            lengths = np.bincount(pair_value, minlength=len(values))
+
+            def pairs():
+                return pair_value, pair_doc
+
+        kept = keep(values, lengths, pairs)
         if kept.all():  # the usual case: no pair to drop
-            lengths = fields[0][2] if len(fields) == 1 else np.bincount(pair_value)
             return cls._of_pairs(values, pair_doc, lengths, size)
         if not kept.any():
             return cls.of([], [], size)
-        pairs = kept[pair_value]
-        lengths = np.bincount(pair_value[pairs], minlength=len(values))[kept]
+        pair_value, pair_doc = pairs()
+        kept_pairs = kept[pair_value]
+        lengths = np.bincount(pair_value[kept_pairs], minlength=len(values))[kept]
         return cls._of_pairs(
             [v for v, k in zip(values, kept.tolist(), strict=True) if k],
-            pair_doc[pairs],
+            pair_doc[kept_pairs],
             lengths,
             size,
         )
@@ -126,7 +144,7 @@ class FacetArrays:
     def _of_pairs(
         cls, values: list[str], pair_doc: np.ndarray, lengths: np.ndarray, size: int
     ) -> FacetArrays:
-        pair_doc = pair_doc.astype(np.int32)
+        pair_doc = pair_doc.astype(np.int32, copy=False)
         pair_value = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
         out = cls(values, pair_doc, np.concatenate(([0], np.cumsum(lengths)[:-1])))
         per_doc = np.bincount(pair_doc, minlength=size)
@@ -522,11 +540,12 @@ class Matcher:
         live = self.arrays.live
         deleted = not live.all()
 
-        def keep(values, pair_value, pair_doc):
+        def keep(values, lengths, pairs):
             # A value held only by deleted documents is no value of this generation.
             if not deleted:  # the pairs of live documents are all the pairs
-                held = np.bincount(pair_value, minlength=len(values)) > 0
+                held = np.asarray(lengths) > 0
             else:
+                pair_value, pair_doc = pairs()
                 held = np.bincount(pair_value[live[pair_doc]], minlength=len(values)) > 0
             if skip:
                 held &= np.array([value not in skip for value in values], dtype=bool)
