@@ -18,7 +18,8 @@ What is here:
   process and the kernel shares the pages between processes;
 - reading: `read_postings` (a term's document numbers and weights in one
   segment), `read_lengths` (a field's stored lengths in one segment),
-  `segment_key` (a segment's identity across index generations);
+  `segment_key` (a segment's identity across index generations), `stored_fields`
+  (a hit's stored fields);
 - postings arrays: `write_segment_arrays` writes, beside each segment Whoosh
   writes, one file (`<segment>.arr`) holding every term's document numbers
   and weights as flat arrays, and `segment_arrays` maps it: a term's postings
@@ -65,7 +66,7 @@ from whoosh.filedb.filetables import _lengths as _HASH_LENGTHS
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 from whoosh.matching import FilterMatcher
-from whoosh.reading import ReaderClosed, TermNotFound
+from whoosh.reading import MultiReader, ReaderClosed, SegmentReader, TermNotFound
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
@@ -277,6 +278,23 @@ def read_everything(searcher) -> None:
         for fieldname in segment_reader.schema.names():
             if segment_reader.has_column(fieldname):
                 list(segment_reader.column_reader(fieldname))
+
+
+def stored_fields(searcher, docnum: int) -> dict:
+    """A document's stored fields (a new dict each call), as `searcher.stored_fields` gives
+    them, without its check of each field against the schema: an index of another
+    schema is rebuilt, never read (search/indexer.py), so every stored field is one of
+    the schema's. That check was a third of reading a hit's fields.
+    """
+    reader = searcher.reader()
+    if isinstance(reader, MultiReader):
+        segmentnum, docnum = reader._segment_and_docnum(docnum)
+        reader = reader.readers[segmentnum]
+    if type(reader) is not SegmentReader:
+        return reader.stored_fields(docnum)
+    if reader.is_closed:
+        raise ReaderClosed
+    return reader._perdoc.stored_fields(docnum)
 
 
 def read_lengths(segment_reader, fieldname: str) -> np.ndarray:

@@ -490,7 +490,14 @@ class Matcher:
             out[ids] += boost * weights
             return
         idf = self.searcher.idf(fieldname, text)
-        out[ids] += boost * idf * (weights * (K1 + 1)) / (weights + self.norms(fieldname)[ids])
+        # boost * idf * (weights * (K1 + 1)) / (weights + norms), in that order (the
+        # same floats), in two arrays the length of the postings instead of five.
+        part = weights * (K1 + 1)
+        part *= boost * idf
+        below = self.norms(fieldname)[ids]
+        below += weights
+        part /= below
+        out[ids] += part
 
     def norms(self, fieldname: str) -> np.ndarray:
         """BM25F's length part of every document's score in a field (one array per generation)."""

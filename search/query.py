@@ -38,6 +38,7 @@ from whoosh.query import (
 )
 from whoosh.searching import Searcher
 
+from .codec import stored_fields
 from .documents import stored_common
 from .engine import Matcher, arrays_for, first_ranked, top
 from .errors import WHOOSH_ERRORS, QueryError
@@ -361,7 +362,7 @@ def iter_hits(index: Index, request: SearchRequest) -> Iterator[Hit]:
         keys, scores = _order(matcher, text_q, request)
         docs = top(keys, main, 0, int(main.sum()))
         for d in docs:
-            fields = searcher.stored_fields(d)
+            fields = stored_fields(searcher, d)
             yield Hit(
                 **stored_common(fields),
                 snippet="",
@@ -403,11 +404,11 @@ def _page(
         # No words: every score is 0, the order is the months' (one ranking per generation).
         sort = "oldest" if request.sort == "oldest" else "newest"
         docs = first_ranked(matcher.month_order(sort), main, start, stop)
-        return tuple(_hit(searcher.stored_fields(d), 0.0, frozenset()) for d in docs)
+        return tuple(_hit(stored_fields(searcher, d), 0.0, frozenset()) for d in docs)
     keys, scores = _order(matcher, text_q, request)
     docs = top(keys, main, start, stop)
     terms = _remembered(snap, "highlighted", text_q, lambda q: highlight_terms(q, searcher))
-    return tuple(_hit(searcher.stored_fields(d), float(scores[d]), terms) for d in docs)
+    return tuple(_hit(stored_fields(searcher, d), float(scores[d]), terms) for d in docs)
 
 
 def _order(

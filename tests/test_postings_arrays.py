@@ -372,3 +372,15 @@ def test_report_labels_kept_in_the_arrays_file_equal_the_stored_fields(
         search(Index(october.path), SearchRequest(q="qserv")).facets
         == search(october, SearchRequest(q="qserv")).facets
     )
+
+
+def test_a_hits_stored_fields_are_whooshs_in_every_segment(october, html_report):
+    october.add_report(html_report, "html")  # a second segment
+    with october.reading(warm=False) as snap:
+        searcher = snap.searcher
+        assert len(list(searcher.reader().leaf_readers())) == 2
+        for docnum in range(searcher.doc_count_all()):
+            assert codec.stored_fields(searcher, docnum) == searcher.stored_fields(docnum)
+        first = codec.stored_fields(searcher, 0)
+        first["report"] = "changed"  # each call gives a dict of its own
+        assert codec.stored_fields(searcher, 0)["report"] == OCT
