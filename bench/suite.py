@@ -552,21 +552,17 @@ def _cold_rounds(engine_paths: tuple[tuple[str, Path], ...]) -> dict[str, ColdRo
     """Each engine's first round in COLD_SAMPLES fresh processes, the engines taking turns
     (so that whatever else the machine does falls on each alike)."""
     seconds: dict[str, list[float]] = {engine: [] for engine, _ in engine_paths}
-    totals: dict[str, dict[str, int]] = {}
     for _ in range(COLD_SAMPLES):
         for engine, path in engine_paths:
-            took, found = extraction.isolated(engines.cold_round, engine, path)
-            seconds[engine].append(took)
-            totals.setdefault(engine, found)
-    return {engine: ColdRounds(tuple(seconds[engine]), totals[engine]) for engine in seconds}
+            seconds[engine].append(extraction.isolated(engines.cold_round, engine, path)[0])
+    return {engine: ColdRounds(tuple(taken)) for engine, taken in seconds.items()}
 
 
 @dataclass(frozen=True)
 class ColdRounds:
-    """An engine's cold first rounds (seconds, in the order taken) and its totals."""
+    """An engine's cold first rounds: seconds, in the order taken."""
 
     samples: tuple[float, ...]
-    totals: dict[str, int]
 
     @property
     def median(self) -> float:

@@ -83,23 +83,24 @@ class FacetArrays:
         return cls._of_pairs(values, np.concatenate(docs), lengths, size)
 
     @classmethod
-    def of_field(cls, fields: list[tuple], offsets: list[int], keep, size: int) -> FacetArrays:
+    def of_field(
+        cls,
+        fields: list[tuple],
+        offsets: list[int],
+        size: int,
+        live: np.ndarray | None = None,
+        skip: frozenset[str] = frozenset(),
+    ) -> FacetArrays:
         """The arrays of a field from each segment's `codec.read_field_postings`.
 
-        keep(values, lengths, pairs): the mask of the values kept, from each value's
-        count of pairs; pairs() gives every (value, document) pair, for a keep that
-        needs them (deletions).
+        live: the live documents, where some are deleted (a value held only by
+        deleted ones is dropped); skip: values left out.
         """
         if len(fields) == 1 and offsets[0] == 0:
             # One segment (a full ingest's): its terms are sorted and distinct already,
             # and its postings, one run per term, are the pairs by value as they are.
             terms, ids, lengths = fields[0]
-            values = list(terms)
-            pair_doc = np.asarray(ids)
-
-            def pairs():
-                return np.repeat(np.arange(len(values), dtype=np.int32), lengths), pair_doc
-
+            values, pair_doc, pair_value = list(terms), np.asarray(ids), None
         else:
             values = sorted(set().union(*(terms for terms, _, _ in fields)))
             index = {value: i for i, value in enumerate(values)}
@@ -121,16 +122,20 @@ class FacetArrays:
             order = np.argsort(pair_value, kind="stable")
             pair_value, pair_doc = pair_value[order], pair_doc[order]
             lengths = np.bincount(pair_value, minlength=len(values))
-
-            def pairs():
-                return pair_value, pair_doc
-
-        kept = keep(values, lengths, pairs)
+        if live is None:  # the pairs of live documents are all the pairs
+            kept = np.asarray(lengths) > 0
+        else:
+            if pair_value is None:
+                pair_value = _value_of_pairs(len(values), lengths)
+            kept = np.bincount(pair_value[live[pair_doc]], minlength=len(values)) > 0
+        if skip:
+            kept &= np.array([value not in skip for value in values], dtype=bool)
         if kept.all():  # the usual case: no pair to drop
             return cls._of_pairs(values, pair_doc, lengths, size)
         if not kept.any():
             return cls.of([], [], size)
-        pair_value, pair_doc = pairs()
+        if pair_value is None:
+            pair_value = _value_of_pairs(len(values), lengths)
         kept_pairs = kept[pair_value]
         lengths = np.bincount(pair_value[kept_pairs], minlength=len(values))[kept]
         return cls._of_pairs(
@@ -145,7 +150,7 @@ class FacetArrays:
         cls, values: list[str], pair_doc: np.ndarray, lengths: np.ndarray, size: int
     ) -> FacetArrays:
         pair_doc = pair_doc.astype(np.int32, copy=False)
-        pair_value = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
+        pair_value = _value_of_pairs(len(values), lengths)
         out = cls(values, pair_doc, np.concatenate(([0], np.cumsum(lengths)[:-1])))
         per_doc = np.bincount(pair_doc, minlength=size)
         if per_doc.max() == 1:
@@ -189,6 +194,11 @@ class FacetArrays:
             counted = np.add.reduceat(pairs, self.starts, dtype=np.int64)
         counted_at = np.flatnonzero(counted)
         return counted_at, counted[counted_at]
+
+
+def _value_of_pairs(count: int, lengths) -> np.ndarray:
+    """The value of each pair, where each of `count` values' pairs are one run of its length."""
+    return np.repeat(np.arange(count, dtype=np.int32), lengths)
 
 
 @dataclass
@@ -545,21 +555,10 @@ class Matcher:
         if fields is None:
             return None
         live = self.arrays.live
-        deleted = not live.all()
-
-        def keep(values, lengths, pairs):
-            # A value held only by deleted documents is no value of this generation.
-            if not deleted:  # the pairs of live documents are all the pairs
-                held = np.asarray(lengths) > 0
-            else:
-                pair_value, pair_doc = pairs()
-                held = np.bincount(pair_value[live[pair_doc]], minlength=len(values)) > 0
-            if skip:
-                held &= np.array([value not in skip for value in values], dtype=bool)
-            return held
-
         offsets = [offset for _, offset in self.arrays.segments]
-        found = FacetArrays.of_field(fields, offsets, keep, self.arrays.size)
+        found = FacetArrays.of_field(
+            fields, offsets, self.arrays.size, live=None if live.all() else live, skip=skip
+        )
         self.arrays.facets[fieldname] = found
         return found
 

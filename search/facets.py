@@ -250,22 +250,17 @@ def _label(name: str, value: str) -> str:
     return labels.get(name, {}).get(value, value)
 
 
-# WBS terms repeat in every search: their canonical codes and depths are remembered.
-_canonical_wbs = lru_cache(maxsize=100_000)(canonical_wbs)
-_wbs_depth = lru_cache(maxsize=100_000)(wbs_depth)
-
-
 def _wbs_values(
     counts: dict[str, int], selected: tuple[str, ...], labels: dict[str, str]
 ) -> list[FacetValue]:
-    counts = {_canonical_wbs(term): n for term, n in counts.items() if n}
+    counts = {canonical_wbs(term): n for term, n in counts.items() if n}
     expanded = {
         a for code in selected for a in wbs_ancestors(code) if wbs_depth(a) >= WBS_FACET_LEVEL
     }
     out: list[FacetValue] = []
 
     def add_level(parent: str | None, depth: int) -> None:
-        codes = {c for c in counts.keys() | expanded if _wbs_depth(c) == depth}
+        codes = {c for c in counts.keys() | expanded if wbs_depth(c) == depth}
         if parent is not None:
             codes = {c for c in codes if c.startswith(parent + ".")}
         for code in sorted(codes):
